@@ -1,0 +1,165 @@
+package org.guestmem.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The memory behind a RAM, ROM or ROM-device region: one {@link MemorySegment}, in its own shared
+ * arena when guestmem allocated it.
+ *
+ * <p>Lifetime: a reference count that starts at 1 (held by the region until it is destroyed); each
+ * FlatView that maps the block holds one more. When the count reaches zero the arena is closed
+ * through the deferrer, i.e. only after an RCU grace period, so no reader inside a read section
+ * can still be using the segment. Closing a shared arena is a handshake with every thread, so it
+ * runs on the reclaimer thread, never on a CPU thread or inside a commit.
+ *
+ * <p>Thread-safety: {@link #retain()} and {@link #release()} are lock-free and may race.
+ */
+public final class RamBlock {
+    private static final VarHandle REFS;
+
+    static {
+        try {
+            REFS = MethodHandles.lookup().findVarHandle(RamBlock.class, "refs", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    private final MemorySegment segment;
+    private final Arena arena;
+    private final NativeMemoryStats stats;
+    private final Consumer<Runnable> deferrer;
+    @SuppressWarnings("unused") // accessed through REFS
+    private volatile int refs = 1;
+
+    private RamBlock(String name, MemorySegment segment, Arena arena, NativeMemoryStats stats, Consumer<Runnable> deferrer) {
+        this.name = name;
+        this.segment = segment;
+        this.arena = arena;
+        this.stats = stats;
+        this.deferrer = deferrer;
+    }
+
+    /** {@return a block of {@code size} zero-filled bytes in a new shared arena} */
+    public static RamBlock allocate(String name, long size, NativeMemoryStats stats, Consumer<Runnable> deferrer) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("RAM block '" + name + "' must hold 1 to 2^63-1 bytes, got " + Hex.of(size));
+        }
+        Arena arena = Arena.ofShared();
+        MemorySegment seg;
+        try {
+            seg = AnonymousMemory.allocate(arena, size);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        stats.allocated(1, size);
+        return new RamBlock(name, seg, arena, stats, deferrer);
+    }
+
+    /** {@return a block over caller-owned memory, never freed by guestmem} */
+    public static RamBlock wrap(String name, MemorySegment segment, NativeMemoryStats stats, Consumer<Runnable> deferrer) {
+        Objects.requireNonNull(segment, "segment");
+        if (segment.byteSize() == 0) {
+            throw new IllegalArgumentException("RAM block '" + name + "': the segment is empty");
+        }
+        if (segment.isReadOnly()) {
+            throw new IllegalArgumentException("RAM block '" + name + "': the segment is read-only; use a writable one and make the region readonly");
+        }
+        return new RamBlock(name, segment, null, stats, deferrer);
+    }
+
+    /**
+     * {@return a block mapping the first {@code size} bytes of {@code file}, extended if shorter}
+     * With {@code shared} the guest's writes reach the file; otherwise they stay private.
+     */
+    public static RamBlock mapFile(String name, Path file, long size, boolean shared, NativeMemoryStats stats,
+                                   Consumer<Runnable> deferrer) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("RAM block '" + name + "' must hold 1 to 2^63-1 bytes, got " + Hex.of(size));
+        }
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE)) {
+            if (ch.size() < size) {
+                ch.write(java.nio.ByteBuffer.allocate(1), size - 1);
+            }
+            MemorySegment seg = ch.map(shared ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.PRIVATE, 0, size, arena);
+            stats.allocated(1, size);
+            return new RamBlock(name, seg, arena, stats, deferrer);
+        } catch (IOException e) {
+            arena.close();
+            throw new UncheckedIOException("cannot map '" + file + "' as RAM block '" + name + "'", e);
+        }
+    }
+
+    /** {@return the block's name (its region's)} */
+    public String name() {
+        return name;
+    }
+
+    /** {@return the memory} */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** {@return the size in bytes} */
+    public long size() {
+        return segment.byteSize();
+    }
+
+    /** {@return whether guestmem owns (and will free) the memory} */
+    public boolean ownsMemory() {
+        return arena != null;
+    }
+
+    /** {@return the current reference count; for tests and diagnostics} */
+    public int refCount() {
+        return (int) REFS.getVolatile(this);
+    }
+
+    /**
+     * Takes a reference if the block is still alive.
+     *
+     * @return false if the count already reached zero (the block is being freed)
+     */
+    public boolean retain() {
+        int c = (int) REFS.getVolatile(this);
+        while (c != 0) {
+            int w = (int) REFS.compareAndExchange(this, c, c + 1);
+            if (w == c) {
+                return true;
+            }
+            c = w;
+        }
+        return false;
+    }
+
+    /** Drops a reference; the last one schedules the arena's closing after a grace period. */
+    public void release() {
+        int c = (int) REFS.getAndAdd(this, -1) - 1;
+        if (c == 0) {
+            deferrer.accept(this::free);
+        } else if (c < 0) {
+            throw new IllegalStateException("RAM block '" + name + "' released more often than retained");
+        }
+    }
+
+    private void free() {
+        if (arena != null) {
+            arena.close();
+            stats.freed(1, segment.byteSize());
+        }
+    }
+}

@@ -1,0 +1,413 @@
+package org.guestmem.rcu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.guestmem.layout.RcuReaderSlotLayout;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
+
+/**
+ * An RCU domain: read sections that never block, grace periods, and deferred reclamation on one
+ * reclaimer thread. Each {@code MemorySystem} has its own domain (there is no global one), so two
+ * machines in one JVM never wait for each other's readers.
+ *
+ * <h2 id="readers">Readers</h2>
+ * A thread that reads published data without reference counts registers once and gets an
+ * {@link RcuReader} (one per thread per domain). It either brackets its reads with read sections
+ * ({@link #register()}: {@link RcuReader#enter()}/{@link RcuReader#exit()}, nestable, a few
+ * nanoseconds each), or, for CPU loops that are inside a read section almost all the time, runs in
+ * quiescent-state mode ({@link #registerQuiescent()}): the reader is always "online" and reports
+ * {@link RcuReader#quiescentState()} at points where it holds no reference to RCU-protected data.
+ * Threads that never register must not read RCU-protected data without holding a reference count;
+ * guestmem's own API gives them that slower path (see {@code AddressSpace}).
+ *
+ * <h2 id="protocol">Protocol and memory ordering</h2>
+ * <pre>
+ *  gp      domain counter, odd, starts at 1, advanced by 2 per grace period (getAndAdd: volatile RMW)
+ *  ctr     per reader, in a native slot of its own (RcuReaderSlotLayout); 0 = outside every section
+ *
+ *  reader enter (outermost):  g = gp (acquire);  ctr = g (opaque);  fullFence
+ *  reader exit  (outermost):  ctr = 0 (release)
+ *  quiescent state:           fullFence;  ctr = gp (opaque);  fullFence
+ *  grace period:              g' = gp += 2 (volatile RMW);  for each reader wait while 0 &lt; ctr &lt; g' (acquire)
+ * </pre>
+ * The writer publishes new data with a release store before it starts a grace period. The
+ * reader's fence after storing {@code ctr} and the writer's volatile increment before reading it
+ * form a Dekker pair: either the waiter sees the reader's {@code ctr} (and waits for its exit, whose
+ * release store orders every read of the section before it), or the reader's later loads see the
+ * new data. So when {@link #synchronize()} returns, no reader can still hold a reference it loaded
+ * before the call began.
+ *
+ * <h2 id="reclamation">Deferred reclamation</h2>
+ * {@link #defer(Runnable)} puts a callback on a multi-producer queue (JCTools'
+ * {@code MpscUnboundedAtomicArrayQueue}); the reclaimer thread takes everything queued, waits for
+ * one grace period, then runs the batch in FIFO order, without any lock held. {@link #drain()}
+ * waits until everything deferred before the call has run. A callback that throws is reported
+ * through {@link System.Logger} and counted; the others still run.
+ *
+ * <h2 id="guarantees">Guarantees</h2>
+ * <ul>
+ * <li>A deferred callback runs after a grace period that began after {@code defer} was called.</li>
+ * <li>Callbacks run one at a time, in the order their {@code defer} calls completed.</li>
+ * <li>Read sections are wait-free; {@code defer} is lock-free; {@link #synchronize()} and
+ * {@link #drain()} block, and throw {@link IllegalStateException} when called from inside a read
+ * section or from a callback (they would wait for themselves).</li>
+ * </ul>
+ */
+public final class RcuDomain implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RcuDomain.class.getName());
+    private static final VarHandle GP;
+    private static final VarHandle SLEEPING;
+    private static final AtomicLong DOMAIN_IDS = new AtomicLong();
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            GP = l.findVarHandle(RcuDomain.class, "gp", long.class);
+            SLEEPING = l.findVarHandle(RcuDomain.class, "sleeping", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    @SuppressWarnings("unused") // accessed through GP
+    private volatile long gp = 1;
+    private final Arena slotArena = Arena.ofShared();
+    private final Object registry = new Object();
+    private final ArrayDeque<MemorySegment> freeSlots = new ArrayDeque<>();
+    /** Copy-on-write under {@link #registry}; read without a lock by the grace-period waiter. */
+    private volatile RcuReader[] readers = new RcuReader[0];
+    private final ThreadLocal<RcuReader> byThread = new ThreadLocal<>();
+    private final ReentrantLock gracePeriodLock = new ReentrantLock();
+
+    private final MpscUnboundedAtomicArrayQueue<Runnable> queue = new MpscUnboundedAtomicArrayQueue<>(256);
+    private final Object lifecycle = new Object();
+    private volatile Thread reclaimer;
+    @SuppressWarnings("unused") // accessed through SLEEPING
+    private volatile boolean sleeping;
+    private volatile boolean closed;
+    private final AtomicLong gracePeriods = new AtomicLong();
+    private final AtomicLong callbacksRun = new AtomicLong();
+    private final AtomicLong callbacksFailed = new AtomicLong();
+
+    /** Creates a domain; its reclaimer thread starts with the first {@link #defer}. */
+    public RcuDomain(String name) {
+        this.name = Objects.requireNonNull(name, "name") + "-" + DOMAIN_IDS.incrementAndGet();
+    }
+
+    // ------------------------------------------------------------------ readers
+
+    /**
+     * Registers the calling thread as a reader with explicit read sections.
+     *
+     * @throws IllegalStateException if the thread is already registered with this domain or the
+     *                               domain is closed
+     */
+    public RcuReader register() {
+        return register(false);
+    }
+
+    /**
+     * Registers the calling thread as a quiescent-state reader: it is online (inside a read
+     * section) from now on and reports {@link RcuReader#quiescentState()} periodically.
+     *
+     * @throws IllegalStateException as {@link #register()}
+     */
+    public RcuReader registerQuiescent() {
+        return register(true);
+    }
+
+    private RcuReader register(boolean quiescent) {
+        if (byThread.get() != null) {
+            throw new IllegalStateException("thread '" + Thread.currentThread().getName()
+                    + "' is already registered with RCU domain " + name);
+        }
+        RcuReader r;
+        synchronized (registry) {
+            checkOpen();
+            MemorySegment slot = freeSlots.poll();
+            if (slot == null) {
+                slot = slotArena.allocate(RcuReaderSlotLayout.LAYOUT.byteSize(), RcuReaderSlotLayout.SLOT_BYTES);
+            }
+            RcuReaderSlotLayout.CTR.setRelease(slot, 0L, 0L);
+            r = new RcuReader(this, slot, Thread.currentThread(), quiescent);
+            RcuReader[] a = Arrays.copyOf(readers, readers.length + 1);
+            a[a.length - 1] = r;
+            readers = a;
+        }
+        byThread.set(r);
+        if (quiescent) {
+            r.online();
+        }
+        return r;
+    }
+
+    void unregister(RcuReader r) {
+        synchronized (registry) {
+            RcuReader[] a = readers;
+            int i = Arrays.asList(a).indexOf(r);
+            if (i < 0) {
+                return;
+            }
+            RcuReader[] b = new RcuReader[a.length - 1];
+            System.arraycopy(a, 0, b, 0, i);
+            System.arraycopy(a, i + 1, b, i, a.length - i - 1);
+            readers = b;
+            if (!closed) {
+                freeSlots.add(r.slot);
+            }
+        }
+        if (byThread.get() == r) {
+            byThread.remove();
+        }
+    }
+
+    /** {@return the reader the calling thread registered with this domain, or null} */
+    public RcuReader currentReader() {
+        return byThread.get();
+    }
+
+    /** {@return the number of registered readers} */
+    public int readerCount() {
+        return readers.length;
+    }
+
+    long currentGracePeriodCounter() {
+        return (long) GP.getAcquire(this);
+    }
+
+    // ------------------------------------------------------------------ grace periods
+
+    /**
+     * Waits for a grace period: returns once every reader that was inside a read section when the
+     * call began has left it (or, in quiescent-state mode, reported a quiescent state or gone
+     * offline). A quiescent-state reader calling this goes offline for the wait.
+     *
+     * @throws IllegalStateException if the calling thread is inside a read section, or is the
+     *                               reclaimer thread
+     */
+    public void synchronize() {
+        checkMayWait("synchronize()");
+        RcuReader self = byThread.get();
+        boolean wentOffline = false;
+        if (self != null && self.quiescentMode() && self.isOnline()) {
+            self.offline();
+            wentOffline = true;
+        }
+        try {
+            waitForGracePeriod();
+        } finally {
+            if (wentOffline) {
+                self.online();
+            }
+        }
+    }
+
+    private void waitForGracePeriod() {
+        gracePeriodLock.lock();
+        try {
+            long target = (long) GP.getAndAdd(this, 2L) + 2L;
+            for (RcuReader r : readers) {
+                int spins = 0;
+                while (r.holdsGracePeriod(target)) {
+                    backoff(spins++);
+                }
+            }
+            gracePeriods.incrementAndGet();
+        } finally {
+            gracePeriodLock.unlock();
+        }
+    }
+
+    private static void backoff(int spins) {
+        if (spins < 64) {
+            Thread.onSpinWait();
+        } else if (spins < 96) {
+            Thread.yield();
+        } else {
+            LockSupport.parkNanos(Math.min(1_000_000L, 10_000L << Math.min(6, (spins - 96) / 16)));
+        }
+    }
+
+    // ------------------------------------------------------------------ deferred reclamation
+
+    /**
+     * Runs {@code callback} on the reclaimer thread after a grace period. Lock-free; may be called
+     * from any thread, including from inside a read section and from another callback.
+     *
+     * @throws IllegalStateException if the domain is closed
+     */
+    public void defer(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        checkOpen();
+        queue.offer(callback);
+        Thread t = reclaimer;
+        if (t == null) {
+            t = startReclaimer();
+        }
+        if ((boolean) SLEEPING.getVolatile(this)) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Waits until every callback deferred (by any thread) before this call has run.
+     *
+     * @throws IllegalStateException if called from inside a read section or from a callback
+     */
+    public void drain() {
+        checkMayWait("drain()");
+        if (reclaimer == null && queue.isEmpty()) {
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        defer(done::countDown);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@return grace periods completed so far} */
+    public long gracePeriodCount() {
+        return gracePeriods.get();
+    }
+
+    /** {@return callbacks run so far (including those that threw)} */
+    public long callbacksRun() {
+        return callbacksRun.get();
+    }
+
+    /** {@return callbacks that threw} */
+    public long callbacksFailed() {
+        return callbacksFailed.get();
+    }
+
+    /** {@return whether the calling thread is this domain's reclaimer thread} */
+    public boolean isReclaimerThread() {
+        return Thread.currentThread() == reclaimer;
+    }
+
+    private Thread startReclaimer() {
+        synchronized (lifecycle) {
+            Thread t = reclaimer;
+            if (t == null) {
+                t = Thread.ofPlatform().daemon().name("guestmem-rcu-" + name).unstarted(this::reclaimLoop);
+                reclaimer = t;
+                t.start();
+            }
+            return t;
+        }
+    }
+
+    private void reclaimLoop() {
+        ArrayList<Runnable> batch = new ArrayList<>();
+        while (true) {
+            queue.drain(batch::add);
+            if (batch.isEmpty()) {
+                if (closed) {
+                    return;
+                }
+                SLEEPING.setVolatile(this, true);
+                if (queue.isEmpty() && !closed) {
+                    LockSupport.park(this);
+                }
+                SLEEPING.setVolatile(this, false);
+                continue;
+            }
+            waitForGracePeriod();
+            for (Runnable r : batch) {
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    callbacksFailed.incrementAndGet();
+                    LOG.log(System.Logger.Level.WARNING, "deferred callback failed in RCU domain " + name, t);
+                } finally {
+                    callbacksRun.incrementAndGet();
+                }
+            }
+            batch.clear();
+        }
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Runs everything still deferred, stops the reclaimer thread and frees the reader slots.
+     * Idempotent. Readers still registered must not enter read sections afterwards (their slot is
+     * gone: they fail with {@link IllegalStateException}).
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            drain();
+            closed = true;
+            Thread t = reclaimer;
+            if (t != null) {
+                LockSupport.unpark(t);
+                boolean interrupted = false;
+                while (t.isAlive()) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        synchronized (registry) {
+            freeSlots.clear();
+            slotArena.close();
+        }
+    }
+
+    /** {@return whether {@link #close()} was called} */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("RCU domain " + name + " is closed");
+        }
+    }
+
+    private void checkMayWait(String what) {
+        if (Thread.currentThread() == reclaimer) {
+            throw new IllegalStateException(what + " called from a deferred callback would wait for itself");
+        }
+        RcuReader self = byThread.get();
+        if (self != null && self.depth() > 0) {
+            throw new IllegalStateException(what + " called inside a read section would wait for itself");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RcuDomain[" + name + ", readers=" + readers.length + ", gracePeriods=" + gracePeriods.get() + "]";
+    }
+}
