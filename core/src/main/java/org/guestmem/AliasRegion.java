@@ -1,0 +1,79 @@
+package org.guestmem;
+
+import org.guestmem.internal.Hex;
+
+/**
+ * A window onto another region (QEMU's {@code memory_region_init_alias}): the alias's
+ * {@code [0, size)} shows the target's {@code [aliasOffset, aliasOffset + size)}. An alias's own
+ * readonly and nonvolatile flags apply to everything seen through it. Aliases take no
+ * subregions.
+ *
+ * <p>The window must fit the target unless the system was built with
+ * {@link MemorySystem.Builder#lenientAliasWindows(boolean)}: QEMU never checks, and real machines
+ * have windows larger than their targets (MIPS Malta's 32 MiB {@code pci0-io} onto the 64 KiB
+ * {@code io}); rendering then clips the window to the target, as QEMU does.
+ *
+ * <p>An alias does not keep anything alive beyond what Java's garbage collector does, and no
+ * {@link FlatView} refers to an alias, even one that is the flatview root of an address space: an
+ * alias may be dropped as soon as it is removed from its container (see {@code docs/lifetimes.md}).
+ */
+public final class AliasRegion extends MemoryRegion {
+    private final MemoryRegion target;
+    // guarded by the update lock
+    long aliasOffset;
+
+    AliasRegion(MemorySystem system, Object owner, String name, MemoryRegion target, long offset, long size) {
+        super(system, owner, name, size);
+        this.target = target;
+        this.aliasOffset = offset;
+        checkWindow(offset, sizeMinus1, "create alias " + describe(this));
+    }
+
+    @Override
+    public boolean terminates() {
+        return false;
+    }
+
+    /** {@return the region this alias shows} */
+    public MemoryRegion target() {
+        return target;
+    }
+
+    /** {@return the offset within the target of the alias's first byte} */
+    public long aliasOffset() {
+        return aliasOffset;
+    }
+
+    /**
+     * Moves the window within the target (QEMU's {@code memory_region_set_alias_offset}).
+     *
+     * @throws IllegalArgumentException if the window would no longer fit the target
+     */
+    public void setAliasOffset(long offset) {
+        system.mutate(() -> {
+            checkAlive();
+            checkWindow(offset, sizeMinus1, "move the window of alias " + describe(this));
+            if (offset != aliasOffset) {
+                aliasOffset = offset;
+                if (enabled) {
+                    system.markUpdatePending();
+                }
+            }
+        });
+    }
+
+    @Override
+    void checkResizable(long newSizeMinus1) {
+        checkWindow(aliasOffset, newSizeMinus1, "resize alias " + describe(this));
+    }
+
+    private void checkWindow(long offset, long windowMinus1, String what) {
+        long last = offset + windowMinus1;
+        boolean wraps = Long.compareUnsigned(last, offset) < 0;
+        if (wraps || (!system.lenientAliasWindows() && Long.compareUnsigned(last, target.sizeMinus1) > 0)) {
+            throw new IllegalArgumentException("cannot " + what + ": window [" + Hex.of(offset) + ", +"
+                    + Hex.ofSizeMinusOne(windowMinus1) + ") does not fit target " + describe(target)
+                    + " of size " + Hex.ofSizeMinusOne(target.sizeMinus1));
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package org.guestmem;
+
+/**
+ * A pure container (QEMU's {@code memory_region_init}): it only groups subregions. Where no
+ * subregion covers an address, the container shows nothing, so a lower-priority sibling (or
+ * nothing at all, a hole) shows through.
+ */
+public final class ContainerRegion extends MemoryRegion {
+
+    ContainerRegion(MemorySystem system, Object owner, String name, long size) {
+        super(system, owner, name, size);
+    }
+
+    @Override
+    public boolean terminates() {
+        return false;
+    }
+}

@@ -1,0 +1,475 @@
+package org.guestmem;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.guestmem.internal.Hex;
+
+/**
+ * A node of a machine's memory map, QEMU's {@code MemoryRegion}: a container, RAM, ROM, MMIO, ROM
+ * device, alias or reservation, with a size, an address within its container, a priority among
+ * its siblings and the flags that rendering propagates (enabled, readonly, nonvolatile).
+ *
+ * <p>Regions are created by a {@link MemorySystem} (or a {@link RegionFactory} bound to an owner)
+ * and belong to it for life. The kinds form a sealed hierarchy; rendering and printing switch over
+ * it exhaustively.
+ *
+ * <h2 id="mutation">Mutation and transactions</h2>
+ * Every mutator takes the system's update lock and behaves as its own transaction: if it changes
+ * something QEMU re-renders for, the address spaces get new {@link FlatView}s when the outermost
+ * transaction commits (at the end of the call when no transaction is open). Inside
+ * {@link MemorySystem#begin()} the changes accumulate and become visible together.
+ *
+ * <h2 id="errors">Bad input</h2>
+ * A mutator that rejects its arguments throws before changing anything: the region, its
+ * container, its siblings and every published view stay as they were. Messages name the regions
+ * and give addresses and sizes in hex.
+ *
+ * <h2 id="threading">Threading</h2>
+ * Attributes are written only under the update lock. The getters are meant for the writer (the
+ * thread holding the lock, or any thread while no other thread mutates); CPU threads never read
+ * regions, only immutable {@link FlatView}s. {@link #name()}, {@link #owner()} and the kind are
+ * final and safe to read from any thread.
+ *
+ * <h2 id="sizes">Sizes</h2>
+ * Sizes follow QEMU's rule: a {@code long} holding an unsigned byte count, where
+ * {@link #SIZE_2_64} ({@code UINT64_MAX}, {@code -1L}) stands for 2<sup>64</sup>. A region of
+ * 2<sup>64</sup>-1 bytes therefore cannot be made, exactly as in QEMU; zero-sized regions are
+ * rejected.
+ */
+public abstract sealed class MemoryRegion
+        permits ContainerRegion, RamRegion, MmioRegion, RomDeviceRegion, AliasRegion, ReservationRegion {
+
+    /** The size argument that means 2<sup>64</sup> bytes: QEMU's {@code UINT64_MAX}. */
+    public static final long SIZE_2_64 = -1L;
+
+    final MemorySystem system;
+    private final String name;
+    private final Object owner;
+
+    // ---- guarded by system's update lock ----
+    long sizeMinus1;
+    long addr;
+    int priority;
+    boolean mayOverlap;
+    boolean enabled = true;
+    boolean readonly;
+    boolean nonvolatile;
+    boolean destroyed;
+    MemoryRegion container;
+    /** How many aliases (directly or through alias chains) that are subregions show this region. */
+    int mappedViaAlias;
+    /** How many address spaces have this region as their root. */
+    int addressSpaceRoots;
+    /** Sorted by descending priority; the newest of equal priority first (QEMU's list order). */
+    final ArrayList<MemoryRegion> subregions = new ArrayList<>(0);
+
+    MemoryRegion(MemorySystem system, Object owner, String name, long size) {
+        this.system = system;
+        this.owner = owner;
+        this.name = name;
+        this.sizeMinus1 = sizeMinusOne(size, name);
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /** {@return the name as given, or null for an anonymous region (printed {@code (null)})} */
+    public final String name() {
+        return name;
+    }
+
+    /** {@return the object this region belongs to, or null} */
+    public final Object owner() {
+        return owner;
+    }
+
+    /** {@return the system this region belongs to} */
+    public final MemorySystem system() {
+        return system;
+    }
+
+    /** {@return the size with QEMU's encoding: {@link #SIZE_2_64} for 2<sup>64</sup>} */
+    public final long size() {
+        return sizeMinus1 + 1 == 0 ? SIZE_2_64 : sizeMinus1 + 1;
+    }
+
+    /** {@return the size minus one, an unsigned value; exact for every size up to 2<sup>64</sup>} */
+    public final long sizeMinusOne() {
+        return sizeMinus1;
+    }
+
+    /** {@return the address of this region within its container (or of a root within its space)} */
+    public final long address() {
+        return addr;
+    }
+
+    /** {@return {@code [address, address + size - 1]}} */
+    public final AddrRange range() {
+        return new AddrRange(addr, addr + sizeMinus1);
+    }
+
+    /** {@return the priority among its siblings (0 when added with {@link #addSubregion})} */
+    public final int priority() {
+        return priority;
+    }
+
+    /** {@return whether the region was added with {@link #addSubregionOverlap} (QEMU before 2.x kept this flag)} */
+    public final boolean mayOverlap() {
+        return mayOverlap;
+    }
+
+    /** {@return whether the region is enabled; a disabled region hides its whole subtree} */
+    public final boolean isEnabled() {
+        return enabled;
+    }
+
+    /** {@return the region's own readonly flag (rendering ORs it along the path)} */
+    public final boolean isReadonly() {
+        return readonly;
+    }
+
+    /** {@return the region's own nonvolatile flag (rendering ORs it along the path)} */
+    public final boolean isNonvolatile() {
+        return nonvolatile;
+    }
+
+    /** {@return whether {@link #destroy()} was called} */
+    public final boolean isDestroyed() {
+        return destroyed;
+    }
+
+    /** {@return the container this region is a subregion of, if any} */
+    public final Optional<MemoryRegion> container() {
+        return Optional.ofNullable(container);
+    }
+
+    /**
+     * {@return whether the region is mapped: it has a container or an alias that is a subregion
+     * shows it (QEMU's {@code memory_region_is_mapped})}
+     */
+    public final boolean isMapped() {
+        return container != null || mappedViaAlias > 0;
+    }
+
+    /** {@return a snapshot of the subregions in QEMU's list order: descending priority, newest first} */
+    public final List<MemoryRegion> subregions() {
+        return List.copyOf(subregions);
+    }
+
+    /**
+     * {@return whether the region ends a rendering walk (QEMU's {@code terminates}): RAM, ROM,
+     * MMIO, ROM devices and reservations do, containers and aliases do not}
+     */
+    public abstract boolean terminates();
+
+    /**
+     * {@return QEMU's romd flag: false only for a {@link RomDeviceRegion} switched out of romd mode}
+     */
+    public boolean isRomdMode() {
+        return true;
+    }
+
+    // ------------------------------------------------------------------ mutators
+
+    /**
+     * Adds {@code sub} at {@code offset} with priority 0 (QEMU's {@code memory_region_add_subregion}).
+     *
+     * @throws IllegalArgumentException if {@code sub} belongs to another system, already has a
+     *                                  container, is this region or an ancestor of it (directly or
+     *                                  through aliases), or would reach past 2<sup>64</sup>
+     * @throws IllegalStateException    if either region was destroyed, or {@code sub} is an alias
+     *                                  whose target was destroyed
+     */
+    public final void addSubregion(MemoryRegion sub, long offset) {
+        system.mutate(() -> addSubregionLocked(sub, offset, 0, false));
+    }
+
+    /**
+     * Adds {@code sub} at {@code offset} with {@code priority}, which orders it among its siblings
+     * only (QEMU's {@code memory_region_add_subregion_overlap}). Among equal priorities the region
+     * added last wins.
+     *
+     * @throws IllegalArgumentException as {@link #addSubregion}
+     * @throws IllegalStateException    as {@link #addSubregion}
+     */
+    public final void addSubregionOverlap(MemoryRegion sub, long offset, int priority) {
+        system.mutate(() -> addSubregionLocked(sub, offset, priority, true));
+    }
+
+    /**
+     * Removes {@code sub} from this region (QEMU's {@code memory_region_del_subregion}).
+     *
+     * @throws IllegalArgumentException if {@code sub} is not a subregion of this region
+     */
+    public final void removeSubregion(MemoryRegion sub) {
+        system.mutate(() -> {
+            checkAlive();
+            if (sub == null || sub.container != this) {
+                throw new IllegalArgumentException("cannot remove " + describe(sub) + " from " + describe(this)
+                        + ": it is not a subregion of it"
+                        + (sub != null && sub.container != null ? " (its container is " + describe(sub.container) + ")" : ""));
+            }
+            unlinkSubregion(sub);
+        });
+    }
+
+    /** Shows or hides this region and its subtree (QEMU's {@code memory_region_set_enabled}). */
+    public final void setEnabled(boolean value) {
+        system.mutate(() -> {
+            checkAlive();
+            if (enabled != value) {
+                enabled = value;
+                system.markUpdatePending();
+            }
+        });
+    }
+
+    /**
+     * Moves the region within its container (QEMU's {@code memory_region_set_address}). A mapped
+     * region is removed and added again, so it becomes the newest among its equal-priority
+     * siblings, as in QEMU.
+     *
+     * <p>Deviation: QEMU ignores the call on a region without a container. guestmem records the
+     * address (it is where an address space whose root this region is starts, and where
+     * {@code info mtree} prints a {@code memory-region:} block) and re-renders if the region is
+     * an address space root.
+     *
+     * @throws IllegalArgumentException if the region would reach past 2<sup>64</sup>
+     */
+    public final void setAddress(long address) {
+        system.mutate(() -> {
+            checkAlive();
+            checkFits(address, sizeMinus1, "move " + describe(this) + " to " + Hex.of(address));
+            if (address == addr) {
+                return;
+            }
+            MemoryRegion c = container;
+            if (c != null) {
+                int prio = priority;
+                boolean overlap = mayOverlap;
+                c.unlinkSubregion(this);
+                c.linkSubregion(this, address, prio, overlap);
+            } else {
+                addr = address;
+                if (addressSpaceRoots > 0) {
+                    system.markUpdatePending();
+                }
+            }
+        });
+    }
+
+    /**
+     * Sets the readonly flag (QEMU's {@code memory_region_set_readonly}); it propagates to every
+     * range shown through this region, so a readonly alias makes RAM behind it appear as ROM.
+     */
+    public final void setReadonly(boolean value) {
+        system.mutate(() -> {
+            checkAlive();
+            if (readonly != value) {
+                readonly = value;
+                if (enabled) {
+                    system.markUpdatePending();
+                }
+            }
+        });
+    }
+
+    /** Sets the nonvolatile flag (QEMU's {@code memory_region_set_nonvolatile}); it propagates like readonly. */
+    public final void setNonvolatile(boolean value) {
+        system.mutate(() -> {
+            checkAlive();
+            if (nonvolatile != value) {
+                nonvolatile = value;
+                if (enabled) {
+                    system.markUpdatePending();
+                }
+            }
+        });
+    }
+
+    /**
+     * Resizes the region (QEMU's {@code memory_region_set_size}); {@link #SIZE_2_64} means
+     * 2<sup>64</sup>.
+     *
+     * @throws IllegalArgumentException if {@code size} is 0, the region would reach past
+     *                                  2<sup>64</sup> within its container, the region is RAM
+     *                                  (its block has a fixed size), or it is an alias whose
+     *                                  window would no longer fit its target
+     */
+    public final void setSize(long size) {
+        system.mutate(() -> {
+            checkAlive();
+            long s1 = sizeMinusOne(size, name);
+            checkResizable(s1);
+            if (container != null) {
+                checkFits(addr, s1, "resize " + describe(this) + " to " + Hex.ofSizeMinusOne(s1));
+            }
+            if (s1 != sizeMinus1) {
+                sizeMinus1 = s1;
+                system.markUpdatePending();
+            }
+        });
+    }
+
+    /**
+     * Destroys the region, QEMU's {@code object_unparent}: its subregions are removed (and may be
+     * added elsewhere), it can no longer be changed or mapped, and its backing memory is returned
+     * once no published view can reach it (see {@code docs/lifetimes.md}).
+     *
+     * @throws IllegalStateException if the region is still mapped (it has a container, or a mapped
+     *                               alias shows it) or is the root of an address space
+     */
+    public final void destroy() {
+        system.mutate(() -> {
+            if (destroyed) {
+                return;
+            }
+            if (container != null) {
+                throw new IllegalStateException("cannot destroy " + describe(this) + ": it is still a subregion of "
+                        + describe(container) + "; remove it first");
+            }
+            if (mappedViaAlias > 0) {
+                throw new IllegalStateException("cannot destroy " + describe(this) + ": " + mappedViaAlias
+                        + " mapped alias(es) still show it; remove them first");
+            }
+            if (addressSpaceRoots > 0) {
+                throw new IllegalStateException("cannot destroy " + describe(this) + ": it is the root of "
+                        + addressSpaceRoots + " address space(s); destroy them first");
+            }
+            for (MemoryRegion sub : List.copyOf(subregions)) {
+                unlinkSubregion(sub);
+            }
+            enabled = false;
+            destroyed = true;
+            onDestroy();
+        });
+    }
+
+    // ------------------------------------------------------------------ internals (update lock held)
+
+    /** Kind-specific checks for {@link #setSize}. */
+    void checkResizable(long newSizeMinus1) {
+    }
+
+    /** Kind-specific teardown, under the update lock, after the region was marked destroyed. */
+    void onDestroy() {
+    }
+
+    final void checkAlive() {
+        if (destroyed) {
+            throw new IllegalStateException(describe(this) + " has been destroyed");
+        }
+    }
+
+    private void addSubregionLocked(MemoryRegion sub, long offset, int prio, boolean overlap) {
+        checkAlive();
+        if (sub == null) {
+            throw new NullPointerException("sub");
+        }
+        if (sub.system != system) {
+            throw new IllegalArgumentException("cannot add " + describe(sub) + " to " + describe(this)
+                    + ": they belong to different memory systems");
+        }
+        sub.checkAlive();
+        if (sub.container != null) {
+            throw new IllegalArgumentException("cannot add " + describe(sub) + " to " + describe(this) + " at "
+                    + Hex.of(offset) + ": it is already a subregion of " + describe(sub.container) + " at "
+                    + Hex.of(sub.addr));
+        }
+        if (sub == this || sub.reaches(this)) {
+            throw new IllegalArgumentException("cannot add " + describe(sub) + " to " + describe(this)
+                    + ": " + describe(this) + (sub == this ? " is the region itself" : " is reachable from it")
+                    + ", which would make a cycle");
+        }
+        for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
+            if (alias.target().destroyed) {
+                throw new IllegalStateException("cannot add " + describe(sub) + " to " + describe(this)
+                        + ": alias " + describe(alias) + " targets " + describe(alias.target())
+                        + ", which has been destroyed");
+            }
+        }
+        checkFits(offset, sub.sizeMinus1, "add " + describe(sub) + " to " + describe(this) + " at " + Hex.of(offset));
+        linkSubregion(sub, offset, prio, overlap);
+    }
+
+    /** Whether {@code other} is this region or lies below it, following subregions and alias targets. */
+    final boolean reaches(MemoryRegion other) {
+        ArrayList<MemoryRegion> stack = new ArrayList<>();
+        java.util.IdentityHashMap<MemoryRegion, Boolean> seen = new java.util.IdentityHashMap<>();
+        stack.add(this);
+        while (!stack.isEmpty()) {
+            MemoryRegion r = stack.removeLast();
+            if (r == other) {
+                return true;
+            }
+            if (seen.put(r, Boolean.TRUE) != null) {
+                continue;
+            }
+            stack.addAll(r.subregions);
+            if (r instanceof AliasRegion a) {
+                stack.add(a.target());
+            }
+        }
+        return false;
+    }
+
+    /** QEMU's insertion: before the first sibling whose priority is {@code <=} the new one. */
+    final void linkSubregion(MemoryRegion sub, long offset, int prio, boolean overlap) {
+        sub.container = this;
+        sub.addr = offset;
+        sub.priority = prio;
+        sub.mayOverlap = overlap;
+        int i = 0;
+        int n = subregions.size();
+        while (i < n && subregions.get(i).priority > prio) {
+            i++;
+        }
+        subregions.add(i, sub);
+        for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
+            alias.target().mappedViaAlias++;
+        }
+        if (enabled && sub.enabled) {
+            system.markUpdatePending();
+        }
+    }
+
+    final void unlinkSubregion(MemoryRegion sub) {
+        subregions.remove(sub);
+        sub.container = null;
+        for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
+            alias.target().mappedViaAlias--;
+        }
+        if (enabled && sub.enabled) {
+            system.markUpdatePending();
+        }
+    }
+
+    static void checkFits(long offset, long sizeMinus1, String what) {
+        if (Long.compareUnsigned(offset + sizeMinus1, offset) < 0) {
+            throw new IllegalArgumentException("cannot " + what + ": [" + Hex.of(offset) + ", +"
+                    + Hex.ofSizeMinusOne(sizeMinus1) + ") reaches past 2^64");
+        }
+    }
+
+    /** Converts a QEMU-style size to size-1, rejecting 0. */
+    static long sizeMinusOne(long size, String name) {
+        if (size == 0) {
+            throw new IllegalArgumentException("region '" + name + "': size must be at least 1 byte, got 0x0");
+        }
+        return size == SIZE_2_64 ? -1L : size - 1;
+    }
+
+    static String describe(MemoryRegion r) {
+        if (r == null) {
+            return "null";
+        }
+        return "region '" + r.name + "'";
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "['" + name + "' " + Hex.of(addr) + " size "
+                + Hex.ofSizeMinusOne(sizeMinus1) + " prio " + priority + (enabled ? "" : " disabled")
+                + (destroyed ? " destroyed" : "") + "]";
+    }
+}

@@ -1,0 +1,27 @@
+package org.guestmem;
+
+import java.util.Objects;
+
+/**
+ * An MMIO region (QEMU's {@code memory_region_init_io}): every access goes to its
+ * {@link MemoryRegionOps}. It may also have subregions ("MMIO container"): they are shown on top
+ * and the region fills the gaps between them, like the PC's {@code io} region.
+ */
+public final class MmioRegion extends MemoryRegion {
+    private final MemoryRegionOps ops;
+
+    MmioRegion(MemorySystem system, Object owner, String name, long size, MemoryRegionOps ops) {
+        super(system, owner, name, size);
+        this.ops = Objects.requireNonNull(ops, "ops");
+    }
+
+    @Override
+    public boolean terminates() {
+        return true;
+    }
+
+    /** {@return the callbacks and access rules} */
+    public MemoryRegionOps ops() {
+        return ops;
+    }
+}

@@ -1,0 +1,59 @@
+package org.guestmem;
+
+import java.lang.foreign.MemorySegment;
+import org.guestmem.internal.Hex;
+import org.guestmem.internal.RamBlock;
+
+/**
+ * A RAM or ROM region (QEMU's {@code memory_region_init_ram}, {@code _rom}, {@code _ram_ptr},
+ * {@code _ram_from_file}): guest accesses go straight to its RAM block, a {@link MemorySegment}.
+ * ROM is RAM with the readonly flag set: reads are direct, writes through an address space are
+ * rejected the way QEMU 7.2 rejects them.
+ *
+ * <h2 id="lifetime">Lifetime of the RAM block</h2>
+ * The block's memory is returned when the region has been {@linkplain #destroy() destroyed} and no
+ * {@link FlatView} that maps it is alive any more, and never before a grace period has passed
+ * after the last reader could have seen it. A caller-supplied segment is never freed by guestmem.
+ * Any access through {@link #segment()} after that point fails with {@link IllegalStateException}
+ * (the segment's arena is closed); it never reads freed memory.
+ */
+public final class RamRegion extends MemoryRegion {
+    final RamBlock block;
+
+    RamRegion(MemorySystem system, Object owner, String name, RamBlock block, boolean readonly) {
+        super(system, owner, name, block.size());
+        this.block = block;
+        this.readonly = readonly;
+    }
+
+    @Override
+    public boolean terminates() {
+        return true;
+    }
+
+    /** {@return whether this is ROM: RAM with the readonly flag set (QEMU's {@code memory_region_is_rom})} */
+    public boolean isRom() {
+        return readonly;
+    }
+
+    /**
+     * {@return the whole RAM block, for loaders and devices that fill RAM directly} Writes through
+     * this segment bypass dirty tracking.
+     */
+    public MemorySegment segment() {
+        return block.segment();
+    }
+
+    @Override
+    void checkResizable(long newSizeMinus1) {
+        if (Long.compareUnsigned(newSizeMinus1, block.size() - 1) > 0) {
+            throw new IllegalArgumentException("cannot resize " + describe(this) + " to "
+                    + Hex.ofSizeMinusOne(newSizeMinus1) + ": its RAM block holds only " + Hex.of(block.size()) + " bytes");
+        }
+    }
+
+    @Override
+    void onDestroy() {
+        block.release();
+    }
+}

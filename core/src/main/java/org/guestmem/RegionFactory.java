@@ -1,0 +1,124 @@
+package org.guestmem;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Objects;
+import org.guestmem.internal.RamBlock;
+
+/**
+ * Creates regions of one {@link MemorySystem} with a given owner (QEMU's {@code owner} argument
+ * of every {@code memory_region_init_*}). Obtain one with {@link MemorySystem#owned(Object)};
+ * the system's own factory methods create owner-less regions. New regions are enabled, unmapped,
+ * at address 0 with priority 0. Thread-safe (creation takes the update lock).
+ */
+public final class RegionFactory {
+    private final MemorySystem system;
+    private final Object owner;
+
+    RegionFactory(MemorySystem system, Object owner) {
+        this.system = system;
+        this.owner = owner;
+    }
+
+    /** {@return the owner given to every region this factory creates (may be null)} */
+    public Object owner() {
+        return owner;
+    }
+
+    /**
+     * {@return a pure container of {@code size} bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup>)}
+     *
+     * @throws IllegalArgumentException if {@code size} is 0
+     */
+    public ContainerRegion container(String name, long size) {
+        return system.create(() -> new ContainerRegion(system, owner, name, size));
+    }
+
+    /**
+     * {@return a RAM region with a new zero-filled RAM block of {@code size} bytes}
+     *
+     * @throws IllegalArgumentException if {@code size} is 0 or does not fit a {@code long} (RAM
+     *                                  blocks hold at most 2<sup>63</sup>-1 bytes)
+     */
+    public RamRegion ram(String name, long size) {
+        return system.create(() -> new RamRegion(system, owner, name, newBlock(name, size), false));
+    }
+
+    /**
+     * {@return a ROM region (RAM with the readonly flag) with a new zero-filled block; fill it
+     * through {@link RamRegion#segment()}}
+     *
+     * @throws IllegalArgumentException as {@link #ram(String, long)}
+     */
+    public RamRegion rom(String name, long size) {
+        return system.create(() -> new RamRegion(system, owner, name, newBlock(name, size), true));
+    }
+
+    /**
+     * {@return a RAM region over caller-owned memory (QEMU's {@code memory_region_init_ram_ptr});
+     * guestmem never frees it}
+     *
+     * @throws IllegalArgumentException if the segment is empty or read-only
+     */
+    public RamRegion ramFromSegment(String name, MemorySegment segment) {
+        return system.create(() -> new RamRegion(system, owner, name,
+                RamBlock.wrap(name, segment, system.nativeMemoryStats(), system.rcu()::defer), false));
+    }
+
+    /**
+     * {@return a RAM region mapping the first {@code size} bytes of {@code file} (extended if
+     * shorter); with {@code shared} the guest's writes reach the file (QEMU's
+     * {@code memory_region_init_ram_from_file} with {@code RAM_SHARED})}
+     *
+     * @throws java.io.UncheckedIOException if the file cannot be opened or mapped
+     */
+    public RamRegion ramFromFile(String name, Path file, long size, boolean shared) {
+        Objects.requireNonNull(file, "file");
+        return system.create(() -> new RamRegion(system, owner, name,
+                RamBlock.mapFile(name, file, size, shared, system.nativeMemoryStats(), system.rcu()::defer), false));
+    }
+
+    /** {@return an MMIO region whose accesses go to {@code ops}} */
+    public MmioRegion mmio(String name, long size, MemoryRegionOps ops) {
+        return system.create(() -> new MmioRegion(system, owner, name, size, ops));
+    }
+
+    /** {@return a ROM device: reads from a new zero-filled block in romd mode, writes to {@code ops}} */
+    public RomDeviceRegion romDevice(String name, long size, MemoryRegionOps ops) {
+        Objects.requireNonNull(ops, "ops");
+        return system.create(() -> new RomDeviceRegion(system, owner, name, newBlock(name, size), ops));
+    }
+
+    /**
+     * {@return an alias showing {@code target}'s {@code [offset, offset + size)}}
+     *
+     * @throws IllegalArgumentException if the window does not fit the target, or the target
+     *                                  belongs to another system
+     * @throws IllegalStateException    if the target was destroyed
+     */
+    public AliasRegion alias(String name, MemoryRegion target, long offset, long size) {
+        Objects.requireNonNull(target, "target");
+        return system.create(() -> {
+            if (target.system != system) {
+                throw new IllegalArgumentException("cannot create alias '" + name + "' of " + MemoryRegion.describe(target)
+                        + ": it belongs to another memory system");
+            }
+            target.checkAlive();
+            return new AliasRegion(system, owner, name, target, offset, size);
+        });
+    }
+
+    /** {@return a reservation: claims its range and answers like a hole} */
+    public ReservationRegion reservation(String name, long size) {
+        return system.create(() -> new ReservationRegion(system, owner, name, size));
+    }
+
+    private RamBlock newBlock(String name, long size) {
+        long s1 = MemoryRegion.sizeMinusOne(size, name);
+        if (s1 < 0) {
+            throw new IllegalArgumentException("region '" + name + "': RAM blocks hold at most 0x7fffffffffffffff bytes, got "
+                    + org.guestmem.internal.Hex.ofSizeMinusOne(s1));
+        }
+        return RamBlock.allocate(name, s1 + 1, system.nativeMemoryStats(), system.rcu()::defer);
+    }
+}

@@ -1,0 +1,72 @@
+package org.guestmem;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import org.guestmem.internal.Hex;
+import org.guestmem.internal.RamBlock;
+
+/**
+ * A ROM device (QEMU's {@code memory_region_init_rom_device}), such as a flash chip: in romd mode
+ * (the default) reads come straight from its RAM block and writes go to its ops; out of romd mode
+ * every access goes to the ops. The device switches modes with {@link #setRomdMode}, which
+ * re-renders like any topology change. Its RAM block follows the lifetime rules of
+ * {@link RamRegion}.
+ */
+public final class RomDeviceRegion extends MemoryRegion {
+    final RamBlock block;
+    private final MemoryRegionOps ops;
+    // guarded by the update lock
+    boolean romdMode = true;
+
+    RomDeviceRegion(MemorySystem system, Object owner, String name, RamBlock block, MemoryRegionOps ops) {
+        super(system, owner, name, block.size());
+        this.block = block;
+        this.ops = Objects.requireNonNull(ops, "ops");
+    }
+
+    @Override
+    public boolean terminates() {
+        return true;
+    }
+
+    @Override
+    public boolean isRomdMode() {
+        return romdMode;
+    }
+
+    /** {@return the callbacks that receive writes (and reads out of romd mode)} */
+    public MemoryRegionOps ops() {
+        return ops;
+    }
+
+    /** {@return the RAM block that romd-mode reads come from} */
+    public MemorySegment segment() {
+        return block.segment();
+    }
+
+    /** Switches romd mode (QEMU's {@code memory_region_rom_device_set_romd}). */
+    public void setRomdMode(boolean value) {
+        system.mutate(() -> {
+            checkAlive();
+            if (romdMode != value) {
+                romdMode = value;
+                if (enabled) {
+                    system.markUpdatePending();
+                }
+            }
+        });
+    }
+
+    @Override
+    void checkResizable(long newSizeMinus1) {
+        if (Long.compareUnsigned(newSizeMinus1, block.size() - 1) > 0) {
+            throw new IllegalArgumentException("cannot resize " + describe(this) + " to "
+                    + Hex.ofSizeMinusOne(newSizeMinus1) + ": its RAM block holds only " + Hex.of(block.size()) + " bytes");
+        }
+    }
+
+    @Override
+    void onDestroy() {
+        block.release();
+    }
+}
