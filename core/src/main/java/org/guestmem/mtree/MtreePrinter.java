@@ -1,0 +1,230 @@
+package org.guestmem.mtree;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.guestmem.AddressSpace;
+import org.guestmem.AliasRegion;
+import org.guestmem.ContainerRegion;
+import org.guestmem.FlatRange;
+import org.guestmem.FlatView;
+import org.guestmem.MemoryRegion;
+import org.guestmem.MemorySystem;
+import org.guestmem.MemoryTransaction;
+import org.guestmem.MmioRegion;
+import org.guestmem.RamRegion;
+import org.guestmem.ReservationRegion;
+import org.guestmem.RomDeviceRegion;
+
+/**
+ * Prints a {@link MemorySystem} exactly as QEMU 7.2's {@code info mtree} does: the region tree
+ * ({@code info mtree}, with {@code -D} the disabled regions too) and the flat views
+ * ({@code info mtree -f}), byte for byte within each block.
+ *
+ * <p>QEMU prints address-space groups, {@code memory-region:} blocks and flat views in the order
+ * of a pointer-keyed hash table, which changes from run to run. guestmem prints them in a stable
+ * order instead: groups and views in the order their first address space was created, alias
+ * targets in the order the walk meets them (as QEMU's queue does). Everything inside a block
+ * follows QEMU's rules.
+ *
+ * <p>Printing takes the system's update lock (a writer's transaction is never printed half-done).
+ */
+public final class MtreePrinter {
+    private static final String INDENT = "  ";
+
+    private MtreePrinter() {
+    }
+
+    /**
+     * {@return {@code info mtree} output: the region tree of every address space, then one
+     * {@code memory-region:} block per alias target}
+     *
+     * @param showDisabled QEMU's {@code -D}: print disabled regions (marked {@code [disabled]})
+     */
+    public static String tree(MemorySystem system, boolean showDisabled) {
+        StringBuilder out = new StringBuilder();
+        try (MemoryTransaction tx = system.begin()) {
+            List<MemoryRegion> aliasQueue = new ArrayList<>();
+            for (Map.Entry<MemoryRegion, List<AddressSpace>> g : identityGroups(system)) {
+                for (AddressSpace as : sortedByName(g.getValue())) {
+                    out.append("address-space: ").append(as.name()).append('\n');
+                }
+                printRegion(out, g.getKey(), 1, 0, aliasQueue, showDisabled);
+                out.append('\n');
+            }
+            for (int i = 0; i < aliasQueue.size(); i++) {
+                MemoryRegion mr = aliasQueue.get(i);
+                out.append("memory-region: ").append(name(mr)).append('\n');
+                printRegion(out, mr, 1, 0, aliasQueue, showDisabled);
+                out.append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * {@return {@code info mtree -f} output: one block per distinct FlatView with the address
+     * spaces that show it, its root and its ranges}
+     */
+    public static String flat(MemorySystem system) {
+        StringBuilder out = new StringBuilder();
+        try (MemoryTransaction tx = system.begin()) {
+            Map<FlatView, List<AddressSpace>> views = new LinkedHashMap<>();
+            for (AddressSpace as : system.addressSpaces()) {
+                views.computeIfAbsent(as.currentView(), v -> new ArrayList<>()).add(as);
+            }
+            int counter = 0;
+            for (Map.Entry<FlatView, List<AddressSpace>> e : views.entrySet()) {
+                FlatView view = e.getKey();
+                out.append("FlatView #").append(counter++).append('\n');
+                for (AddressSpace as : e.getValue()) {
+                    out.append(" AS \"").append(as.name()).append("\", root: ").append(name(as.root()));
+                    if (as.root() instanceof AliasRegion a) {
+                        out.append(", alias ").append(name(a.target()));
+                    }
+                    out.append('\n');
+                }
+                out.append(" Root memory region: ")
+                        .append(view.hasRoot() ? nameOrNull(view.rootName()) : "(none)").append('\n');
+                if (view.rangeCount() == 0) {
+                    out.append(INDENT).append("No rendered FlatView\n\n");
+                    continue;
+                }
+                for (int i = 0; i < view.rangeCount(); i++) {
+                    FlatRange r = view.range(i);
+                    MemoryRegion mr = r.region();
+                    out.append(INDENT).append(hex16(r.start())).append('-').append(hex16(r.last()))
+                            .append(" (prio ").append(mr.priority()).append(", ")
+                            .append(r.nonvolatile() ? "nv-" : "")
+                            .append(r.readonly() ? "rom" : typeWord(mr)).append("): ").append(name(mr));
+                    if (r.offsetInRegion() != 0) {
+                        out.append(" @").append(hex16(r.offsetInRegion()));
+                    }
+                    out.append('\n');
+                }
+                out.append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * {@return QEMU's {@code memory_region_type}: the type word of {@code mr}, following aliases to
+     * their final target: {@code romd}, {@code rom}, {@code ram} or {@code i/o}}
+     */
+    public static String typeWord(MemoryRegion mr) {
+        while (mr instanceof AliasRegion a) {
+            mr = a.target();
+        }
+        return switch (mr) {
+            case RomDeviceRegion rd -> rd.isRomdMode() ? "romd" : "i/o";
+            case RamRegion ram -> ram.isReadonly() ? "rom" : "ram";
+            case MmioRegion m -> "i/o";
+            case ReservationRegion r -> "i/o";
+            case ContainerRegion c -> "i/o";
+            case AliasRegion a -> throw new AssertionError("aliases were followed");
+        };
+    }
+
+    private static List<Map.Entry<MemoryRegion, List<AddressSpace>>> identityGroups(MemorySystem system) {
+        List<MemoryRegion> roots = new ArrayList<>();
+        IdentityHashMap<MemoryRegion, List<AddressSpace>> byRoot = new IdentityHashMap<>();
+        for (AddressSpace as : system.addressSpaces()) {
+            byRoot.computeIfAbsent(as.root(), r -> {
+                roots.add(r);
+                return new ArrayList<>();
+            }).add(as);
+        }
+        List<Map.Entry<MemoryRegion, List<AddressSpace>>> out = new ArrayList<>();
+        for (MemoryRegion r : roots) {
+            out.add(Map.entry(r, byRoot.get(r)));
+        }
+        return out;
+    }
+
+    /** QEMU inserts each space before the first whose name is not smaller (strcmp): later ones first on ties. */
+    private static List<AddressSpace> sortedByName(List<AddressSpace> spaces) {
+        List<AddressSpace> sorted = new ArrayList<>();
+        for (AddressSpace as : spaces) {
+            byte[] n = as.name().getBytes(StandardCharsets.UTF_8);
+            int i = 0;
+            while (i < sorted.size() && Arrays.compareUnsigned(n, sorted.get(i).name().getBytes(StandardCharsets.UTF_8)) > 0) {
+                i++;
+            }
+            sorted.add(i, as);
+        }
+        return Collections.unmodifiableList(sorted);
+    }
+
+    /** QEMU's {@code mtree_print_mr}. */
+    private static void printRegion(StringBuilder out, MemoryRegion mr, int level, long base,
+                                    List<MemoryRegion> aliasQueue, boolean showDisabled) {
+        long start = base + mr.address();
+        long end = start + mr.sizeMinusOne();
+        if (Long.compareUnsigned(start, base) < 0 || Long.compareUnsigned(end, start) < 0) {
+            out.append("[DETECTED OVERFLOW!] ");
+        }
+        if (mr instanceof AliasRegion a) {
+            boolean queued = false;
+            for (MemoryRegion q : aliasQueue) {
+                if (q == a.target()) {
+                    queued = true;
+                    break;
+                }
+            }
+            if (!queued) {
+                aliasQueue.add(a.target());
+            }
+        }
+        if (mr.isEnabled() || showDisabled) {
+            out.append(INDENT.repeat(level)).append(hex16(start)).append('-').append(hex16(end))
+                    .append(" (prio ").append(mr.priority()).append(", ").append(mr.isNonvolatile() ? "nv-" : "")
+                    .append(typeWord(mr)).append("): ");
+            if (mr instanceof AliasRegion a) {
+                out.append("alias ").append(name(mr)).append(" @").append(name(a.target())).append(' ')
+                        .append(hex16(a.aliasOffset())).append('-').append(hex16(a.aliasOffset() + mr.sizeMinusOne()));
+            } else {
+                out.append(name(mr));
+            }
+            out.append(mr.isEnabled() ? "" : " [disabled]").append('\n');
+        }
+        for (MemoryRegion sub : printOrder(mr.subregions())) {
+            printRegion(out, sub, level + 1, start, aliasQueue, showDisabled);
+        }
+    }
+
+    /** Stable insertion by address ascending, then priority descending; ties keep list order. */
+    private static List<MemoryRegion> printOrder(List<MemoryRegion> subregions) {
+        List<MemoryRegion> queue = new ArrayList<>(subregions.size());
+        for (MemoryRegion sub : subregions) {
+            int i = 0;
+            for (; i < queue.size(); i++) {
+                MemoryRegion q = queue.get(i);
+                int c = Long.compareUnsigned(sub.address(), q.address());
+                if (c < 0 || (c == 0 && sub.priority() > q.priority())) {
+                    break;
+                }
+            }
+            queue.add(i, sub);
+        }
+        return queue;
+    }
+
+    static String hex16(long v) {
+        String h = Long.toHexString(v);
+        return "0".repeat(16 - h.length()) + h;
+    }
+
+    private static String name(MemoryRegion mr) {
+        return nameOrNull(mr.name());
+    }
+
+    private static String nameOrNull(String name) {
+        return name == null ? "(null)" : name;
+    }
+}
