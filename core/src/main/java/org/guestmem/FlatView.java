@@ -1,9 +1,8 @@
 package org.guestmem;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.List;
 import org.guestmem.internal.RamBlock;
+import org.guestmem.internal.RefCount;
 
 /**
  * What an address space shows, rendered from its region tree: sorted, disjoint, merged
@@ -25,23 +24,12 @@ import org.guestmem.internal.RamBlock;
  * leaves the section.
  */
 public final class FlatView {
-    private static final VarHandle REFS;
-
-    static {
-        try {
-            REFS = MethodHandles.lookup().findVarHandle(FlatView.class, "refs", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final MemorySystem system;
     private final FlatRange[] ranges;
     private final String rootName;
     private final boolean hasRoot;
     private final RamBlock[] ramBlocks;
-    @SuppressWarnings("unused") // accessed through REFS
-    private volatile int refs = 1;
+    private final RefCount refs = new RefCount(1);
     private volatile boolean destroyed;
 
     FlatView(MemorySystem system, FlatRange[] ranges, MemoryRegion root, RamBlock[] ramBlocks) {
@@ -105,7 +93,7 @@ public final class FlatView {
 
     /** {@return whether the view's count reached zero and its destruction ran or is scheduled} */
     public boolean isReleased() {
-        return (int) REFS.getVolatile(this) == 0;
+        return refs.get() == 0;
     }
 
     /** {@return whether the view's native resources were freed (after its grace period)} */
@@ -115,29 +103,18 @@ public final class FlatView {
 
     /** {@return the current reference count; for tests and diagnostics} */
     int refCount() {
-        return (int) REFS.getVolatile(this);
+        return refs.get();
     }
 
     /** Takes a reference unless the count already reached zero (QEMU's {@code flatview_ref}). */
     boolean tryRetain() {
-        int c = (int) REFS.getVolatile(this);
-        while (c != 0) {
-            int w = (int) REFS.compareAndExchange(this, c, c + 1);
-            if (w == c) {
-                return true;
-            }
-            c = w;
-        }
-        return false;
+        return refs.tryRetain();
     }
 
     /** Drops a reference; the last one schedules destruction after a grace period. */
     void release() {
-        int c = (int) REFS.getAndAdd(this, -1) - 1;
-        if (c == 0) {
+        if (refs.release()) {
             system.rcu().defer(this::destroy);
-        } else if (c < 0) {
-            throw new IllegalStateException("FlatView released more often than retained");
         }
     }
 

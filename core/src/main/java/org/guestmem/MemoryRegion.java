@@ -1,5 +1,6 @@
 package org.guestmem;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -449,6 +450,33 @@ public abstract sealed class MemoryRegion
             throw new IllegalArgumentException("cannot " + what + ": [" + Hex.of(offset) + ", +"
                     + Hex.ofSizeMinusOne(sizeMinus1) + ") reaches past 2^64");
         }
+    }
+
+    /**
+     * {@return the {@code long} size argument for a byte count given as a number}
+     * 2<sup>64</sup> becomes {@link #SIZE_2_64}.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is 0 or negative, above 2<sup>64</sup>, or
+     *                                  exactly 2<sup>64</sup>-1 (QEMU reads {@code UINT64_MAX} as
+     *                                  2<sup>64</sup>, so that size cannot be expressed)
+     */
+    public static long encodeSize(BigInteger bytes) {
+        if (bytes.signum() <= 0) {
+            throw new IllegalArgumentException("region size must be at least 1 byte, got " + Hex.of(bytes));
+        }
+        BigInteger max = BigInteger.ONE.shiftLeft(64);
+        int c = bytes.compareTo(max);
+        if (c > 0) {
+            throw new IllegalArgumentException("region size " + Hex.of(bytes) + " is above 2^64");
+        }
+        if (c == 0) {
+            return SIZE_2_64;
+        }
+        if (bytes.equals(max.subtract(BigInteger.ONE))) {
+            throw new IllegalArgumentException("region size " + Hex.of(bytes)
+                    + " cannot be expressed: as in QEMU, UINT64_MAX means 2^64");
+        }
+        return bytes.longValue();
     }
 
     /** Converts a QEMU-style size to size-1, rejecting 0. */

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -25,23 +23,12 @@ import java.util.function.Consumer;
  * <p>Thread-safety: {@link #retain()} and {@link #release()} are lock-free and may race.
  */
 public final class RamBlock {
-    private static final VarHandle REFS;
-
-    static {
-        try {
-            REFS = MethodHandles.lookup().findVarHandle(RamBlock.class, "refs", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final String name;
     private final MemorySegment segment;
     private final Arena arena;
     private final NativeMemoryStats stats;
     private final Consumer<Runnable> deferrer;
-    @SuppressWarnings("unused") // accessed through REFS
-    private volatile int refs = 1;
+    private final RefCount refs = new RefCount(1);
 
     private RamBlock(String name, MemorySegment segment, Arena arena, NativeMemoryStats stats, Consumer<Runnable> deferrer) {
         this.name = name;
@@ -126,7 +113,7 @@ public final class RamBlock {
 
     /** {@return the current reference count; for tests and diagnostics} */
     public int refCount() {
-        return (int) REFS.getVolatile(this);
+        return refs.get();
     }
 
     /**
@@ -135,24 +122,13 @@ public final class RamBlock {
      * @return false if the count already reached zero (the block is being freed)
      */
     public boolean retain() {
-        int c = (int) REFS.getVolatile(this);
-        while (c != 0) {
-            int w = (int) REFS.compareAndExchange(this, c, c + 1);
-            if (w == c) {
-                return true;
-            }
-            c = w;
-        }
-        return false;
+        return refs.tryRetain();
     }
 
     /** Drops a reference; the last one schedules the arena's closing after a grace period. */
     public void release() {
-        int c = (int) REFS.getAndAdd(this, -1) - 1;
-        if (c == 0) {
+        if (refs.release()) {
             deferrer.accept(this::free);
-        } else if (c < 0) {
-            throw new IllegalStateException("RAM block '" + name + "' released more often than retained");
         }
     }
 

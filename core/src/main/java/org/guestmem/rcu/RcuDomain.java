@@ -82,7 +82,8 @@ public final class RcuDomain implements AutoCloseable {
     private final String name;
     @SuppressWarnings("unused") // accessed through GP
     private volatile long gp = 1;
-    private final Arena slotArena = Arena.ofShared();
+    /** Created with the first registration; guarded by {@link #registry}. */
+    private Arena slotArena;
     private final Object registry = new Object();
     private final ArrayDeque<MemorySegment> freeSlots = new ArrayDeque<>();
     /** Copy-on-write under {@link #registry}; read without a lock by the grace-period waiter. */
@@ -137,6 +138,9 @@ public final class RcuDomain implements AutoCloseable {
             checkOpen();
             MemorySegment slot = freeSlots.poll();
             if (slot == null) {
+                if (slotArena == null) {
+                    slotArena = Arena.ofShared();
+                }
                 slot = slotArena.allocate(RcuReaderSlotLayout.LAYOUT.byteSize(), RcuReaderSlotLayout.SLOT_BYTES);
             }
             RcuReaderSlotLayout.CTR.setRelease(slot, 0L, 0L);
@@ -381,7 +385,9 @@ public final class RcuDomain implements AutoCloseable {
         }
         synchronized (registry) {
             freeSlots.clear();
-            slotArena.close();
+            if (slotArena != null) {
+                slotArena.close();
+            }
         }
     }
 
