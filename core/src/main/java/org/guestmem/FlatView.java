@@ -1,13 +1,21 @@
 package org.guestmem;
 
+import java.lang.foreign.MemorySegment;
+import java.util.IdentityHashMap;
 import java.util.List;
+import org.guestmem.internal.DispatchBuilder;
+import org.guestmem.internal.DispatchTable;
+import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.RamBlock;
 import org.guestmem.internal.RefCount;
+import org.guestmem.layout.SectionLayout;
 
 /**
  * What an address space shows, rendered from its region tree: sorted, disjoint, merged
- * {@link FlatRange}s, QEMU's {@code FlatView}. A published view never changes; everything a reader
- * needs hangs off this one object, so no reader pairs a new view with old data.
+ * {@link FlatRange}s, QEMU's {@code FlatView}, together with its packed section table and radix
+ * dispatch table in native memory. A published view never changes; everything a reader needs
+ * (ranges, native tables, the Java arrays indexed by section number) hangs off this one object,
+ * so no reader pairs a new view with old data.
  *
  * <h2 id="root">The root</h2>
  * A view keeps the name of its flatview root for printing ({@link #rootName()}) but no reference
@@ -18,10 +26,12 @@ import org.guestmem.internal.RefCount;
  * <h2 id="lifetime">Lifetime</h2>
  * A view is reference-counted: the memory system holds one reference while the view is current,
  * each address space showing it holds one, and {@link AddressSpace#retainView()} hands out more.
- * When the count drops to zero the view is destroyed after an RCU grace period: its RAM-block
- * references are dropped and its native tables freed. A reader inside an RCU read section may use
+ * When the count drops to zero the view is destroyed after an RCU grace period: its native tables
+ * return to the system's table pool and its RAM-block references are dropped. Until then the
+ * tables and every RAM block the view maps stay valid. A reader inside an RCU read section may use
  * the view it loaded from {@link AddressSpace#currentView()} without touching the count until it
- * leaves the section.
+ * leaves the section; {@link #ranges()}, {@link #lookup} and {@link #rootName()} are plain Java
+ * data and valid forever.
  */
 public final class FlatView {
     private final MemorySystem system;
@@ -32,12 +42,87 @@ public final class FlatView {
     private final RefCount refs = new RefCount(1);
     private volatile boolean destroyed;
 
+    // ---- dispatch: native tables plus Java arrays indexed by section number ----
+    final DispatchTable dispatch;
+    /** The region shown by each section; null for the unassigned section and subpage sections. */
+    final MemoryRegion[] sectionRegion;
+    /** The RAM block of RAM, ROM and ROM-device sections; null otherwise. */
+    final MemorySegment[] sectionRam;
+    /** Where non-direct accesses to each section go (the region's ops, or "unassigned"). */
+    final MmioDispatcher[] sectionIo;
+    /** The FlatRange each section was cut from; -1 for the unassigned and subpage sections. */
+    final int[] sectionRange;
+    /** Distinct regions of the view, indexed by the sections' {@code region_index}. */
+    private final MemoryRegion[] regions;
+
     FlatView(MemorySystem system, FlatRange[] ranges, MemoryRegion root, RamBlock[] ramBlocks) {
         this.system = system;
         this.ranges = ranges;
         this.hasRoot = root != null;
         this.rootName = root == null ? null : root.name();
         this.ramBlocks = ramBlocks;
+
+        IdentityHashMap<MemoryRegion, Integer> regionIndex = new IdentityHashMap<>();
+        DispatchBuilder b = new DispatchBuilder(system.pageBits());
+        for (int i = 0; i < ranges.length; i++) {
+            FlatRange r = ranges[i];
+            MemoryRegion mr = r.region();
+            int idx = regionIndex.computeIfAbsent(mr, k -> regionIndex.size());
+            int flags = (r.readonly() ? SectionLayout.FLAG_READONLY : 0)
+                    | (r.nonvolatile() ? SectionLayout.FLAG_NONVOLATILE : 0)
+                    | (r.romdMode() ? SectionLayout.FLAG_ROMD_MODE : 0)
+                    | (mr == root ? SectionLayout.FLAG_ROOT : 0);
+            MemorySegment ram = ramOf(mr);
+            long addend = ram != null && ram.isNative() ? ram.address() + r.offsetInRegion() - r.start() : 0;
+            b.addRange(i, r.start(), r.sizeMinusOne(), r.offsetInRegion(), kindOf(r), flags, r.dirtyLogMask(), idx, addend);
+        }
+        this.dispatch = b.build(system.tablePool());
+        int n = b.sectionCount();
+        this.sectionRegion = new MemoryRegion[n];
+        this.sectionRam = new MemorySegment[n];
+        this.sectionIo = new MmioDispatcher[n];
+        this.sectionRange = new int[n];
+        for (int s = 0; s < n; s++) {
+            int origin = b.sectionOrigin(s);
+            sectionRange[s] = origin >= 0 ? origin : -1;
+            if (origin >= 0) {
+                MemoryRegion mr = ranges[origin].region();
+                sectionRegion[s] = mr;
+                sectionRam[s] = ramOf(mr);
+                sectionIo[s] = ioOf(mr, system);
+            } else {
+                sectionIo[s] = system.unassignedDispatcher();
+            }
+        }
+        this.regions = new MemoryRegion[regionIndex.size()];
+        regionIndex.forEach((mr, i) -> regions[i] = mr);
+    }
+
+    private static int kindOf(FlatRange r) {
+        return switch (r.region()) {
+            case RamRegion ram -> ram.isReadonly() ? SectionLayout.KIND_ROM : SectionLayout.KIND_RAM;
+            case RomDeviceRegion rd -> r.romdMode() ? SectionLayout.KIND_ROMD : SectionLayout.KIND_MMIO;
+            case MmioRegion m -> SectionLayout.KIND_MMIO;
+            case ReservationRegion res -> SectionLayout.KIND_MMIO;
+            case ContainerRegion c -> throw new IllegalStateException("a container cannot be a flat range");
+            case AliasRegion a -> throw new IllegalStateException("an alias cannot be a flat range");
+        };
+    }
+
+    private static MemorySegment ramOf(MemoryRegion mr) {
+        return switch (mr) {
+            case RamRegion ram -> ram.block.segment();
+            case RomDeviceRegion rd -> rd.block.segment();
+            default -> null;
+        };
+    }
+
+    private static MmioDispatcher ioOf(MemoryRegion mr, MemorySystem system) {
+        return switch (mr) {
+            case MmioRegion m -> m.dispatcher;
+            case RomDeviceRegion rd -> rd.dispatcher;
+            default -> system.unassignedDispatcher();
+        };
     }
 
     /** {@return the ranges, sorted by address} */
@@ -53,6 +138,11 @@ public final class FlatView {
     /** {@return range {@code i}, in address order} */
     public FlatRange range(int i) {
         return ranges[i];
+    }
+
+    /** {@return the distinct regions the view shows, in address order of first appearance} */
+    public List<MemoryRegion> regions() {
+        return List.of(regions);
     }
 
     /** {@return whether the view was rendered from a region (false for the shared empty view)} */
@@ -84,6 +174,26 @@ public final class FlatView {
             }
         }
         return null;
+    }
+
+    /**
+     * {@return the view's native tables: a {@code guestmem_dispatch_header} followed by the section
+     * table, the radix nodes and the subpage tables (see {@code native-layout} and the generated
+     * {@code guestmem_layout.h})} The segment is valid while the view is alive: inside an RCU read
+     * section that loaded the view, or while holding a {@link AddressSpace.RetainedView}.
+     */
+    public MemorySegment nativeTables() {
+        return dispatch.block();
+    }
+
+    /**
+     * {@return the region section {@code s} of the native table shows, or null for the unassigned
+     * section 0 and for subpage sections}
+     *
+     * @throws IndexOutOfBoundsException if there is no such section
+     */
+    public MemoryRegion sectionRegion(int s) {
+        return sectionRegion[s];
     }
 
     /** {@return the memory system this view belongs to} */
@@ -119,10 +229,11 @@ public final class FlatView {
     }
 
     private void destroy() {
+        destroyed = true;
+        system.tablePool().free(dispatch.block());
         for (RamBlock b : ramBlocks) {
             b.release();
         }
-        destroyed = true;
     }
 
     @Override

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.NativeMemoryStats;
+import org.guestmem.internal.NativeTablePool;
 import org.guestmem.rcu.RcuDomain;
 
 /**
@@ -46,7 +48,9 @@ public final class MemorySystem implements AutoCloseable {
     private final ReentrantLock updateLock = new ReentrantLock();
     private final RcuDomain rcu;
     private final NativeMemoryStats nativeStats = new NativeMemoryStats();
+    private final NativeTablePool tablePool = new NativeTablePool(nativeStats);
     private final RegionFactory anonymous = new RegionFactory(this, null);
+    private final MmioDispatcher unassigned;
     private final FlatView emptyView;
 
     // ---- guarded by updateLock ----
@@ -64,6 +68,7 @@ public final class MemorySystem implements AutoCloseable {
         this.pageBits = b.pageBits;
         this.lenientAliasWindows = b.lenientAliasWindows;
         this.rcu = new RcuDomain(b.name);
+        this.unassigned = new MmioDispatcher(MemoryRegionOps.UNASSIGNED, targetByteOrder);
         this.emptyView = new FlatView(this, new FlatRange[0], null, new org.guestmem.internal.RamBlock[0]);
     }
 
@@ -349,6 +354,15 @@ public final class MemorySystem implements AutoCloseable {
         return nativeStats;
     }
 
+    NativeTablePool tablePool() {
+        return tablePool;
+    }
+
+    /** Where accesses to holes, ROM writes and RAM-straddling MMIO-path accesses go (QEMU's {@code io_mem_unassigned}). */
+    MmioDispatcher unassignedDispatcher() {
+        return unassigned;
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("memory system '" + name + "' is closed");
@@ -386,6 +400,7 @@ public final class MemorySystem implements AutoCloseable {
             updateLock.unlock();
         }
         rcu.close();
+        tablePool.close();
     }
 
     @Override

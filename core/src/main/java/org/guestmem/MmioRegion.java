@@ -1,6 +1,7 @@
 package org.guestmem;
 
 import java.util.Objects;
+import org.guestmem.internal.MmioDispatcher;
 
 /**
  * An MMIO region (QEMU's {@code memory_region_init_io}): every access goes to its
@@ -9,10 +10,12 @@ import java.util.Objects;
  */
 public final class MmioRegion extends MemoryRegion {
     private final MemoryRegionOps ops;
+    final MmioDispatcher dispatcher;
 
     MmioRegion(MemorySystem system, Object owner, String name, long size, MemoryRegionOps ops) {
         super(system, owner, name, size);
         this.ops = Objects.requireNonNull(ops, "ops");
+        this.dispatcher = new MmioDispatcher(ops, system.targetByteOrder());
     }
 
     @Override

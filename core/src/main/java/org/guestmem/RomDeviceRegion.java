@@ -3,6 +3,7 @@ package org.guestmem;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import org.guestmem.internal.Hex;
+import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.RamBlock;
 
 /**
@@ -15,6 +16,7 @@ import org.guestmem.internal.RamBlock;
 public final class RomDeviceRegion extends MemoryRegion {
     final RamBlock block;
     private final MemoryRegionOps ops;
+    final MmioDispatcher dispatcher;
     // guarded by the update lock
     boolean romdMode = true;
 
@@ -22,6 +24,7 @@ public final class RomDeviceRegion extends MemoryRegion {
         super(system, owner, name, block.size());
         this.block = block;
         this.ops = Objects.requireNonNull(ops, "ops");
+        this.dispatcher = new MmioDispatcher(ops, system.targetByteOrder());
     }
 
     @Override

@@ -14,9 +14,11 @@ import org.guestmem.mtree.MtreePrinter;
 public final class Main {
     private static final String USAGE = """
             usage: guestmem <command> [args]
-              mtree [--tree] FILE...   import QEMU 'info mtree -D' dumps and print their flat views
-                                       (QEMU's 'info mtree -f' format) or, with --tree, their trees
-                                       ('info mtree -D' format); NAME.flat.txt beside NAME.mtree.txt
+              mtree [--tree|--dispatch] FILE...
+                                       import QEMU 'info mtree -D' dumps and print their flat views
+                                       (QEMU's 'info mtree -f' format), with --dispatch also the
+                                       dispatch tables ('info mtree -f -d'), or with --tree their
+                                       trees ('info mtree -D'); NAME.flat.txt beside NAME.mtree.txt
                                        tells which i/o regions terminate
               demo                     build a PC-like machine and show its map before and after
                                        toggling PAM and SMRAM in one transaction
@@ -60,10 +62,13 @@ public final class Main {
 
     private static int mtree(String[] args, PrintStream out, PrintStream err) {
         boolean tree = false;
+        boolean dispatch = false;
         List<Path> files = new ArrayList<>();
         for (String a : args) {
             if (a.equals("--tree")) {
                 tree = true;
+            } else if (a.equals("--dispatch")) {
+                dispatch = true;
             } else if (a.startsWith("-")) {
                 err.println("guestmem mtree: unknown option '" + a + "'");
                 return 2;
@@ -87,7 +92,7 @@ public final class Main {
                 continue;
             }
             try (ImportedMachine m = MtreeImporter.importFile(f)) {
-                out.print(tree ? MtreePrinter.tree(m.system(), true) : MtreePrinter.flat(m.system()));
+                out.print(tree ? MtreePrinter.tree(m.system(), true) : MtreePrinter.flat(m.system(), dispatch));
             } catch (RuntimeException e) {
                 err.println("guestmem mtree: " + f + ": " + e.getMessage());
                 status = 1;

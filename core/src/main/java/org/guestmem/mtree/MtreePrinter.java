@@ -72,6 +72,15 @@ public final class MtreePrinter {
      * spaces that show it, its root and its ranges}
      */
     public static String flat(MemorySystem system) {
+        return flat(system, false);
+    }
+
+    /**
+     * {@return {@code info mtree -f} output, with {@code dispatch} the {@code -d} dump of each
+     * view's native section table and radix nodes as well}
+     * guestmem keeps no MRU section, so {@code [MRU]} never appears.
+     */
+    public static String flat(MemorySystem system, boolean dispatch) {
         StringBuilder out = new StringBuilder();
         try (MemoryTransaction tx = system.begin()) {
             Map<FlatView, List<AddressSpace>> views = new LinkedHashMap<>();
@@ -106,6 +115,9 @@ public final class MtreePrinter {
                         out.append(" @").append(hex16(r.offsetInRegion()));
                     }
                     out.append('\n');
+                }
+                if (dispatch) {
+                    DispatchDump.print(out, view);
                 }
                 out.append('\n');
             }
