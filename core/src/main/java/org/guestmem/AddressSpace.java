@@ -1,7 +1,12 @@
 package org.guestmem;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import org.guestmem.internal.IoStatus;
+import org.guestmem.rcu.RcuReader;
 
 /**
  * A view of a region tree from one initiator (a CPU, a DMA-capable device), QEMU's
@@ -9,27 +14,32 @@ import java.lang.invoke.VarHandle;
  *
  * <h2 id="publication">Publication</h2>
  * The writer publishes a new view with a release store at the end of a commit; readers load it
- * with an acquire load ({@link #currentView()}), so everything the writer built into the view is
- * visible to a reader that sees it. Views are immutable.
+ * with an acquire load ({@link #currentView()}), so everything the writer built into the view
+ * (ranges, native tables, Java arrays) is visible to a reader that sees it. Views are immutable.
  *
- * <h2 id="readers">Using the current view</h2>
+ * <h2 id="access">Accessing guest memory</h2>
+ * The {@link GuestMemory} methods of this class work from any thread, registered with the RCU
+ * domain or not: each call takes a counted reference to the current view for its duration
+ * (QEMU's {@code address_space_get_flatview}). That is the documented slower path for threads
+ * that never registered. CPU threads use {@link #accessor(RcuReader)} instead: RCU read
+ * sections, no reference counts, and a translation cache of their own.
+ *
+ * <h2 id="readers">Using the current view directly</h2>
  * <ul>
  * <li>Inside an RCU read section of the system's domain, the view returned by
- * {@link #currentView()} stays fully usable (native tables included) until the section ends,
- * without any reference count.</li>
- * <li>Outside a read section, {@link #retainView()} returns a counted reference (QEMU's
- * {@code address_space_get_flatview}): usable until it is closed, from any thread, registered or
- * not. This is the slower path for threads that never registered.</li>
- * <li>{@link #currentView()}'s ranges and {@link FlatView#lookup} are plain Java data and safe
- * to read from any thread at any time.</li>
+ * {@link #currentView()} stays fully usable (native tables included) until the section ends.</li>
+ * <li>Outside a read section, {@link #retainView()} returns a counted reference, usable until it
+ * is closed, from any thread.</li>
+ * <li>A view's ranges, {@link FlatView#lookup} and {@link FlatView#rootName()} are plain Java
+ * data and safe to read from any thread at any time.</li>
  * </ul>
  */
-public final class AddressSpace {
-    private static final VarHandle VIEW;
+public final class AddressSpace implements GuestMemory {
+    private static final VarHandle PUBLICATION;
 
     static {
         try {
-            VIEW = MethodHandles.lookup().findVarHandle(AddressSpace.class, "view", FlatView.class);
+            PUBLICATION = MethodHandles.lookup().findVarHandle(AddressSpace.class, "publication", ViewPublication.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -38,9 +48,12 @@ public final class AddressSpace {
     private final MemorySystem system;
     private final String name;
     private final MemoryRegion root;
-    /** Written by the writer (release), read by anyone (acquire). The space holds one reference on it. */
-    @SuppressWarnings("unused") // accessed through VIEW
-    private volatile FlatView view;
+    /**
+     * Written only by the update-lock holder (release store in {@link #publish}), read by anyone
+     * (acquire load). The space holds one reference on the publication's view.
+     */
+    @SuppressWarnings("unused") // accessed through PUBLICATION
+    private volatile ViewPublication publication;
     // guarded by the update lock
     boolean destroyed;
 
@@ -48,7 +61,7 @@ public final class AddressSpace {
         this.system = system;
         this.name = name;
         this.root = root;
-        VIEW.setRelease(this, initial);
+        PUBLICATION.setRelease(this, ViewPublication.first(initial));
     }
 
     /** {@return the name ({@code "anonymous"} when created without one, as in QEMU)} */
@@ -76,7 +89,12 @@ public final class AddressSpace {
      * be used.
      */
     public FlatView currentView() {
-        return (FlatView) VIEW.getAcquire(this);
+        return publication().view;
+    }
+
+    /** The current publication (acquire load); the accessor's fast path compares it by identity. */
+    ViewPublication publication() {
+        return (ViewPublication) PUBLICATION.getAcquire(this);
     }
 
     /**
@@ -95,6 +113,31 @@ public final class AddressSpace {
     }
 
     /**
+     * {@return a new accessor for the thread that owns {@code reader}: the fast path to this
+     * space's memory, with a translation cache of 8192 entries}
+     *
+     * @throws IllegalArgumentException if {@code reader} belongs to another memory system's RCU domain
+     */
+    public AddressSpaceAccessor accessor(RcuReader reader) {
+        return accessor(reader, AddressSpaceAccessor.DEFAULT_CACHE_ENTRIES);
+    }
+
+    /**
+     * {@return a new accessor with a translation cache of {@code cacheEntries} entries (a power of
+     * two from 16 to 2^20)}
+     *
+     * @throws IllegalArgumentException if {@code reader} belongs to another domain or the size is invalid
+     */
+    public AddressSpaceAccessor accessor(RcuReader reader, int cacheEntries) {
+        Objects.requireNonNull(reader, "reader");
+        if (reader.domain() != system.rcu()) {
+            throw new IllegalArgumentException("the reader of thread '" + reader.thread().getName()
+                    + "' is registered with another memory system's RCU domain");
+        }
+        return new AddressSpaceAccessor(this, reader, cacheEntries);
+    }
+
+    /**
      * Destroys the space, QEMU's {@code address_space_destroy}: it stops showing anything (its
      * view becomes the empty view) and no longer keeps its root from being destroyed.
      */
@@ -104,15 +147,81 @@ public final class AddressSpace {
 
     /** Writer side: publishes {@code next} (release store) and drops the space's reference on the old view. */
     void publish(FlatView next) {
-        FlatView old = currentView();
-        if (old == next) {
+        ViewPublication old = publication();
+        if (old.view == next) {
             return;
         }
         if (!next.tryRetain()) {
             throw new IllegalStateException("publishing a released FlatView");
         }
-        VIEW.setRelease(this, next);
-        old.release();
+        PUBLICATION.setRelease(this, old.next(next));
+        old.view.release();
+    }
+
+    // ------------------------------------------------------------------ GuestMemory (counted-reference path)
+
+    @Override
+    public MemTxResult read(long addr, MemTxAttrs attrs, MemorySegment dst) {
+        Objects.requireNonNull(attrs, "attrs");
+        try (RetainedView rv = retainView()) {
+            return MemTxResult.ofBits(AccessPath.read(rv.view, addr, attrs, dst, new IoStatus()));
+        }
+    }
+
+    @Override
+    public MemTxResult write(long addr, MemTxAttrs attrs, MemorySegment src) {
+        Objects.requireNonNull(attrs, "attrs");
+        try (RetainedView rv = retainView()) {
+            return MemTxResult.ofBits(AccessPath.write(rv.view, addr, attrs, src, new IoStatus()));
+        }
+    }
+
+    @Override
+    public long load(long addr, int size, ByteOrder order, MemTxAttrs attrs, MemTxResult[] result) {
+        AccessPath.checkSize(size);
+        Objects.requireNonNull(attrs, "attrs");
+        IoStatus st = new IoStatus();
+        try (RetainedView rv = retainView()) {
+            long v = AccessPath.load(rv.view, addr, size, order == ByteOrder.BIG_ENDIAN, attrs, st);
+            if (result != null) {
+                result[0] = MemTxResult.ofBits(st.bits);
+            }
+            return v;
+        }
+    }
+
+    @Override
+    public MemTxResult store(long addr, int size, long value, ByteOrder order, MemTxAttrs attrs) {
+        AccessPath.checkSize(size);
+        Objects.requireNonNull(attrs, "attrs");
+        IoStatus st = new IoStatus();
+        try (RetainedView rv = retainView()) {
+            AccessPath.store(rv.view, addr, size, value, order == ByteOrder.BIG_ENDIAN, attrs, st);
+            return MemTxResult.ofBits(st.bits);
+        }
+    }
+
+    @Override
+    public Translation translate(long addr, long length, boolean isWrite, MemTxAttrs attrs) {
+        try (RetainedView rv = retainView()) {
+            return AccessPath.translate(rv.view, addr, length);
+        }
+    }
+
+    /**
+     * Loader write, QEMU's {@code address_space_write_rom}: copies {@code src} into the memory
+     * behind RAM, ROM and ROM-device ranges (so firmware can be loaded into ROM) and skips
+     * everything else.
+     */
+    public void writeRom(long addr, MemorySegment src) {
+        try (RetainedView rv = retainView()) {
+            AccessPath.writeRom(rv.view, addr, src);
+        }
+    }
+
+    /** Loader write of {@code bytes}; see {@link #writeRom(long, MemorySegment)}. */
+    public void writeRom(long addr, byte[] bytes) {
+        writeRom(addr, MemorySegment.ofArray(bytes));
     }
 
     @Override
@@ -134,7 +243,7 @@ public final class AddressSpace {
          *
          * @throws IllegalStateException if the reference was closed
          */
-        public FlatView view() {
+        public synchronized FlatView view() {
             if (closed) {
                 throw new IllegalStateException("the retained view was closed");
             }

@@ -130,6 +130,11 @@ public final class FlatView {
         return List.of(ranges);
     }
 
+    /** The ranges array itself, for package code that does not modify it. */
+    FlatRange[] rangeArray() {
+        return ranges;
+    }
+
     /** {@return the number of ranges} */
     public int rangeCount() {
         return ranges.length;

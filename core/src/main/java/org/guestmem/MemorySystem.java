@@ -345,6 +345,14 @@ public final class MemorySystem implements AutoCloseable {
         return emptyView;
     }
 
+    /**
+     * Called after every direct RAM write of the access path (QEMU's
+     * {@code invalidate_and_set_dirty}): {@code len} bytes at {@code offset} of section {@code s}'s
+     * RAM block changed.
+     */
+    void ramWritten(FlatView view, int s, long offset, long len) {
+    }
+
     /** The dirty-log clients rendering records for {@code mr} (QEMU's effective log mask). */
     int effectiveLogMask(MemoryRegion mr) {
         return 0;
