@@ -21,8 +21,10 @@ import org.guestmem.mtree.MtreePrinter;
  * {@code hw/pci-host/pam.c} build it, printed at reset and again after the firmware's first move:
  * it shadows the BIOS area into RAM (PAM) and opens SMRAM, in one transaction.
  *
- * <p>The devices are stand-ins: their registers read back what was written. The {@code memory}
- * view at reset equals the one QEMU 7.2 prints for {@code -M pc -m 4G}.
+ * <p>The devices are stand-ins: their registers read back what was written, except {@code io}
+ * and {@code apic-msi}, which answer like QEMU's unassigned I/O (reads see all ones, writes are
+ * dropped). The {@code memory} view at reset equals the one QEMU 7.2 prints for
+ * {@code -M pc -m 4G}.
  */
 final class Demo {
     static final long KiB = 1L << 10;
