@@ -114,7 +114,7 @@ public final class AddressSpace implements GuestMemory {
 
     /**
      * {@return a new accessor for the thread that owns {@code reader}: the fast path to this
-     * space's memory, with a translation cache of 8192 entries}
+     * space's memory, with a translation cache of 16384 entries}
      *
      * @throws IllegalArgumentException if {@code reader} belongs to another memory system's RCU domain
      */

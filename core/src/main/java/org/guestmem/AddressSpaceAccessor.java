@@ -21,23 +21,34 @@ import org.guestmem.rcu.RcuReader;
  * read sections (or while a quiescent-state reader is online); an access made outside one enters
  * and leaves a section around itself, which is correct but slower.
  *
+ * <h2 id="views">Which view an access sees</h2>
+ * The first access of a read section (for a quiescent-state reader: the first access after a
+ * quiescent state) loads the address space's current publication with an acquire load; the
+ * accesses after it in the same stretch reuse that view without touching shared memory, the way
+ * an RCU reader keeps the pointer it dereferenced. A commit becomes visible to this thread at its
+ * next read section or quiescent state, never later; a commit that completed before the section
+ * began is always visible. (The stretch is tracked with {@link RcuReader#sectionEpoch()}.)
+ *
  * <h2 id="cache">The translation cache</h2>
- * A direct-mapped table of page entries (QEMU's softmmu TLB, hashed by page number), each saying
- * how the page is read and written: straight into a RAM block segment, or through the ops of the
- * region that serves it. Only pages served entirely by one section are cached; pages shared by
- * several regions (QEMU's subpages) and RAM writes that must be dirty-logged take the general
- * path every time. Entries are tagged with a per-accessor stamp; when the address space
- * publishes a new view, the accessor drops only the entries of pages the commit changed (the
- * publication lists them), so a commit elsewhere in the map costs this thread nothing; after an
- * unrelated series of views it drops everything (by bumping the stamp, O(1)). An entry never
- * outlives the view it was filled from unless the next view maps its page identically, so its
- * RAM segment is kept alive by the current view.
+ * A two-way set-associative table of page entries (QEMU's softmmu TLB, hashed by page number),
+ * each saying how the page is read and written: straight into a RAM block segment, or through
+ * the ops of the region that serves it. Only pages served entirely by one section are cached;
+ * pages shared by several regions (QEMU's subpages) and RAM writes that must be dirty-logged
+ * take the general path every time. Entries are tagged with a per-accessor stamp; when the
+ * address space publishes a new view, the accessor drops only the entries of pages the commit
+ * changed (the publication lists them), so a commit elsewhere in the map costs this thread
+ * nothing; after an unrelated series of views it drops everything, in O(1), by moving to a new
+ * stamp. An entry is only used while its page is mapped identically by the current view, so its
+ * RAM segment is kept alive by that view.
  *
  * <h2 id="results">Results</h2>
  * Stores return their {@link MemTxResult}; loads leave theirs in {@link #lastResult()}.
  */
 public final class AddressSpaceAccessor implements GuestMemory {
-    static final int DEFAULT_CACHE_ENTRIES = 8192;
+    static final int DEFAULT_CACHE_ENTRIES = 16384;
+    /** The cache's page: 4 KiB whatever the target's page size (a page is cached only if one section serves all of it). */
+    private static final int PAGE_BITS = 12;
+    private static final long PAGE_MASK = (1L << PAGE_BITS) - 1;
     private static final long IO = 1L << 63;
     private static final long INVALID = -1L;
     private static final int STAMP_SHIFT = 54;
@@ -49,19 +60,32 @@ public final class AddressSpaceAccessor implements GuestMemory {
 
     private final AddressSpace space;
     private final RcuReader reader;
-    private final int pageBits;
-    private final long pageMask;
     private final int hashShift;
-    /** Four longs per entry: read tag, write tag, addend (xlat = addr + addend), unused. */
+    /**
+     * Four longs per entry: read tag, write tag, addend (xlat = addr + addend), unused. Tags are
+     * {@code page | stamp}, plus bit 63 when the access goes through {@link #io}. Two entries
+     * (ways) per set, adjacent: a set is one 64-byte line. Entry {@code e} uses
+     * {@code tags[4e..4e+3]}, {@code ram[e]} and {@code io[e]}.
+     */
     private final long[] tags;
     private final MemorySegment[] ram;
     private final MmioDispatcher[] io;
     private final IoStatus st = new IoStatus();
     /** {@code stamp << STAMP_SHIFT}: ORed into every valid tag. */
     private long stampBits;
-    /** The publication the cache was filled from. */
+    /** The publication the cache follows. */
     private ViewPublication pub;
+    /** The reader's section epoch when {@link #pub} was last checked against the space; -1: never. */
+    private long epoch = -1;
     private int lastBits;
+    // The most recently filled RAM section: checked before the page table, so a thread working in
+    // one region never hashes. A span of 0 never matches.
+    private long mruBase;
+    private long mruReadSpan8;
+    private long mruReadSpan4;
+    private long mruWriteSpan8;
+    private long mruAddend;
+    private MemorySegment mruRam;
     private long slowAccesses;
     private long fills;
 
@@ -71,9 +95,7 @@ public final class AddressSpaceAccessor implements GuestMemory {
         }
         this.space = space;
         this.reader = reader;
-        this.pageBits = space.system().pageBits();
-        this.pageMask = (1L << pageBits) - 1;
-        this.hashShift = 64 - Integer.numberOfTrailingZeros(entries);
+        this.hashShift = 64 - Integer.numberOfTrailingZeros(entries / 2);
         this.tags = new long[entries * 4];
         this.ram = new MemorySegment[entries];
         this.io = new MmioDispatcher[entries];
@@ -96,6 +118,11 @@ public final class AddressSpaceAccessor implements GuestMemory {
         return MemTxResult.ofBits(lastBits);
     }
 
+    /** {@return whether the last load answered {@link MemTxResult#OK} (cheaper than {@link #lastResult()})} */
+    public boolean lastLoadOk() {
+        return lastBits == 0;
+    }
+
     /** {@return how many accesses took the general path so far (cache misses and uncacheable pages)} */
     public long slowAccessCount() {
         return slowAccesses;
@@ -106,8 +133,18 @@ public final class AddressSpaceAccessor implements GuestMemory {
         return fills;
     }
 
-    private int slot(long page) {
-        return (int) ((page * 0x9E3779B97F4A7C15L) >>> hashShift);
+    /** {@return the first entry of {@code page}'s set (sets hold two entries)} */
+    private int set(long page) {
+        return (int) ((page * 0x9E3779B97F4A7C15L) >>> hashShift) << 1;
+    }
+
+    /** {@return the entry of {@code page}'s set whose read tag is {@code key} (direct or io), or -1} */
+    private int find(long page, long key) {
+        int e = set(page);
+        if ((tags[e << 2] & ~IO) == key) {
+            return e;
+        }
+        return (tags[(e + 1) << 2] & ~IO) == key ? e + 1 : -1;
     }
 
     // ------------------------------------------------------------------ typed fast paths
@@ -129,20 +166,26 @@ public final class AddressSpaceAccessor implements GuestMemory {
 
     @Override
     public long ld32le(long addr) {
-        ViewPublication p = space.publication();
-        if (p == pub && reader.inReadSection()) {
-            long page = addr >>> pageBits;
-            int i = slot(page);
-            int b = i << 2;
-            long t = tags[b];
-            long key = page | stampBits;
-            if (t == key && (addr & pageMask) <= pageMask - 3) {
+        if (reader.sectionEpoch() == epoch) {
+            if (Long.compareUnsigned(addr - mruBase, mruReadSpan4) < 0) {
                 lastBits = 0;
-                return ram[i].get(LE32, addr + tags[b + 2]) & 0xffff_ffffL;
+                return mruRam.get(LE32, addr + mruAddend) & 0xffff_ffffL;
+            }
+            long page = addr >>> PAGE_BITS;
+            long key = page | stampBits;
+            int e = set(page);
+            long t = tags[e << 2];
+            if ((t & ~IO) != key) {
+                e++;
+                t = tags[e << 2];
+            }
+            if (t == key && (addr & PAGE_MASK) <= PAGE_MASK - 3) {
+                lastBits = 0;
+                return ram[e].get(LE32, addr + tags[(e << 2) + 2]) & 0xffff_ffffL;
             }
             if (t == (key | IO)) {
                 st.reset();
-                long v = io[i].read(addr + tags[b + 2], 4, false, MemTxAttrs.UNSPECIFIED, st);
+                long v = io[e].read(addr + tags[(e << 2) + 2], 4, false, MemTxAttrs.UNSPECIFIED, st);
                 lastBits = st.bits;
                 return v & 0xffff_ffffL;
             }
@@ -157,14 +200,26 @@ public final class AddressSpaceAccessor implements GuestMemory {
 
     @Override
     public long ld64le(long addr) {
-        ViewPublication p = space.publication();
-        if (p == pub && reader.inReadSection()) {
-            long page = addr >>> pageBits;
-            int i = slot(page);
-            int b = i << 2;
-            if (tags[b] == (page | stampBits) && (addr & pageMask) <= pageMask - 7) {
+        if (reader.sectionEpoch() != epoch) {
+            return loadSlow(addr, 8, false, MemTxAttrs.UNSPECIFIED);
+        }
+        if (Long.compareUnsigned(addr - mruBase, mruReadSpan8) < 0) {
+            lastBits = 0;
+            return mruRam.get(LE64, addr + mruAddend);
+        }
+        if ((addr & PAGE_MASK) <= PAGE_MASK - 7) {
+            long page = addr >>> PAGE_BITS;
+            long key = page | stampBits;
+            int e = set(page);
+            int b = e << 2;
+            long[] t = tags;
+            if (t[b] == key) {
                 lastBits = 0;
-                return ram[i].get(LE64, addr + tags[b + 2]);
+                return ram[e].get(LE64, addr + t[b + 2]);
+            }
+            if (t[b + 4] == key) {
+                lastBits = 0;
+                return ram[e + 1].get(LE64, addr + t[b + 6]);
             }
         }
         return loadSlow(addr, 8, false, MemTxAttrs.UNSPECIFIED);
@@ -202,13 +257,25 @@ public final class AddressSpaceAccessor implements GuestMemory {
 
     @Override
     public MemTxResult st64le(long addr, long value) {
-        ViewPublication p = space.publication();
-        if (p == pub && reader.inReadSection()) {
-            long page = addr >>> pageBits;
-            int i = slot(page);
-            int b = i << 2;
-            if (tags[b + 1] == (page | stampBits) && (addr & pageMask) <= pageMask - 7) {
-                ram[i].set(LE64, addr + tags[b + 2], value);
+        if (reader.sectionEpoch() != epoch) {
+            return storeSlow(addr, 8, value, false, MemTxAttrs.UNSPECIFIED);
+        }
+        if (Long.compareUnsigned(addr - mruBase, mruWriteSpan8) < 0) {
+            mruRam.set(LE64, addr + mruAddend, value);
+            return MemTxResult.OK;
+        }
+        if ((addr & PAGE_MASK) <= PAGE_MASK - 7) {
+            long page = addr >>> PAGE_BITS;
+            long key = page | stampBits;
+            int e = set(page);
+            int b = e << 2;
+            long[] t = tags;
+            if (t[b + 1] == key) {
+                ram[e].set(LE64, addr + t[b + 2], value);
+                return MemTxResult.OK;
+            }
+            if (t[b + 5] == key) {
+                ram[e + 1].set(LE64, addr + t[b + 6], value);
                 return MemTxResult.OK;
             }
         }
@@ -239,46 +306,62 @@ public final class AddressSpaceAccessor implements GuestMemory {
     }
 
     private long load(long addr, int size, boolean bigEndian, MemTxAttrs attrs) {
-        ViewPublication p = space.publication();
-        if (p == pub && reader.inReadSection()) {
-            long page = addr >>> pageBits;
-            int i = slot(page);
-            int b = i << 2;
-            long t = tags[b];
-            long key = page | stampBits;
-            if (t == key && (addr & pageMask) <= pageMask - (size - 1)) {
-                lastBits = 0;
-                return AccessPath.readSegment(ram[i], addr + tags[b + 2], size, bigEndian);
-            }
-            if (t == (key | IO)) {
-                st.reset();
-                long v = io[i].read(addr + tags[b + 2], size, bigEndian, attrs, st);
-                lastBits = st.bits;
-                return size == 8 ? v : v & ((1L << (size * 8)) - 1);
+        if (reader.sectionEpoch() == epoch) {
+            long page = addr >>> PAGE_BITS;
+            int e = find(page, page | stampBits);
+            if (e >= 0) {
+                return hitLoad(e, page | stampBits, addr, size, bigEndian, attrs);
             }
         }
         return loadSlow(addr, size, bigEndian, attrs);
     }
 
     private MemTxResult store(long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
-        ViewPublication p = space.publication();
-        if (p == pub && reader.inReadSection()) {
-            long page = addr >>> pageBits;
-            int i = slot(page);
-            int b = i << 2;
-            long t = tags[b + 1];
-            long key = page | stampBits;
-            if (t == key && (addr & pageMask) <= pageMask - (size - 1)) {
-                AccessPath.writeSegment(ram[i], addr + tags[b + 2], size, value, bigEndian);
-                return MemTxResult.OK;
-            }
-            if (t == (key | IO)) {
-                st.reset();
-                io[i].write(addr + tags[b + 2], value, size, bigEndian, attrs, st);
-                return MemTxResult.ofBits(st.bits);
+        if (reader.sectionEpoch() == epoch) {
+            long page = addr >>> PAGE_BITS;
+            int e = find(page, page | stampBits);
+            if (e >= 0) {
+                return hitStore(e, page | stampBits, addr, size, value, bigEndian, attrs);
             }
         }
         return storeSlow(addr, size, value, bigEndian, attrs);
+    }
+
+    /** A load whose page has entry {@code e}. */
+    private long hitLoad(int e, long key, long addr, int size, boolean bigEndian, MemTxAttrs attrs) {
+        int b = e << 2;
+        long t = tags[b];
+        if (t == key && (addr & PAGE_MASK) <= PAGE_MASK - (size - 1)) {
+            lastBits = 0;
+            return AccessPath.readSegment(ram[e], addr + tags[b + 2], size, bigEndian);
+        }
+        st.reset();
+        long v;
+        if (t == (key | IO)) {
+            v = io[e].read(addr + tags[b + 2], size, bigEndian, attrs, st);
+            v = size == 8 ? v : v & ((1L << (size * 8)) - 1);
+        } else { // direct page, access straddling its end
+            v = AccessPath.load(pub.view, addr, size, bigEndian, attrs, st);
+        }
+        lastBits = st.bits;
+        return v;
+    }
+
+    /** A store whose page has entry {@code e}. */
+    private MemTxResult hitStore(int e, long key, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
+        int b = e << 2;
+        long t = tags[b + 1];
+        if (t == key && (addr & PAGE_MASK) <= PAGE_MASK - (size - 1)) {
+            AccessPath.writeSegment(ram[e], addr + tags[b + 2], size, value, bigEndian);
+            return MemTxResult.OK;
+        }
+        st.reset();
+        if (t == (key | IO)) {
+            io[e].write(addr + tags[b + 2], value, size, bigEndian, attrs, st);
+        } else { // straddling the page, or RAM that must be dirty-logged
+            AccessPath.store(pub.view, addr, size, value, bigEndian, attrs, st);
+        }
+        return MemTxResult.ofBits(st.bits);
     }
 
     private long loadSlow(long addr, int size, boolean bigEndian, MemTxAttrs attrs) {
@@ -286,26 +369,17 @@ public final class AddressSpaceAccessor implements GuestMemory {
         try {
             ViewPublication p = refresh();
             slowAccesses++;
-            long page = addr >>> pageBits;
-            int i = slot(page);
-            int b = i << 2;
+            long page = addr >>> PAGE_BITS;
             long key = page | stampBits;
-            if ((tags[b] & ~IO) != key) {
-                fill(p.view, page, i);
+            int e = find(page, key);
+            if (e < 0) {
+                e = fill(p.view, page);
             }
-            long t = tags[b];
-            if (t == key && (addr & pageMask) <= pageMask - (size - 1)) {
-                lastBits = 0;
-                return AccessPath.readSegment(ram[i], addr + tags[b + 2], size, bigEndian);
+            if (e >= 0) {
+                return hitLoad(e, key, addr, size, bigEndian, attrs);
             }
             st.reset();
-            long v;
-            if (t == (key | IO)) {
-                v = io[i].read(addr + tags[b + 2], size, bigEndian, attrs, st);
-                v = size == 8 ? v : v & ((1L << (size * 8)) - 1);
-            } else {
-                v = AccessPath.load(p.view, addr, size, bigEndian, attrs, st);
-            }
+            long v = AccessPath.load(p.view, addr, size, bigEndian, attrs, st);
             lastBits = st.bits;
             return v;
         } finally {
@@ -320,24 +394,17 @@ public final class AddressSpaceAccessor implements GuestMemory {
         try {
             ViewPublication p = refresh();
             slowAccesses++;
-            long page = addr >>> pageBits;
-            int i = slot(page);
-            int b = i << 2;
+            long page = addr >>> PAGE_BITS;
             long key = page | stampBits;
-            if ((tags[b] & ~IO) != key) {
-                fill(p.view, page, i);
+            int e = find(page, key);
+            if (e < 0) {
+                e = fill(p.view, page);
             }
-            long t = tags[b + 1];
-            if (t == key && (addr & pageMask) <= pageMask - (size - 1)) {
-                AccessPath.writeSegment(ram[i], addr + tags[b + 2], size, value, bigEndian);
-                return MemTxResult.OK;
+            if (e >= 0) {
+                return hitStore(e, key, addr, size, value, bigEndian, attrs);
             }
             st.reset();
-            if (t == (key | IO)) {
-                io[i].write(addr + tags[b + 2], value, size, bigEndian, attrs, st);
-            } else {
-                AccessPath.store(p.view, addr, size, value, bigEndian, attrs, st);
-            }
+            AccessPath.store(p.view, addr, size, value, bigEndian, attrs, st);
             return MemTxResult.ofBits(st.bits);
         } finally {
             if (entered) {
@@ -396,8 +463,15 @@ public final class AddressSpaceAccessor implements GuestMemory {
         return true;
     }
 
-    /** Loads the current publication (inside a read section) and brings the cache up to date with it. */
+    /**
+     * Inside a read section: loads the current publication (acquire) unless it was already loaded
+     * in this stretch of protection, and brings the cache up to date with it.
+     */
     private ViewPublication refresh() {
+        long e = reader.sectionEpoch();
+        if (e == epoch) {
+            return pub;
+        }
         ViewPublication p = space.publication();
         if (p != pub) {
             ViewPublication old = pub;
@@ -406,6 +480,7 @@ public final class AddressSpaceAccessor implements GuestMemory {
             }
             pub = p;
         }
+        epoch = e;
         return p;
     }
 
@@ -413,27 +488,39 @@ public final class AddressSpaceAccessor implements GuestMemory {
     private boolean invalidate(long[] changed) {
         long pages = 0;
         for (int k = 0; k < changed.length; k += 2) {
-            long n = (changed[k + 1] >>> pageBits) - (changed[k] >>> pageBits) + 1;
+            long n = (changed[k + 1] >>> PAGE_BITS) - (changed[k] >>> PAGE_BITS) + 1;
             pages += n;
             if (n <= 0 || pages > MAX_SELECTIVE_PAGES) {
                 return false;
             }
         }
         for (int k = 0; k < changed.length; k += 2) {
-            for (long page = changed[k] >>> pageBits; page <= changed[k + 1] >>> pageBits; page++) {
-                int b = slot(page) << 2;
-                long key = page | stampBits;
-                if ((tags[b] & ~IO) == key || (tags[b + 1] & ~IO) == key) {
-                    tags[b] = INVALID;
-                    tags[b + 1] = INVALID;
+            long mruSpan = Math.max(mruReadSpan8, mruWriteSpan8);
+            if (mruSpan != 0 && Long.compareUnsigned(changed[k], mruBase + mruSpan + 6) <= 0
+                    && Long.compareUnsigned(mruBase, changed[k + 1]) <= 0) {
+                clearMru();
+            }
+            for (long page = changed[k] >>> PAGE_BITS; page <= changed[k + 1] >>> PAGE_BITS; page++) {
+                int e = find(page, page | stampBits);
+                if (e >= 0) {
+                    tags[e << 2] = INVALID;
+                    tags[(e << 2) + 1] = INVALID;
                 }
             }
         }
         return true;
     }
 
+    private void clearMru() {
+        mruReadSpan8 = 0;
+        mruReadSpan4 = 0;
+        mruWriteSpan8 = 0;
+        mruRam = null;
+    }
+
     /** Invalidates every entry in O(1) by moving to a new stamp; clears the table when stamps wrap. */
     private void flush() {
+        clearMru();
         long stamp = (stampBits >>> STAMP_SHIFT) + 1;
         if (stamp > STAMP_MAX) {
             Arrays.fill(tags, INVALID);
@@ -444,17 +531,22 @@ public final class AddressSpaceAccessor implements GuestMemory {
         stampBits = stamp << STAMP_SHIFT;
     }
 
-    /** Fills entry {@code i} for {@code page} from the view's tables, or leaves it invalid if the page is not cacheable. */
-    private void fill(FlatView view, long page, int i) {
-        int b = i << 2;
+    /**
+     * Fills an entry of {@code page}'s set from the view's tables and returns it: the new entry
+     * goes to way 0 and way 0's previous entry moves to way 1. Returns -1 and fills nothing if
+     * the page is not cacheable (shared by several sections, or an IOMMU).
+     */
+    private int fill(FlatView view, long page) {
         DispatchTable d = view.dispatch;
-        long pa = page << pageBits;
+        long pa = page << PAGE_BITS;
         int s = d.findPage(pa);
-        int kind = d.kind(s);
+        if (!d.covers(s, pa + PAGE_MASK)) {
+            return -1; // target pages smaller than the cache's page, split between sections
+        }
         long key = page | stampBits;
         long read;
         long write;
-        switch (kind) {
+        switch (d.kind(s)) {
             case SectionLayout.KIND_RAM -> {
                 read = key;
                 write = d.dirtyLogMask(s) == 0 ? key : INVALID;
@@ -467,17 +559,32 @@ public final class AddressSpaceAccessor implements GuestMemory {
                 read = key | IO;
                 write = key | IO;
             }
-            default -> { // subpages, IOMMUs: the general path every time
-                tags[b] = INVALID;
-                tags[b + 1] = INVALID;
-                return;
+            default -> {
+                return -1;
             }
         }
         fills++;
+        int e = set(page);
+        int b = e << 2;
+        System.arraycopy(tags, b, tags, b + 4, 4);
+        ram[e + 1] = ram[e];
+        io[e + 1] = io[e];
         tags[b] = read;
         tags[b + 1] = write;
         tags[b + 2] = d.offsetInRegion(s) - d.start(s);
-        ram[i] = view.sectionRam[s];
-        io[i] = view.sectionIo[s];
+        ram[e] = view.sectionRam[s];
+        io[e] = view.sectionIo[s];
+        if (read == key) {
+            long size1 = d.sizeMinusOne(s);
+            if (Long.compareUnsigned(size1, 7) >= 0 && size1 != -1L) {
+                mruBase = d.start(s);
+                mruAddend = tags[b + 2];
+                mruRam = ram[e];
+                mruReadSpan8 = size1 - 6;
+                mruReadSpan4 = size1 - 2;
+                mruWriteSpan8 = write == key ? size1 - 6 : 0;
+            }
+        }
+        return e;
     }
 }

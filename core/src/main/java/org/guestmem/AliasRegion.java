@@ -5,8 +5,10 @@ import org.guestmem.internal.Hex;
 /**
  * A window onto another region (QEMU's {@code memory_region_init_alias}): the alias's
  * {@code [0, size)} shows the target's {@code [aliasOffset, aliasOffset + size)}. An alias's own
- * readonly and nonvolatile flags apply to everything seen through it. Aliases take no
- * subregions.
+ * readonly and nonvolatile flags apply to everything seen through it. QEMU documents that
+ * aliases take no subregions but does not enforce it; neither does guestmem (dumps of real
+ * machines are imported as they are): rendering ignores an alias's subregions and printing shows
+ * them, exactly as in QEMU.
  *
  * <p>The window must fit the target unless the system was built with
  * {@link MemorySystem.Builder#lenientAliasWindows(boolean)}: QEMU never checks, and real machines

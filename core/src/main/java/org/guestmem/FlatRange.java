@@ -26,6 +26,18 @@ public record FlatRange(long start, long last, MemoryRegion region, long offsetI
         return last - start;
     }
 
+    /**
+     * {@return the offset within {@link #region()} that {@code address} of the address space maps to}
+     *
+     * @throws IllegalArgumentException if the address is outside this range
+     */
+    public long offsetOf(long address) {
+        if (!contains(address)) {
+            throw new IllegalArgumentException("address 0x" + Long.toHexString(address) + " is outside " + range());
+        }
+        return offsetInRegion + (address - start);
+    }
+
     /** {@return whether {@code address} lies in this range} */
     public boolean contains(long address) {
         return Long.compareUnsigned(address - start, last - start) <= 0;

@@ -231,9 +231,10 @@ public abstract sealed class MemoryRegion
      * siblings, as in QEMU.
      *
      * <p>Deviation: QEMU ignores the call on a region without a container. guestmem records the
-     * address (it is where an address space whose root this region is starts, and where
-     * {@code info mtree} prints a {@code memory-region:} block) and re-renders if the region is
-     * an address space root.
+     * address: rendering adds the flatview root's own address (so an address space whose root
+     * reduces to this region starts there, as in QEMU when the region sits at that address in a
+     * container), and {@code info mtree} prints {@code memory-region:} blocks at it. It re-renders
+     * if the region is the root of an address space.
      *
      * @throws IllegalArgumentException if the region would reach past 2<sup>64</sup>
      */

@@ -7,11 +7,14 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.NativeMemoryStats;
 import org.guestmem.internal.NativeTablePool;
+import org.guestmem.internal.RamBlock;
 import org.guestmem.rcu.RcuDomain;
 
 /**
@@ -49,6 +52,8 @@ public final class MemorySystem implements AutoCloseable {
     private final RcuDomain rcu;
     private final NativeMemoryStats nativeStats = new NativeMemoryStats();
     private final NativeTablePool tablePool = new NativeTablePool(nativeStats);
+    /** RAM blocks guestmem allocated for this system and has not freed yet. */
+    private final Set<RamBlock> ramBlocks = ConcurrentHashMap.newKeySet();
     private final RegionFactory anonymous = new RegionFactory(this, null);
     private final MmioDispatcher unassigned;
     private final FlatView emptyView;
@@ -69,7 +74,7 @@ public final class MemorySystem implements AutoCloseable {
         this.lenientAliasWindows = b.lenientAliasWindows;
         this.rcu = new RcuDomain(b.name);
         this.unassigned = new MmioDispatcher(MemoryRegionOps.UNASSIGNED, targetByteOrder);
-        this.emptyView = new FlatView(this, new FlatRange[0], null, new org.guestmem.internal.RamBlock[0]);
+        this.emptyView = new FlatView(this, new FlatRange[0], null, new RamBlock[0]);
     }
 
     /** {@return a system with the defaults: little-endian target, 4 KiB target pages} */
@@ -261,7 +266,11 @@ public final class MemorySystem implements AutoCloseable {
         return updateLock.isHeldByCurrentThread();
     }
 
-    /** {@return how many commits rendered and published new views so far} */
+    /**
+     * {@return how many outermost commits found a change pending and re-rendered every address
+     * space (QEMU's {@code memory_region_transaction_commit} with an update pending), even if the
+     * system had no address space yet; creating an address space renders without counting}
+     */
     public long commitCount() {
         updateLock.lock();
         try {
@@ -362,6 +371,10 @@ public final class MemorySystem implements AutoCloseable {
         return nativeStats;
     }
 
+    Set<RamBlock> ramBlocks() {
+        return ramBlocks;
+    }
+
     NativeTablePool tablePool() {
         return tablePool;
     }
@@ -378,11 +391,12 @@ public final class MemorySystem implements AutoCloseable {
     }
 
     /**
-     * Closes the system: destroys its address spaces, releases every view, runs everything the RCU
-     * domain has deferred and stops its reclaimer thread. Regions must not be used afterwards;
-     * their mutators throw {@link IllegalStateException}. RAM blocks of regions that were never
-     * destroyed stay allocated until the regions become unreachable (they are not freed behind a
-     * live region's back). Idempotent.
+     * Closes the system, the end of the machine: destroys its address spaces, releases every view,
+     * runs everything the RCU domain has deferred, stops its reclaimer thread, and then frees all
+     * native memory the system still holds: the RAM blocks of regions that were never destroyed
+     * (memory supplied by the caller excepted) and the table pool. Regions must not be used
+     * afterwards: their mutators throw {@link IllegalStateException}, and so does any access to
+     * their RAM segments (the arenas are closed; nothing reads freed memory). Idempotent.
      *
      * @throws IllegalStateException if called while a transaction is open on another level
      */
@@ -408,6 +422,9 @@ public final class MemorySystem implements AutoCloseable {
             updateLock.unlock();
         }
         rcu.close();
+        for (RamBlock b : List.copyOf(ramBlocks)) {
+            b.freeNow();
+        }
         tablePool.close();
     }
 

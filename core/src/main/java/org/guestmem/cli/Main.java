@@ -22,6 +22,9 @@ public final class Main {
                                        tells which i/o regions terminate
               demo                     build a PC-like machine and show its map before and after
                                        toggling PAM and SMRAM in one transaction
+              test                     (launcher) run the whole test suite: mvn verify
+              bench [--quick] [--out DIR]
+                                       (launcher) run the JMH suites, print a table, write JSON and charts
               help                     this text
             """;
 

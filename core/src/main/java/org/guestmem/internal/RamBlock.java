@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +21,9 @@ import java.util.function.Consumer;
  * can still be using the segment. Closing a shared arena is a handshake with every thread, so it
  * runs on the reclaimer thread, never on a CPU thread or inside a commit.
  *
+ * <p>Blocks guestmem allocated are also listed in their system's registry until freed, so that
+ * closing the system frees whatever its regions still hold ({@link #freeNow()}).
+ *
  * <p>Thread-safety: {@link #retain()} and {@link #release()} are lock-free and may race.
  */
 public final class RamBlock {
@@ -28,18 +32,26 @@ public final class RamBlock {
     private final Arena arena;
     private final NativeMemoryStats stats;
     private final Consumer<Runnable> deferrer;
+    private final Set<RamBlock> registry;
     private final RefCount refs = new RefCount(1);
+    private boolean freed;
 
-    private RamBlock(String name, MemorySegment segment, Arena arena, NativeMemoryStats stats, Consumer<Runnable> deferrer) {
+    private RamBlock(String name, MemorySegment segment, Arena arena, NativeMemoryStats stats, Consumer<Runnable> deferrer,
+                     Set<RamBlock> registry) {
         this.name = name;
         this.segment = segment;
         this.arena = arena;
         this.stats = stats;
         this.deferrer = deferrer;
+        this.registry = registry;
+        if (arena != null) {
+            registry.add(this);
+        }
     }
 
     /** {@return a block of {@code size} zero-filled bytes in a new shared arena} */
-    public static RamBlock allocate(String name, long size, NativeMemoryStats stats, Consumer<Runnable> deferrer) {
+    public static RamBlock allocate(String name, long size, NativeMemoryStats stats, Consumer<Runnable> deferrer,
+                                    Set<RamBlock> registry) {
         if (size <= 0) {
             throw new IllegalArgumentException("RAM block '" + name + "' must hold 1 to 2^63-1 bytes, got " + Hex.of(size));
         }
@@ -52,11 +64,12 @@ public final class RamBlock {
             throw e;
         }
         stats.allocated(1, size);
-        return new RamBlock(name, seg, arena, stats, deferrer);
+        return new RamBlock(name, seg, arena, stats, deferrer, registry);
     }
 
     /** {@return a block over caller-owned memory, never freed by guestmem} */
-    public static RamBlock wrap(String name, MemorySegment segment, NativeMemoryStats stats, Consumer<Runnable> deferrer) {
+    public static RamBlock wrap(String name, MemorySegment segment, NativeMemoryStats stats, Consumer<Runnable> deferrer,
+                                Set<RamBlock> registry) {
         Objects.requireNonNull(segment, "segment");
         if (segment.byteSize() == 0) {
             throw new IllegalArgumentException("RAM block '" + name + "': the segment is empty");
@@ -64,7 +77,7 @@ public final class RamBlock {
         if (segment.isReadOnly()) {
             throw new IllegalArgumentException("RAM block '" + name + "': the segment is read-only; use a writable one and make the region readonly");
         }
-        return new RamBlock(name, segment, null, stats, deferrer);
+        return new RamBlock(name, segment, null, stats, deferrer, registry);
     }
 
     /**
@@ -72,7 +85,7 @@ public final class RamBlock {
      * With {@code shared} the guest's writes reach the file; otherwise they stay private.
      */
     public static RamBlock mapFile(String name, Path file, long size, boolean shared, NativeMemoryStats stats,
-                                   Consumer<Runnable> deferrer) {
+                                   Consumer<Runnable> deferrer, Set<RamBlock> registry) {
         if (size <= 0) {
             throw new IllegalArgumentException("RAM block '" + name + "' must hold 1 to 2^63-1 bytes, got " + Hex.of(size));
         }
@@ -84,7 +97,7 @@ public final class RamBlock {
             }
             MemorySegment seg = ch.map(shared ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.PRIVATE, 0, size, arena);
             stats.allocated(1, size);
-            return new RamBlock(name, seg, arena, stats, deferrer);
+            return new RamBlock(name, seg, arena, stats, deferrer, registry);
         } catch (IOException e) {
             arena.close();
             throw new UncheckedIOException("cannot map '" + file + "' as RAM block '" + name + "'", e);
@@ -133,9 +146,22 @@ public final class RamBlock {
     }
 
     private void free() {
-        if (arena != null) {
-            arena.close();
-            stats.freed(1, segment.byteSize());
+        synchronized (this) {
+            if (freed || arena == null) {
+                return;
+            }
+            freed = true;
         }
+        registry.remove(this);
+        arena.close();
+        stats.freed(1, segment.byteSize());
+    }
+
+    /**
+     * Frees the memory now, whatever the count: only for closing the memory system, after its RCU
+     * domain has drained (no reader can still be inside a read section of it).
+     */
+    public void freeNow() {
+        free();
     }
 }

@@ -32,7 +32,10 @@ import org.guestmem.RomDeviceRegion;
  * targets in the order the walk meets them (as QEMU's queue does). Everything inside a block
  * follows QEMU's rules.
  *
- * <p>Printing takes the system's update lock (a writer's transaction is never printed half-done).
+ * <p>Printing takes the system's update lock, so another thread's open transaction is never
+ * printed half-done. Called from inside the caller's own transaction, {@link #tree} shows the
+ * regions as they are now (uncommitted changes included) while {@link #flat} shows the views of
+ * the last commit, as QEMU's {@code info mtree} would.
  */
 public final class MtreePrinter {
     private static final String INDENT = "  ";

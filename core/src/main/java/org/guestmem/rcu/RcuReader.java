@@ -29,6 +29,8 @@ public final class RcuReader implements AutoCloseable {
     private final ReadSection section = new ReadSection(this);
     // confined to `thread`
     private int depth;
+    /** Changes at every point where this thread may stop being protected; see {@link #sectionEpoch()}. */
+    private long epoch;
     private boolean online;
     private boolean closed;
 
@@ -65,6 +67,18 @@ public final class RcuReader implements AutoCloseable {
     }
 
     /**
+     * {@return a number that stays the same exactly as long as the thread stays in one protected
+     * stretch: it changes when an outermost read section is entered or left, at every quiescent
+     * state and when a quiescent-state reader goes online or offline} A reference to RCU-protected
+     * data loaded while {@link #inReadSection()} may be used without re-checking for as long as
+     * this value is unchanged; caches such as {@code AddressSpaceAccessor}'s rely on it. Plain
+     * field, confined to the owning thread.
+     */
+    public long sectionEpoch() {
+        return epoch;
+    }
+
+    /**
      * {@return whether the thread may read RCU-protected data now: inside an explicit read
      * section, or online in quiescent-state mode}
      */
@@ -86,6 +100,7 @@ public final class RcuReader implements AutoCloseable {
                 throw new IllegalStateException("RCU reader of thread '" + thread.getName() + "' is closed");
             }
             if (!quiescentMode || !online) {
+                epoch++;
                 CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
                 VarHandle.fullFence();
             }
@@ -102,6 +117,7 @@ public final class RcuReader implements AutoCloseable {
             throw new IllegalStateException("exit() without a matching enter() on thread '" + thread.getName() + "'");
         }
         if (--depth == 0 && (!quiescentMode || !online)) {
+            epoch++;
             CTR.setRelease(slot, 0L, 0L);
         }
     }
@@ -128,6 +144,7 @@ public final class RcuReader implements AutoCloseable {
         if (!quiescentMode || !online || depth > 0) {
             throw new IllegalStateException("quiescentState() needs an online quiescent-state reader outside explicit read sections");
         }
+        epoch++;
         VarHandle.fullFence();
         CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
         VarHandle.fullFence();
@@ -145,6 +162,7 @@ public final class RcuReader implements AutoCloseable {
             throw new IllegalStateException("offline() needs a quiescent-state reader outside explicit read sections");
         }
         online = false;
+        epoch++;
         CTR.setRelease(slot, 0L, 0L);
     }
 
@@ -158,6 +176,7 @@ public final class RcuReader implements AutoCloseable {
         if (!quiescentMode || closed) {
             throw new IllegalStateException("online() needs an open quiescent-state reader");
         }
+        epoch++;
         CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
         VarHandle.fullFence();
         online = true;
