@@ -138,8 +138,37 @@ public final class AddressSpace implements GuestMemory {
     }
 
     /**
-     * Destroys the space, QEMU's {@code address_space_destroy}: it stops showing anything (its
-     * view becomes the empty view) and no longer keeps its root from being destroyed.
+     * Registers {@code listener} on this space with {@code priority} (QEMU's
+     * {@code memory_listener_register}) and replays the current view to it: {@code begin},
+     * {@code logGlobalStart} if global dirty tracking is on, {@code regionAdd} (and
+     * {@code logStart} for ranges that log) for every range, {@code commit}. See
+     * {@link MemoryListener} for the calling conventions.
+     *
+     * @throws IllegalArgumentException if the listener is already registered (on any space)
+     * @throws MemoryListenerException  if a replay callback threw (the listener stays registered)
+     */
+    public void registerListener(MemoryListener listener, int priority) {
+        system.registerListener(this, listener, priority);
+    }
+
+    /**
+     * Unregisters {@code listener} (QEMU's {@code memory_listener_unregister}): it gets
+     * {@code begin}, {@code logStop} and {@code regionDel} for every range of the current view,
+     * {@code commit}, and no callback after that. Does nothing if it is not registered.
+     */
+    public void unregisterListener(MemoryListener listener) {
+        system.unregisterListener(listener);
+    }
+
+    /** {@return the listeners registered on this space, in ascending priority} */
+    public java.util.List<MemoryListener> listeners() {
+        return system.listenersOf(this);
+    }
+
+    /**
+     * Destroys the space, QEMU's {@code address_space_destroy}: its listeners are unregistered
+     * (they get the deletions), it stops showing anything (its view becomes the empty view) and it
+     * no longer keeps its root from being destroyed.
      */
     public void destroy() {
         system.destroyAddressSpace(this);
@@ -222,6 +251,13 @@ public final class AddressSpace implements GuestMemory {
     /** Loader write of {@code bytes}; see {@link #writeRom(long, MemorySegment)}. */
     public void writeRom(long addr, byte[] bytes) {
         writeRom(addr, MemorySegment.ofArray(bytes));
+    }
+
+    /**
+     * QEMU's {@code address_space_update_ioeventfds}, under the update lock: recomputes the space's
+     * ioeventfd list from its current view and tells listeners what changed.
+     */
+    void updateIoEventFds(ListenerRegistry listeners) {
     }
 
     @Override

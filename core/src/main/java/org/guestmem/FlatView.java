@@ -48,6 +48,8 @@ public final class FlatView {
     final MemoryRegion[] sectionRegion;
     /** The RAM block of RAM, ROM and ROM-device sections; null otherwise. */
     final MemorySegment[] sectionRam;
+    /** The same blocks, for dirty tracking. */
+    final RamBlock[] sectionBlock;
     /** Where non-direct accesses to each section go (the region's ops, or "unassigned"). */
     final MmioDispatcher[] sectionIo;
     /** The FlatRange each section was cut from; -1 for the unassigned and subpage sections. */
@@ -80,6 +82,7 @@ public final class FlatView {
         int n = b.sectionCount();
         this.sectionRegion = new MemoryRegion[n];
         this.sectionRam = new MemorySegment[n];
+        this.sectionBlock = new RamBlock[n];
         this.sectionIo = new MmioDispatcher[n];
         this.sectionRange = new int[n];
         for (int s = 0; s < n; s++) {
@@ -89,6 +92,7 @@ public final class FlatView {
                 MemoryRegion mr = ranges[origin].region();
                 sectionRegion[s] = mr;
                 sectionRam[s] = ramOf(mr);
+                sectionBlock[s] = blockOf(mr);
                 sectionIo[s] = ioOf(mr, system);
             } else {
                 sectionIo[s] = system.unassignedDispatcher();
@@ -110,9 +114,14 @@ public final class FlatView {
     }
 
     private static MemorySegment ramOf(MemoryRegion mr) {
+        RamBlock b = blockOf(mr);
+        return b == null ? null : b.segment();
+    }
+
+    static RamBlock blockOf(MemoryRegion mr) {
         return switch (mr) {
-            case RamRegion ram -> ram.block.segment();
-            case RomDeviceRegion rd -> rd.block.segment();
+            case RamRegion ram -> ram.block;
+            case RomDeviceRegion rd -> rd.block;
             default -> null;
         };
     }

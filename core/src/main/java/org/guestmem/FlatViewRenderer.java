@@ -222,11 +222,7 @@ final class FlatViewRenderer {
     private static RamBlock[] retainRamBlocks(FlatRange[] ranges) {
         Map<RamBlock, Boolean> seen = new IdentityHashMap<>();
         for (FlatRange r : ranges) {
-            RamBlock b = switch (r.region()) {
-                case RamRegion ram -> ram.block;
-                case RomDeviceRegion rd -> rd.block;
-                default -> null;
-            };
+            RamBlock b = FlatView.blockOf(r.region());
             if (b != null && seen.put(b, Boolean.TRUE) == null && !b.retain()) {
                 throw new IllegalStateException("RAM block '" + b.name() + "' was freed while still mapped");
             }

@@ -64,6 +64,10 @@ public abstract sealed class MemoryRegion
     int addressSpaceRoots;
     /** Sorted by descending priority; the newest of equal priority first (QEMU's list order). */
     final ArrayList<MemoryRegion> subregions = new ArrayList<>(0);
+    /** Explicit dirty-log requests per client (QEMU counts VGA requests in {@code vga_logging_count}). */
+    final int[] logCounts = new int[DirtyLogClient.values().length];
+    /** Coalesced MMIO ranges, region-relative {@code [offset, size]} pairs in insertion order. */
+    final ArrayList<long[]> coalesced = new ArrayList<>(0);
 
     MemoryRegion(MemorySystem system, Object owner, String name, long size) {
         this.system = system;
@@ -155,6 +159,26 @@ public abstract sealed class MemoryRegion
     /** {@return a snapshot of the subregions in QEMU's list order: descending priority, newest first} */
     public final List<MemoryRegion> subregions() {
         return List.copyOf(subregions);
+    }
+
+    /**
+     * {@return the dirty-log clients this region logs for now (QEMU's
+     * {@code memory_region_get_dirty_log_mask}): the clients requested with {@link #setLog}, plus
+     * MIGRATION while global dirty tracking is on and CODE when the system tracks code, for
+     * regions backed by a RAM block}
+     */
+    public final int dirtyLogMask() {
+        return system.effectiveLogMask(this);
+    }
+
+    /** {@return whether the region logs writes for {@code client}} */
+    public final boolean isLogging(DirtyLogClient client) {
+        return (dirtyLogMask() & client.bit()) != 0;
+    }
+
+    /** {@return the coalesced MMIO ranges as region-relative {@code [offset, size]} pairs} */
+    final List<long[]> coalescedRanges() {
+        return coalesced;
     }
 
     /**
@@ -311,6 +335,42 @@ public abstract sealed class MemoryRegion
                 system.markUpdatePending();
             }
         });
+    }
+
+    /**
+     * Starts or stops dirty logging of this region for {@code client} (QEMU's
+     * {@code memory_region_set_log}). Requests are counted: logging stops when every request was
+     * withdrawn. When logging starts or stops for the client (the count crosses 0 and 1) and the
+     * region is enabled, the views are re-rendered, and listeners get {@code logStart} /
+     * {@code logStop} for its ranges. QEMU accepts only VGA here; guestmem accepts every client.
+     *
+     * @throws IllegalStateException if {@code log} is false and no request is outstanding
+     */
+    public final void setLog(boolean log, DirtyLogClient client) {
+        system.mutate(() -> {
+            checkAlive();
+            int c = client.ordinal();
+            if (!log && logCounts[c] == 0) {
+                throw new IllegalStateException("setLog(false, " + client + ") on " + describe(this)
+                        + " without a matching setLog(true, " + client + ")");
+            }
+            int before = logCounts[c];
+            logCounts[c] += log ? 1 : -1;
+            if ((before == 0) != (logCounts[c] == 0) && enabled) {
+                system.markUpdatePending();
+            }
+        });
+    }
+
+    /** The clients requested through {@link #setLog}. */
+    final int explicitLogMask() {
+        int m = 0;
+        for (int c = 0; c < logCounts.length; c++) {
+            if (logCounts[c] > 0) {
+                m |= 1 << c;
+            }
+        }
+        return m;
     }
 
     /**

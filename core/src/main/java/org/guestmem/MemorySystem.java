@@ -44,10 +44,17 @@ import org.guestmem.rcu.RcuDomain;
  * }
  */
 public final class MemorySystem implements AutoCloseable {
+    /** Global dirty tracking flag: live migration (QEMU's {@code GLOBAL_DIRTY_MIGRATION}). */
+    public static final int GLOBAL_DIRTY_MIGRATION = 1;
+    /** Global dirty tracking flag: dirty-rate measurement (QEMU's {@code GLOBAL_DIRTY_DIRTY_RATE}). */
+    public static final int GLOBAL_DIRTY_DIRTY_RATE = 2;
+    /** Global dirty tracking flag: dirty-rate limiting (QEMU's {@code GLOBAL_DIRTY_LIMIT}). */
+    public static final int GLOBAL_DIRTY_LIMIT = 4;
     private final String name;
     private final ByteOrder targetByteOrder;
     private final int pageBits;
     private final boolean lenientAliasWindows;
+    private final boolean codeDirtyTracking;
     private final ReentrantLock updateLock = new ReentrantLock();
     private final RcuDomain rcu;
     private final NativeMemoryStats nativeStats = new NativeMemoryStats();
@@ -61,17 +68,23 @@ public final class MemorySystem implements AutoCloseable {
     // ---- guarded by updateLock ----
     private int transactionDepth;
     private boolean updatePending;
+    private boolean ioEventFdsPending;
     private final ArrayList<AddressSpace> addressSpaces = new ArrayList<>();
     /** Views of the last commit by flatview root (identity; null key = empty view); holds one reference each. */
     private IdentityHashMap<MemoryRegion, FlatView> flatViews = new IdentityHashMap<>();
     private boolean closed;
     private long commits;
+    private final ListenerRegistry listeners = new ListenerRegistry();
+    /** QEMU's {@code global_dirty_tracking}: the set of {@code GLOBAL_DIRTY_*} flags. */
+    private int globalDirtyFlags;
+    private volatile CodeWriteHandler codeWriteHandler;
 
     private MemorySystem(Builder b) {
         this.name = b.name;
         this.targetByteOrder = b.targetByteOrder;
         this.pageBits = b.pageBits;
         this.lenientAliasWindows = b.lenientAliasWindows;
+        this.codeDirtyTracking = b.codeDirtyTracking;
         this.rcu = new RcuDomain(b.name);
         this.unassigned = new MmioDispatcher(MemoryRegionOps.UNASSIGNED, targetByteOrder);
         this.emptyView = new FlatView(this, new FlatRange[0], null, new RamBlock[0]);
@@ -227,10 +240,14 @@ public final class MemorySystem implements AutoCloseable {
     }
 
     void destroyAddressSpace(AddressSpace as) {
+        List<Throwable> failed;
         updateLock.lock();
         try {
             if (as.destroyed) {
                 return;
+            }
+            for (MemoryListener l : listeners.of(as)) {
+                unregisterLocked(l);
             }
             as.destroyed = true;
             addressSpaces.remove(as);
@@ -239,8 +256,10 @@ public final class MemorySystem implements AutoCloseable {
             }
             as.publish(emptyView);
         } finally {
+            failed = listeners.drainFailures();
             updateLock.unlock();
         }
+        ListenerRegistry.throwIfAny(failed, "the destruction of address space '" + as.name() + "'");
     }
 
     // ------------------------------------------------------------------ transactions
@@ -312,20 +331,39 @@ public final class MemorySystem implements AutoCloseable {
 
     private void commitLocked() {
         try {
-            if (--transactionDepth == 0 && updatePending && !closed) {
-                renderAndPublish();
-                updatePending = false;
+            if (--transactionDepth == 0 && !closed) {
+                if (updatePending) {
+                    renderAndPublish();
+                    updatePending = false;
+                    ioEventFdsPending = false;
+                } else if (ioEventFdsPending) {
+                    for (AddressSpace as : addressSpaces) {
+                        as.updateIoEventFds(listeners);
+                    }
+                    ioEventFdsPending = false;
+                }
             }
         } finally {
+            List<Throwable> failed = transactionDepth == 0 ? listeners.drainFailures() : List.of();
             updateLock.unlock();
+            ListenerRegistry.throwIfAny(failed, "a commit");
         }
+    }
+
+    /** Marks the ioeventfd lists stale (QEMU's {@code ioeventfd_update_pending}). */
+    void markIoEventFdsPending() {
+        ioEventFdsPending = true;
     }
 
     void markUpdatePending() {
         updatePending = true;
     }
 
-    /** QEMU's {@code flatviews_reset} plus {@code address_space_set_flatview} for every space. */
+    /**
+     * QEMU's {@code memory_region_transaction_commit} with an update pending: {@code flatviews_reset},
+     * global {@code begin}, {@code address_space_set_flatview} (listener diff, then publication) for
+     * every space, global {@code commit}. Listener failures are collected, not propagated.
+     */
     private void renderAndPublish() {
         IdentityHashMap<MemoryRegion, FlatView> fresh = new IdentityHashMap<>();
         FlatView[] chosen = new FlatView[addressSpaces.size()];
@@ -338,8 +376,10 @@ public final class MemorySystem implements AutoCloseable {
             }
             chosen[i] = v;
         }
+        listeners.forwardAll(MemoryListener::begin);
         for (int i = 0; i < chosen.length; i++) {
-            addressSpaces.get(i).publish(chosen[i]);
+            setFlatView(addressSpaces.get(i), chosen[i]);
+            addressSpaces.get(i).updateIoEventFds(listeners);
         }
         IdentityHashMap<MemoryRegion, FlatView> old = flatViews;
         flatViews = fresh;
@@ -347,6 +387,20 @@ public final class MemorySystem implements AutoCloseable {
             v.release();
         }
         commits++;
+        listeners.forwardAll(MemoryListener::commit);
+    }
+
+    /** QEMU's {@code address_space_set_flatview}: the listener diff against the old view, then publication. */
+    private void setFlatView(AddressSpace as, FlatView next) {
+        FlatView old = as.currentView();
+        if (old == next) {
+            return;
+        }
+        if (listeners.hasListeners(as)) {
+            listeners.topologyPass(as, old, next, false);
+            listeners.topologyPass(as, old, next, true);
+        }
+        as.publish(next);
     }
 
     private FlatView retainedEmptyView() {
@@ -360,11 +414,283 @@ public final class MemorySystem implements AutoCloseable {
      * RAM block changed.
      */
     void ramWritten(FlatView view, int s, long offset, long len) {
+        int mask = view.dispatch.dirtyLogMask(s);
+        if (mask == 0 || len == 0) {
+            return;
+        }
+        org.guestmem.internal.DirtyBitmap bits = view.sectionBlock[s].dirty();
+        mask = bits.cleanClients(offset, len, mask);
+        if ((mask & DirtyLogClient.CODE.bit()) != 0) {
+            CodeWriteHandler h = codeWriteHandler;
+            if (h != null) {
+                h.codeWritten(view.sectionRegion[s], offset, len);
+            }
+        }
+        bits.set(offset, len, mask);
     }
 
-    /** The dirty-log clients rendering records for {@code mr} (QEMU's effective log mask). */
+    /**
+     * The dirty-log clients rendering records for {@code mr} (QEMU's
+     * {@code memory_region_get_dirty_log_mask}): explicit requests, plus MIGRATION under global
+     * dirty tracking and CODE under code tracking for RAM-backed regions.
+     */
     int effectiveLogMask(MemoryRegion mr) {
-        return 0;
+        int mask = mr.explicitLogMask();
+        if (FlatView.blockOf(mr) != null) {
+            if (globalDirtyFlags != 0) {
+                mask |= DirtyLogClient.MIGRATION.bit();
+            }
+            if (codeDirtyTracking) {
+                mask |= DirtyLogClient.CODE.bit();
+            }
+        }
+        return mask;
+    }
+
+    /** {@return whether writes mark CODE dirty and call the {@link CodeWriteHandler}} */
+    public boolean codeDirtyTracking() {
+        return codeDirtyTracking;
+    }
+
+    /**
+     * Installs the handler told about writes to pages whose CODE dirty bit is clean (null removes
+     * it). Meaningful only with {@link Builder#codeDirtyTracking(boolean)}. Thread-safe (volatile).
+     */
+    public void setCodeWriteHandler(CodeWriteHandler handler) {
+        this.codeWriteHandler = handler;
+    }
+
+    // ------------------------------------------------------------------ listeners and dirty logging
+
+    void registerListener(AddressSpace as, MemoryListener listener, int priority) {
+        Objects.requireNonNull(listener, "listener");
+        List<Throwable> failed;
+        updateLock.lock();
+        try {
+            checkOpen();
+            if (as.destroyed) {
+                throw new IllegalStateException("cannot register a listener on destroyed address space '" + as.name() + "'");
+            }
+            listeners.add(as, listener, priority);
+            listeners.call(listener, MemoryListener::begin);
+            if (globalDirtyFlags != 0) {
+                listeners.call(listener, MemoryListener::logGlobalStart);
+            }
+            FlatView v = as.currentView();
+            for (int i = 0; i < v.rangeCount(); i++) {
+                FlatRange r = v.range(i);
+                MemoryRegionSection sec = ListenerRegistry.section(r);
+                listeners.call(listener, l -> l.regionAdd(sec));
+                if (r.dirtyLogMask() != 0) {
+                    listeners.call(listener, l -> l.logStart(sec, 0, r.dirtyLogMask()));
+                }
+            }
+            listeners.call(listener, MemoryListener::commit);
+        } finally {
+            failed = listeners.drainFailures();
+            updateLock.unlock();
+        }
+        ListenerRegistry.throwIfAny(failed, "the registration of listener " + listener.name());
+    }
+
+    void unregisterListener(MemoryListener listener) {
+        List<Throwable> failed;
+        updateLock.lock();
+        try {
+            unregisterLocked(listener);
+        } finally {
+            failed = listeners.drainFailures();
+            updateLock.unlock();
+        }
+        ListenerRegistry.throwIfAny(failed, "the unregistration of listener " + listener.name());
+    }
+
+    private void unregisterLocked(MemoryListener listener) {
+        AddressSpace as = listeners.spaceOf(listener);
+        if (as == null) {
+            return;
+        }
+        listeners.call(listener, MemoryListener::begin);
+        FlatView v = as.currentView();
+        for (int i = 0; i < v.rangeCount(); i++) {
+            FlatRange r = v.range(i);
+            MemoryRegionSection sec = ListenerRegistry.section(r);
+            if (r.dirtyLogMask() != 0) {
+                listeners.call(listener, l -> l.logStop(sec, r.dirtyLogMask(), 0));
+            }
+            listeners.call(listener, l -> l.regionDel(sec));
+        }
+        listeners.call(listener, MemoryListener::commit);
+        listeners.remove(listener);
+    }
+
+    /** {@return the listeners registered on {@code as}, ascending priority} */
+    List<MemoryListener> listenersOf(AddressSpace as) {
+        updateLock.lock();
+        try {
+            return listeners.of(as);
+        } finally {
+            updateLock.unlock();
+        }
+    }
+
+    ListenerRegistry listenerRegistry() {
+        return listeners;
+    }
+
+    /**
+     * Turns on global dirty tracking for {@code flags} (QEMU's
+     * {@code memory_global_dirty_log_start}): when tracking goes from off to on, listeners get
+     * {@code logGlobalStart} and every RAM-backed range starts logging for MIGRATION.
+     *
+     * @throws IllegalArgumentException if {@code flags} is empty or has unknown bits
+     */
+    public void startGlobalDirtyLog(int flags) {
+        checkDirtyFlags(flags);
+        mutate(() -> {
+            int old = globalDirtyFlags;
+            globalDirtyFlags |= flags;
+            if (old == 0 && globalDirtyFlags != 0) {
+                listeners.forwardAll(MemoryListener::logGlobalStart);
+                markUpdatePending();
+            }
+        });
+    }
+
+    /**
+     * Turns off global dirty tracking for {@code flags} (QEMU's
+     * {@code memory_global_dirty_log_stop}): when no flag is left, the views are re-rendered
+     * without MIGRATION logging and then listeners get {@code logGlobalStop}. (QEMU postpones the
+     * stop while the VM is stopped; guestmem has no VM run state and stops at once.)
+     *
+     * @throws IllegalArgumentException if {@code flags} is empty or has unknown bits
+     */
+    public void stopGlobalDirtyLog(int flags) {
+        checkDirtyFlags(flags);
+        boolean[] stopped = new boolean[1];
+        mutate(() -> {
+            int old = globalDirtyFlags;
+            globalDirtyFlags &= ~flags;
+            if (old != 0 && globalDirtyFlags == 0) {
+                markUpdatePending();
+                stopped[0] = true;
+            }
+        });
+        if (stopped[0]) {
+            List<Throwable> failed;
+            updateLock.lock();
+            try {
+                listeners.reverseAll(MemoryListener::logGlobalStop);
+            } finally {
+                failed = listeners.drainFailures();
+                updateLock.unlock();
+            }
+            ListenerRegistry.throwIfAny(failed, "logGlobalStop");
+        }
+    }
+
+    /** {@return the global dirty tracking flags currently on} */
+    public int globalDirtyLogFlags() {
+        updateLock.lock();
+        try {
+            return globalDirtyFlags;
+        } finally {
+            updateLock.unlock();
+        }
+    }
+
+    private static void checkDirtyFlags(int flags) {
+        if (flags == 0 || (flags & ~(GLOBAL_DIRTY_MIGRATION | GLOBAL_DIRTY_DIRTY_RATE | GLOBAL_DIRTY_LIMIT)) != 0) {
+            throw new IllegalArgumentException("global dirty log flags must be a non-empty combination of 0x7, got 0x"
+                    + Integer.toHexString(flags));
+        }
+    }
+
+    /**
+     * Asks every listener to copy what it tracked into guestmem's bitmaps (QEMU's
+     * {@code memory_global_dirty_log_sync}): {@code logSyncGlobal} once for listeners that sync
+     * globally, else {@code logSync} for every range of its address space that logs.
+     */
+    public void logSync() {
+        List<Throwable> failed;
+        updateLock.lock();
+        try {
+            syncLocked(null);
+        } finally {
+            failed = listeners.drainFailures();
+            updateLock.unlock();
+        }
+        ListenerRegistry.throwIfAny(failed, "logSync");
+    }
+
+    /** Syncs every listener, or only for the ranges of {@code region} if not null. */
+    void syncLocked(MemoryRegion region) {
+        for (AddressSpace as : addressSpaces) {
+            for (MemoryListener l : listeners.of(as)) {
+                if (l.syncsGlobally()) {
+                    if (region == null) {
+                        listeners.call(l, MemoryListener::logSyncGlobal);
+                    }
+                    continue;
+                }
+                FlatView v = as.currentView();
+                for (int i = 0; i < v.rangeCount(); i++) {
+                    FlatRange r = v.range(i);
+                    if (r.dirtyLogMask() != 0 && (region == null || r.region() == region)) {
+                        MemoryRegionSection sec = ListenerRegistry.section(r);
+                        listeners.call(l, x -> x.logSync(sec));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Calls {@code logClear} for the sections of {@code region} that overlap its {@code [offset, offset+len)}. */
+    void logClearLocked(MemoryRegion region, long offset, long len) {
+        for (AddressSpace as : addressSpaces) {
+            FlatView v = as.currentView();
+            for (int i = 0; i < v.rangeCount(); i++) {
+                FlatRange r = v.range(i);
+                if (r.region() != region || r.dirtyLogMask() == 0) {
+                    continue;
+                }
+                long lo = Math.max(offset, r.offsetInRegion());
+                long hi = Math.min(offset + len - 1, r.offsetInRegion() + r.sizeMinusOne());
+                if (Long.compareUnsigned(lo, hi) > 0) {
+                    continue;
+                }
+                MemoryRegionSection sec = new MemoryRegionSection(region, r.start() + (lo - r.offsetInRegion()), hi - lo, lo,
+                        r.readonly(), r.nonvolatile());
+                listeners.forward(as, l -> l.logClear(sec));
+            }
+        }
+    }
+
+    /** Tells every listener a global sync completed (QEMU's {@code memory_global_after_dirty_log_sync}). */
+    public void afterLogSync() {
+        List<Throwable> failed;
+        updateLock.lock();
+        try {
+            listeners.forwardAll(MemoryListener::logGlobalAfterSync);
+        } finally {
+            failed = listeners.drainFailures();
+            updateLock.unlock();
+        }
+        ListenerRegistry.throwIfAny(failed, "logGlobalAfterSync");
+    }
+
+    /** Runs {@code body} under the update lock (no transaction), rethrowing listener failures after. */
+    void locked(Runnable body) {
+        List<Throwable> failed;
+        updateLock.lock();
+        try {
+            checkOpen();
+            body.run();
+        } finally {
+            failed = listeners.drainFailures();
+            updateLock.unlock();
+        }
+        ListenerRegistry.throwIfAny(failed, "a dirty-log operation");
     }
 
     NativeMemoryStats nativeMemoryStats() {
@@ -439,8 +765,20 @@ public final class MemorySystem implements AutoCloseable {
         private ByteOrder targetByteOrder = ByteOrder.LITTLE_ENDIAN;
         private int pageBits = 12;
         private boolean lenientAliasWindows;
+        private boolean codeDirtyTracking;
 
         private Builder() {
+        }
+
+        /**
+         * Tracks writes to guest code for a JIT, as QEMU does under TCG: every RAM-backed range
+         * logs for {@link DirtyLogClient#CODE}, and writes to pages whose CODE bit is clean call the
+         * {@link CodeWriteHandler}. Off by default: such writes cannot take the accessors' direct
+         * path, so RAM writes cost more.
+         */
+        public Builder codeDirtyTracking(boolean value) {
+            this.codeDirtyTracking = value;
+            return this;
         }
 
         /**

@@ -44,6 +44,47 @@ public final class RamRegion extends MemoryRegion {
         return block.segment();
     }
 
+    /**
+     * {@return whether any page of {@code [offset, offset + length)} is dirty for {@code client}}
+     * Reads the bitmap as it is (no listener sync).
+     *
+     * @throws IllegalArgumentException if the range is outside the RAM block
+     */
+    public boolean getDirty(long offset, long length, DirtyLogClient client) {
+        return DirtyMemory.get(this, block, offset, length, client);
+    }
+
+    /**
+     * Marks the range dirty for every client the region logs for (QEMU's
+     * {@code memory_region_set_dirty}), e.g. after writing RAM directly through {@link #segment()}.
+     *
+     * @throws IllegalArgumentException if the range is outside the RAM block
+     */
+    public void setDirty(long offset, long length) {
+        DirtyMemory.set(this, block, offset, length);
+    }
+
+    /**
+     * Clears the range's bits for {@code client} (QEMU's {@code memory_region_reset_dirty}: listeners
+     * get {@code logClear} for the sections concerned first); {@return whether any page was dirty}
+     * Atomic per 64-page word: a page written meanwhile is reported now or stays dirty.
+     *
+     * @throws IllegalArgumentException if the range is outside the RAM block
+     */
+    public boolean testAndClearDirty(long offset, long length, DirtyLogClient client) {
+        return DirtyMemory.testAndClear(this, block, offset, length, client);
+    }
+
+    /**
+     * Syncs the listeners for this region, then copies and clears {@code client}'s bits for the
+     * range widened to 64-page words (QEMU's {@code memory_region_snapshot_and_clear_dirty}).
+     *
+     * @throws IllegalArgumentException if the range is outside the RAM block
+     */
+    public DirtySnapshot snapshotAndClearDirty(long offset, long length, DirtyLogClient client) {
+        return DirtyMemory.snapshotAndClear(this, block, offset, length, client);
+    }
+
     @Override
     void checkResizable(long newSizeMinus1) {
         if (Long.compareUnsigned(newSizeMinus1, block.size() - 1) > 0) {

@@ -62,7 +62,8 @@ public final class RegionFactory {
      */
     public RamRegion ramFromSegment(String name, MemorySegment segment) {
         return system.create(() -> new RamRegion(system, owner, name,
-                RamBlock.wrap(name, segment, system.nativeMemoryStats(), system.rcu()::defer, system.ramBlocks()), false));
+                RamBlock.wrap(name, segment, system.pageBits(), system.nativeMemoryStats(), system.rcu()::defer,
+                        system.ramBlocks()), false));
     }
 
     /**
@@ -75,8 +76,8 @@ public final class RegionFactory {
     public RamRegion ramFromFile(String name, Path file, long size, boolean shared) {
         Objects.requireNonNull(file, "file");
         return system.create(() -> new RamRegion(system, owner, name,
-                RamBlock.mapFile(name, file, size, shared, system.nativeMemoryStats(), system.rcu()::defer,
-                        system.ramBlocks()), false));
+                RamBlock.mapFile(name, file, size, shared, system.pageBits(), system.nativeMemoryStats(),
+                        system.rcu()::defer, system.ramBlocks()), false));
     }
 
     /** {@return an MMIO region whose accesses go to {@code ops}} */
@@ -120,6 +121,7 @@ public final class RegionFactory {
             throw new IllegalArgumentException("region '" + name + "': RAM blocks hold at most 0x7fffffffffffffff bytes, got "
                     + org.guestmem.internal.Hex.ofSizeMinusOne(s1));
         }
-        return RamBlock.allocate(name, s1 + 1, system.nativeMemoryStats(), system.rcu()::defer, system.ramBlocks());
+        return RamBlock.allocate(name, s1 + 1, system.pageBits(), system.nativeMemoryStats(), system.rcu()::defer,
+                system.ramBlocks());
     }
 }

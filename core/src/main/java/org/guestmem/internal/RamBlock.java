@@ -12,80 +12,84 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The memory behind a RAM, ROM or ROM-device region: one {@link MemorySegment}, in its own shared
- * arena when guestmem allocated it.
+ * The memory behind a RAM, ROM or ROM-device region: one {@link MemorySegment} and its dirty
+ * bitmaps, both in one shared arena of their own (for caller-supplied memory the arena holds
+ * only the bitmaps).
  *
  * <p>Lifetime: a reference count that starts at 1 (held by the region until it is destroyed); each
  * FlatView that maps the block holds one more. When the count reaches zero the arena is closed
  * through the deferrer, i.e. only after an RCU grace period, so no reader inside a read section
  * can still be using the segment. Closing a shared arena is a handshake with every thread, so it
- * runs on the reclaimer thread, never on a CPU thread or inside a commit.
+ * runs on the reclaimer thread, never on a CPU thread or inside a commit. Blocks are also listed
+ * in their system's registry until freed, so that closing the system frees whatever its regions
+ * still hold ({@link #freeNow()}).
  *
- * <p>Blocks guestmem allocated are also listed in their system's registry until freed, so that
- * closing the system frees whatever its regions still hold ({@link #freeNow()}).
- *
- * <p>Thread-safety: {@link #retain()} and {@link #release()} are lock-free and may race.
+ * <p>Thread-safety: {@link #retain()} and {@link #release()} are lock-free and may race; the
+ * bitmaps are lock-free too.
  */
 public final class RamBlock {
     private final String name;
     private final MemorySegment segment;
+    private final boolean ownsMemory;
     private final Arena arena;
+    private final DirtyBitmap dirty;
     private final NativeMemoryStats stats;
     private final Consumer<Runnable> deferrer;
     private final Set<RamBlock> registry;
+    private final long accountedBytes;
     private final RefCount refs = new RefCount(1);
     private boolean freed;
 
-    private RamBlock(String name, MemorySegment segment, Arena arena, NativeMemoryStats stats, Consumer<Runnable> deferrer,
-                     Set<RamBlock> registry) {
+    private RamBlock(String name, MemorySegment segment, boolean ownsMemory, Arena arena, int pageBits,
+                     NativeMemoryStats stats, Consumer<Runnable> deferrer, Set<RamBlock> registry) {
         this.name = name;
         this.segment = segment;
+        this.ownsMemory = ownsMemory;
         this.arena = arena;
         this.stats = stats;
         this.deferrer = deferrer;
         this.registry = registry;
-        if (arena != null) {
-            registry.add(this);
-        }
+        this.dirty = new DirtyBitmap(arena, segment.byteSize(), pageBits);
+        this.accountedBytes = (ownsMemory ? segment.byteSize() : 0) + dirty.segment().byteSize();
+        stats.allocated(1, accountedBytes);
+        registry.add(this);
     }
 
     /** {@return a block of {@code size} zero-filled bytes in a new shared arena} */
-    public static RamBlock allocate(String name, long size, NativeMemoryStats stats, Consumer<Runnable> deferrer,
-                                    Set<RamBlock> registry) {
+    public static RamBlock allocate(String name, long size, int pageBits, NativeMemoryStats stats,
+                                    Consumer<Runnable> deferrer, Set<RamBlock> registry) {
         if (size <= 0) {
             throw new IllegalArgumentException("RAM block '" + name + "' must hold 1 to 2^63-1 bytes, got " + Hex.of(size));
         }
         Arena arena = Arena.ofShared();
-        MemorySegment seg;
         try {
-            seg = AnonymousMemory.allocate(arena, size);
+            return new RamBlock(name, AnonymousMemory.allocate(arena, size), true, arena, pageBits, stats, deferrer, registry);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
         }
-        stats.allocated(1, size);
-        return new RamBlock(name, seg, arena, stats, deferrer, registry);
     }
 
     /** {@return a block over caller-owned memory, never freed by guestmem} */
-    public static RamBlock wrap(String name, MemorySegment segment, NativeMemoryStats stats, Consumer<Runnable> deferrer,
-                                Set<RamBlock> registry) {
+    public static RamBlock wrap(String name, MemorySegment segment, int pageBits, NativeMemoryStats stats,
+                                Consumer<Runnable> deferrer, Set<RamBlock> registry) {
         Objects.requireNonNull(segment, "segment");
         if (segment.byteSize() == 0) {
             throw new IllegalArgumentException("RAM block '" + name + "': the segment is empty");
         }
         if (segment.isReadOnly()) {
-            throw new IllegalArgumentException("RAM block '" + name + "': the segment is read-only; use a writable one and make the region readonly");
+            throw new IllegalArgumentException("RAM block '" + name
+                    + "': the segment is read-only; use a writable one and make the region readonly");
         }
-        return new RamBlock(name, segment, null, stats, deferrer, registry);
+        return new RamBlock(name, segment, false, Arena.ofShared(), pageBits, stats, deferrer, registry);
     }
 
     /**
      * {@return a block mapping the first {@code size} bytes of {@code file}, extended if shorter}
      * With {@code shared} the guest's writes reach the file; otherwise they stay private.
      */
-    public static RamBlock mapFile(String name, Path file, long size, boolean shared, NativeMemoryStats stats,
-                                   Consumer<Runnable> deferrer, Set<RamBlock> registry) {
+    public static RamBlock mapFile(String name, Path file, long size, boolean shared, int pageBits,
+                                   NativeMemoryStats stats, Consumer<Runnable> deferrer, Set<RamBlock> registry) {
         if (size <= 0) {
             throw new IllegalArgumentException("RAM block '" + name + "' must hold 1 to 2^63-1 bytes, got " + Hex.of(size));
         }
@@ -96,11 +100,13 @@ public final class RamBlock {
                 ch.write(java.nio.ByteBuffer.allocate(1), size - 1);
             }
             MemorySegment seg = ch.map(shared ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.PRIVATE, 0, size, arena);
-            stats.allocated(1, size);
-            return new RamBlock(name, seg, arena, stats, deferrer, registry);
+            return new RamBlock(name, seg, true, arena, pageBits, stats, deferrer, registry);
         } catch (IOException e) {
             arena.close();
             throw new UncheckedIOException("cannot map '" + file + "' as RAM block '" + name + "'", e);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
         }
     }
 
@@ -114,14 +120,19 @@ public final class RamBlock {
         return segment;
     }
 
+    /** {@return the dirty bitmaps} */
+    public DirtyBitmap dirty() {
+        return dirty;
+    }
+
     /** {@return the size in bytes} */
     public long size() {
         return segment.byteSize();
     }
 
-    /** {@return whether guestmem owns (and will free) the memory} */
+    /** {@return whether guestmem owns (and will free) the memory itself} */
     public boolean ownsMemory() {
-        return arena != null;
+        return ownsMemory;
     }
 
     /** {@return the current reference count; for tests and diagnostics} */
@@ -147,14 +158,14 @@ public final class RamBlock {
 
     private void free() {
         synchronized (this) {
-            if (freed || arena == null) {
+            if (freed) {
                 return;
             }
             freed = true;
         }
         registry.remove(this);
         arena.close();
-        stats.freed(1, segment.byteSize());
+        stats.freed(1, accountedBytes);
     }
 
     /**

@@ -78,6 +78,13 @@ public final class CHeader {
         define(h, "GUESTMEM_SECTION_FLAG_ROMD_MODE", Integer.toString(SectionLayout.FLAG_ROMD_MODE));
         define(h, "GUESTMEM_SECTION_FLAG_ROOT", Integer.toString(SectionLayout.FLAG_ROOT));
         define(h, "GUESTMEM_RCU_SLOT_BYTES", Long.toString(RcuReaderSlotLayout.SLOT_BYTES));
+        define(h, "GUESTMEM_DIRTY_CLIENTS", Integer.toString(DirtyBitmapLayout.CLIENTS));
+        define(h, "GUESTMEM_DIRTY_VGA", Integer.toString(DirtyBitmapLayout.CLIENT_VGA));
+        define(h, "GUESTMEM_DIRTY_CODE", Integer.toString(DirtyBitmapLayout.CLIENT_CODE));
+        define(h, "GUESTMEM_DIRTY_MIGRATION", Integer.toString(DirtyBitmapLayout.CLIENT_MIGRATION));
+        define(h, "GUESTMEM_DIRTY_WORDS(pages)", "(((pages) + 63) / 64)");
+        define(h, "GUESTMEM_DIRTY_WORD_OFFSET(pages, client, page)",
+                "(((uint64_t)(client) * GUESTMEM_DIRTY_WORDS(pages) + (page) / 64) * 8)");
         h.append('\n');
         for (Struct s : structs()) {
             struct(h, s);

@@ -1,0 +1,19 @@
+package org.guestmem;
+
+/**
+ * Told that guest code may have been overwritten, for a JIT's translation cache (QEMU's
+ * {@code tb_invalidate_phys_range} in {@code invalidate_and_set_dirty}). Installed with
+ * {@link MemorySystem#setCodeWriteHandler}; active only in a system built with
+ * {@link MemorySystem.Builder#codeDirtyTracking(boolean)}.
+ *
+ * <p>Protocol: when the JIT translates code from a page it clears that page's CODE dirty bit
+ * ({@link RamRegion#testAndClearDirty}). A write through the access path to a range with a clean
+ * CODE bit calls this handler before setting the bit again, so each translated page costs one
+ * call per round of writes. Called on the writing thread, inside its read section; keep it short
+ * and never block.
+ */
+@FunctionalInterface
+public interface CodeWriteHandler {
+    /** {@code length} bytes at {@code offset} of {@code region}'s RAM were written. */
+    void codeWritten(MemoryRegion region, long offset, long length);
+}

@@ -1,0 +1,219 @@
+package org.guestmem;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The memory listeners of one memory system, sorted by ascending priority, and the QEMU 7.2
+ * calling conventions: forward and reverse iteration, the topology diff
+ * ({@code address_space_update_topology_pass}) and failure collection. Used only under the update
+ * lock.
+ */
+final class ListenerRegistry {
+    private record Entry(MemoryListener listener, int priority, AddressSpace space) {
+    }
+
+    private final ArrayList<Entry> entries = new ArrayList<>();
+    private final ArrayList<Throwable> failures = new ArrayList<>();
+
+    void add(AddressSpace space, MemoryListener listener, int priority) {
+        for (Entry e : entries) {
+            if (e.listener == listener) {
+                throw new IllegalArgumentException("listener " + listener.name() + " is already registered on address space '"
+                        + e.space.name() + "'");
+            }
+        }
+        int i = 0;
+        while (i < entries.size() && entries.get(i).priority <= priority) {
+            i++;
+        }
+        entries.add(i, new Entry(listener, priority, space));
+    }
+
+    /** {@return the space the listener was registered on, or null} */
+    AddressSpace spaceOf(MemoryListener listener) {
+        for (Entry e : entries) {
+            if (e.listener == listener) {
+                return e.space;
+            }
+        }
+        return null;
+    }
+
+    void remove(MemoryListener listener) {
+        entries.removeIf(e -> e.listener == listener);
+    }
+
+    boolean hasListeners(AddressSpace space) {
+        for (Entry e : entries) {
+            if (e.space == space) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    List<MemoryListener> of(AddressSpace space) {
+        List<MemoryListener> out = new ArrayList<>();
+        for (Entry e : entries) {
+            if (e.space == space) {
+                out.add(e.listener);
+            }
+        }
+        return out;
+    }
+
+    List<MemoryListener> all() {
+        List<MemoryListener> out = new ArrayList<>();
+        for (Entry e : entries) {
+            out.add(e.listener);
+        }
+        return out;
+    }
+
+    /** Every listener of the system, ascending priority. */
+    void forwardAll(Consumer<MemoryListener> call) {
+        for (Entry e : List.copyOf(entries)) {
+            call(e.listener, call);
+        }
+    }
+
+    /** Every listener of the system, descending priority. */
+    void reverseAll(Consumer<MemoryListener> call) {
+        List<Entry> copy = List.copyOf(entries);
+        for (int i = copy.size() - 1; i >= 0; i--) {
+            call(copy.get(i).listener, call);
+        }
+    }
+
+    /** The listeners of {@code space}, ascending priority. */
+    void forward(AddressSpace space, Consumer<MemoryListener> call) {
+        for (Entry e : List.copyOf(entries)) {
+            if (e.space == space) {
+                call(e.listener, call);
+            }
+        }
+    }
+
+    /** The listeners of {@code space}, descending priority. */
+    void reverse(AddressSpace space, Consumer<MemoryListener> call) {
+        List<Entry> copy = List.copyOf(entries);
+        for (int i = copy.size() - 1; i >= 0; i--) {
+            if (copy.get(i).space == space) {
+                call(copy.get(i).listener, call);
+            }
+        }
+    }
+
+    /** Calls one listener, recording (not propagating) what it throws. */
+    void call(MemoryListener listener, Consumer<MemoryListener> call) {
+        try {
+            call.accept(listener);
+        } catch (RuntimeException | Error e) {
+            failures.add(e);
+        }
+    }
+
+    /** {@code address_space_update_topology_pass}: deletions when {@code !adding}, the rest when {@code adding}. */
+    void topologyPass(AddressSpace space, FlatView old, FlatView next, boolean adding) {
+        int i = 0;
+        int j = 0;
+        int n = old.rangeCount();
+        int m = next.rangeCount();
+        while (i < n || j < m) {
+            FlatRange frold = i < n ? old.range(i) : null;
+            FlatRange frnew = j < m ? next.range(j) : null;
+            if (frold != null && (frnew == null || Long.compareUnsigned(frold.start(), frnew.start()) < 0
+                    || (frold.start() == frnew.start() && !sameRange(frold, frnew)))) {
+                if (!adding) {
+                    MemoryRegionSection s = section(frold);
+                    for (long[] c : coalescedOf(frold)) {
+                        reverse(space, l -> l.coalescedIoDel(s, c[0], c[1]));
+                    }
+                    reverse(space, l -> l.regionDel(s));
+                }
+                i++;
+            } else if (frold != null && sameRange(frold, frnew)) {
+                if (adding) {
+                    MemoryRegionSection s = section(frnew);
+                    int om = frold.dirtyLogMask();
+                    int nm = frnew.dirtyLogMask();
+                    forward(space, l -> l.regionNop(s));
+                    if ((nm & ~om) != 0) {
+                        forward(space, l -> l.logStart(s, om, nm));
+                    }
+                    if ((om & ~nm) != 0) {
+                        reverse(space, l -> l.logStop(s, om, nm));
+                    }
+                }
+                i++;
+                j++;
+            } else {
+                if (adding) {
+                    MemoryRegionSection s = section(frnew);
+                    forward(space, l -> l.regionAdd(s));
+                    for (long[] c : coalescedOf(frnew)) {
+                        forward(space, l -> l.coalescedIoAdd(s, c[0], c[1]));
+                    }
+                }
+                j++;
+            }
+        }
+    }
+
+    /**
+     * QEMU's {@code flatview_coalesce}-side bookkeeping for one range: the region's coalesced
+     * ranges that intersect it, as absolute {@code [addr, len]} pairs.
+     */
+    static List<long[]> coalescedOf(FlatRange r) {
+        List<long[]> out = new ArrayList<>();
+        for (long[] c : r.region().coalescedRanges()) {
+            long cStart = c[0];
+            long cLast = c[0] + c[1] - 1;
+            long rFirst = r.offsetInRegion();
+            long rLast = r.offsetInRegion() + r.sizeMinusOne();
+            long lo = Long.compareUnsigned(cStart, rFirst) > 0 ? cStart : rFirst;
+            long hi = Long.compareUnsigned(cLast, rLast) < 0 ? cLast : rLast;
+            if (Long.compareUnsigned(lo, hi) <= 0) {
+                out.add(new long[] {r.start() + (lo - rFirst), hi - lo + 1});
+            }
+        }
+        return out;
+    }
+
+    /** QEMU's {@code flatrange_equal}: everything but the dirty log mask. */
+    static boolean sameRange(FlatRange a, FlatRange b) {
+        return a.region() == b.region() && a.start() == b.start() && a.last() == b.last()
+                && a.offsetInRegion() == b.offsetInRegion() && a.romdMode() == b.romdMode()
+                && a.readonly() == b.readonly() && a.nonvolatile() == b.nonvolatile();
+    }
+
+    static MemoryRegionSection section(FlatRange r) {
+        return new MemoryRegionSection(r.region(), r.start(), r.sizeMinusOne(), r.offsetInRegion(), r.readonly(),
+                r.nonvolatile());
+    }
+
+    /** {@return what listeners threw since the last call, clearing the record (call under the update lock)} */
+    List<Throwable> drainFailures() {
+        if (failures.isEmpty()) {
+            return List.of();
+        }
+        List<Throwable> all = List.copyOf(failures);
+        failures.clear();
+        return all;
+    }
+
+    /** Throws the drained failures, if any, as one {@link MemoryListenerException}. */
+    static void throwIfAny(List<Throwable> all, String what) {
+        if (all.isEmpty()) {
+            return;
+        }
+        MemoryListenerException ex = new MemoryListenerException(all.size() + " memory listener callback(s) failed during "
+                + what + "; the change was fully committed", all.getFirst());
+        for (int k = 1; k < all.size(); k++) {
+            ex.addSuppressed(all.get(k));
+        }
+        throw ex;
+    }
+}

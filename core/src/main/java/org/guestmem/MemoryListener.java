@@ -1,0 +1,115 @@
+package org.guestmem;
+
+/**
+ * Notified of topology changes of one address space, QEMU's {@code MemoryListener}. Every method
+ * has a no-op default; implement what you need. Register with
+ * {@link AddressSpace#registerListener(MemoryListener, int)}.
+ *
+ * <h2 id="order">Order (QEMU 7.2)</h2>
+ * Listeners are kept sorted by ascending priority (equal priorities in registration order).
+ * "Forward" calls go in that order, "reverse" calls in the opposite order:
+ * <ul>
+ * <li>forward: {@link #begin}, {@link #commit}, {@link #regionAdd}, {@link #regionNop},
+ * {@link #logStart}, {@link #coalescedIoAdd}, {@link #logGlobalStart},
+ * {@link #logGlobalAfterSync}, and {@link #eventfdDel} (sic);</li>
+ * <li>reverse: {@link #regionDel}, {@link #logStop}, {@link #coalescedIoDel},
+ * {@link #logGlobalStop}, and {@link #eventfdAdd} (sic: QEMU 7.2's ioeventfd diff inverts the
+ * general rule, and guestmem reproduces it).</li>
+ * </ul>
+ * {@code begin}, {@code commit} and the {@code logGlobal*} callbacks go to every listener of the
+ * memory system, whatever its address space; the others only to the listeners of the address
+ * space concerned. A commit that re-renders calls {@code begin} on everyone, then for each address
+ * space in creation order the deletions (ascending address), then the additions, no-ops and log
+ * changes (ascending address), then its ioeventfd changes, then {@code commit} on everyone. The new
+ * view is published to readers after that space's region callbacks.
+ *
+ * <h2 id="threading">Threading and failures</h2>
+ * Callbacks run on the committing thread, holding the system's update lock; they may read
+ * regions and views but must not change the topology. A callback that throws does not stop the
+ * commit: every view is still published and every other callback still made; when the commit is
+ * complete the first failure is rethrown to the thread that committed, as a
+ * {@link MemoryListenerException} carrying the others as suppressed exceptions.
+ */
+public interface MemoryListener {
+
+    /** A transaction that re-renders starts (all listeners, forward). */
+    default void begin() {
+    }
+
+    /** The transaction is complete and every view published (all listeners, forward). */
+    default void commit() {
+    }
+
+    /** {@code section} appeared in the address space (forward). */
+    default void regionAdd(MemoryRegionSection section) {
+    }
+
+    /** {@code section} disappeared from the address space (reverse). */
+    default void regionDel(MemoryRegionSection section) {
+    }
+
+    /** {@code section} is unchanged by a commit that re-rendered (forward). */
+    default void regionNop(MemoryRegionSection section) {
+    }
+
+    /** Dirty logging started for clients {@code newMask & ~oldMask} of {@code section} (forward). */
+    default void logStart(MemoryRegionSection section, int oldMask, int newMask) {
+    }
+
+    /** Dirty logging stopped for clients {@code oldMask & ~newMask} of {@code section} (reverse). */
+    default void logStop(MemoryRegionSection section, int oldMask, int newMask) {
+    }
+
+    /** Copy what this listener tracked for {@code section} into guestmem's dirty bitmaps. */
+    default void logSync(MemoryRegionSection section) {
+    }
+
+    /**
+     * Whether {@link #logSyncGlobal()} replaces the per-section {@link #logSync} (QEMU's
+     * {@code log_sync_global}); a listener must not use both.
+     */
+    default boolean syncsGlobally() {
+        return false;
+    }
+
+    /** Sync everything at once (only called if {@link #syncsGlobally()}). */
+    default void logSyncGlobal() {
+    }
+
+    /** Dirty bits of {@code section} were cleared in guestmem's bitmaps. */
+    default void logClear(MemoryRegionSection section) {
+    }
+
+    /** Global dirty tracking (migration) started (all listeners, forward). */
+    default void logGlobalStart() {
+    }
+
+    /** Global dirty tracking stopped (all listeners, reverse). */
+    default void logGlobalStop() {
+    }
+
+    /** A global dirty-log sync completed (all listeners, forward). */
+    default void logGlobalAfterSync() {
+    }
+
+    /** An ioeventfd now applies to {@code section} of this address space (reverse). */
+    default void eventfdAdd(MemoryRegionSection section, IoEventFd eventfd) {
+    }
+
+    /** An ioeventfd no longer applies (forward). */
+    default void eventfdDel(MemoryRegionSection section, IoEventFd eventfd) {
+    }
+
+    /** {@code [addr, addr + len)} of {@code section} is coalesced MMIO (forward). */
+    default void coalescedIoAdd(MemoryRegionSection section, long addr, long len) {
+    }
+
+    /** {@code [addr, addr + len)} of {@code section} is no longer coalesced MMIO (reverse). */
+    default void coalescedIoDel(MemoryRegionSection section, long addr, long len) {
+    }
+
+    /** {@return a name for diagnostics} */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+}

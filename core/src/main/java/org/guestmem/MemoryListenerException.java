@@ -1,0 +1,12 @@
+package org.guestmem;
+
+/**
+ * One or more {@link MemoryListener} callbacks threw during a commit or a listener
+ * (un)registration. The commit itself completed: every view was published and every other
+ * callback made. The first failure is the cause; later ones are suppressed exceptions.
+ */
+public final class MemoryListenerException extends RuntimeException {
+    MemoryListenerException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,58 @@
+package org.guestmem.layout;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The dirty bitmaps of one RAM block: one bit per target page per dirty-log client, set when the
+ * page is written (QEMU's {@code ram_list.dirty_memory}, kept per block here).
+ *
+ * <pre>
+ * struct guestmem_dirty_bitmap {          words = ceil(pages / 64)
+ *     uint64_t vga[words];                client 0
+ *     uint64_t code[words];               client 1
+ *     uint64_t migration[words];          client 2
+ * };
+ * bit (page % 64) of word (page / 64) of a client's array: 1 = dirty
+ * </pre>
+ * Any thread may set bits with an atomic OR ({@code __atomic_fetch_or} in C, a VarHandle
+ * {@code getAndBitwiseOr} in Java); clearing is an atomic AND that returns the old word, so a bit
+ * set concurrently with a clear is either reported by that clear or stays set for the next one.
+ * A native JIT that writes guest RAM directly sets the bits itself, after its store.
+ */
+public final class DirtyBitmapLayout {
+    /** Number of clients: VGA, CODE, MIGRATION (QEMU's {@code DIRTY_MEMORY_NUM}). */
+    public static final int CLIENTS = 3;
+    /** Client index of VGA (QEMU's {@code DIRTY_MEMORY_VGA}). */
+    public static final int CLIENT_VGA = 0;
+    /** Client index of CODE (QEMU's {@code DIRTY_MEMORY_CODE}). */
+    public static final int CLIENT_CODE = 1;
+    /** Client index of MIGRATION (QEMU's {@code DIRTY_MEMORY_MIGRATION}). */
+    public static final int CLIENT_MIGRATION = 2;
+    /** Bits per word. */
+    public static final int BITS_PER_WORD = 64;
+
+    private DirtyBitmapLayout() {
+    }
+
+    /** {@return the words per client for {@code pages} pages} */
+    public static long words(long pages) {
+        return (pages + BITS_PER_WORD - 1) / BITS_PER_WORD;
+    }
+
+    /** {@return the layout of the bitmaps of a block of {@code pages} pages} */
+    public static StructLayout layout(long pages) {
+        long w = words(pages);
+        return MemoryLayout.structLayout(
+                MemoryLayout.sequenceLayout(w, ValueLayout.JAVA_LONG).withName("vga"),
+                MemoryLayout.sequenceLayout(w, ValueLayout.JAVA_LONG).withName("code"),
+                MemoryLayout.sequenceLayout(w, ValueLayout.JAVA_LONG).withName("migration"))
+                .withName("guestmem_dirty_bitmap");
+    }
+
+    /** {@return the byte offset of the word holding {@code page}'s bit for {@code client}} */
+    public static long wordOffset(long pages, int client, long page) {
+        return (client * words(pages) + page / BITS_PER_WORD) * Long.BYTES;
+    }
+}
