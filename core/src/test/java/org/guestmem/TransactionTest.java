@@ -150,6 +150,18 @@ class TransactionTest {
     }
 
     @Test
+    void shouldNotRenderWhenARegionMovesInsideADisabledContainer() {
+        // set_address is a delete and an add, and both look at the container's enabled flag
+        MmioRegion dev = sys.mmio("dev", 0x1000, OPS);
+        bus.addSubregion(dev, 0);
+        bus.setEnabled(false);
+        assertNoRender(() -> dev.setAddress(0x4000));
+        assertEquals(0x4000, dev.address());
+        bus.setEnabled(true);
+        assertEquals(List.of(r(0, 0xffff, "ram", 0), r(0x104000, 0x104fff, "dev", 0)), ranges(memory));
+    }
+
+    @Test
     void shouldNotRenderForAddingOrRemovingADisabledSubregion() {
         MmioRegion dev = sys.mmio("dev", 0x1000, OPS);
         dev.setEnabled(false);
