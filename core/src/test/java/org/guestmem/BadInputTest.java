@@ -5,6 +5,7 @@ import static org.guestmem.Fixtures.TOP;
 import static org.guestmem.Fixtures.r;
 import static org.guestmem.Fixtures.ranges;
 import static org.guestmem.Fixtures.snapshot;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -185,6 +186,25 @@ class BadInputTest {
         ContainerRegion whole = w(sys.container("whole", MemoryRegion.encodeSize(BigInteger.ONE.shiftLeft(64))));
         assertEquals(-1L, whole.sizeMinusOne());
         assertEquals(new AddrRange(0, -1L), whole.range());
+    }
+
+    @Test
+    void shouldRejectGrowingRamBeyondItsBlock() {
+        rejects(IllegalArgumentException.class, () -> ram.setSize(0x100001), "'pc.ram'", "0x100001", "0x100000");
+        ram.setSize(0x80000); // shrinking within the block is fine
+        assertEquals(0x80000, ram.size());
+    }
+
+    /** Package documentation: unless documented as nullable, a null parameter throws NullPointerException. */
+    @Test
+    void shouldRejectNullRegionsWithNullPointerException() {
+        assertAll(
+                () -> rejects(NullPointerException.class, () -> system.addSubregion(null, 0)),
+                () -> rejects(NullPointerException.class, () -> system.addSubregionOverlap(null, 0, 1)),
+                () -> rejects(NullPointerException.class, () -> system.removeSubregion(null)),
+                () -> rejects(NullPointerException.class, () -> sys.alias("a", null, 0, 0x1000)),
+                () -> rejects(NullPointerException.class, () -> sys.addressSpace("as", null)),
+                () -> rejects(NullPointerException.class, () -> sys.mmio("m", 0x1000, null)));
     }
 
     // ------------------------------------------------------------------ reaching past 2^64
