@@ -286,6 +286,16 @@ class BadInputTest {
                 "'isa-bios'", "'pc.bios'", "0x20001", "0x40000");
     }
 
+    /**
+     * The window must fit its target (AliasRegion's documentation); shrinking the target under an
+     * existing window breaks that just as creating the window too large would.
+     */
+    @Test
+    void shouldRejectShrinkingATargetBelowAnAliasWindow() {
+        rejects(IllegalArgumentException.class, () -> bios.setSize(0x30000), "'pc.bios'", "0x30000", "'isa-bios'");
+        bios.setSize(0x40000); // unchanged: fine
+    }
+
     @Test
     void shouldAcceptOverhangingAliasWindowsInALenientSystemAndClipThemToTheTarget() {
         try (MemorySystem lenient = MemorySystem.builder().lenientAliasWindows(true).build()) {
@@ -368,6 +378,18 @@ class BadInputTest {
         victim.destroy(); // allowed: no mapped alias shows it
         rejects(IllegalStateException.class, () -> system.addSubregion(orphan, 0x20000000L), "'orphan'", "'victim'");
         rejects(IllegalStateException.class, () -> system.addSubregion(orphanOfOrphan, 0x20000000L), "'orphan2'", "'victim'");
+    }
+
+    /**
+     * Mapping an alias whose target was destroyed is refused (see above); making it the root of an
+     * address space is the same operation on a destroyed region and must be refused as well.
+     */
+    @Test
+    void shouldRejectAnAddressSpaceOnAnAliasWhoseTargetWasDestroyed() {
+        RamRegion victim = w(sys.ram("victim", 0x1000));
+        AliasRegion orphan = w(sys.alias("orphan", victim, 0x100, 0x100));
+        victim.destroy();
+        rejects(IllegalStateException.class, () -> sys.addressSpace("ghost", orphan), "'orphan'", "'victim'");
     }
 
     // ------------------------------------------------------------------ two systems
