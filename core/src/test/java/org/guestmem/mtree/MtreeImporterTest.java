@@ -204,6 +204,25 @@ class MtreeImporterTest {
         }
     }
 
+    @Test
+    void shouldImportOverflowingLinesAtTheirWrappedOffsets() {
+        String tree = """
+                address-space: as
+                  0000000000000000-ffffffffffffffff (prio 0, i/o): root
+                    0000000000001000-0000000000002fff (prio 0, i/o): box2
+                [DETECTED OVERFLOW!]       fffffffffffff800-00000000000007ff (prio 0, i/o): hidden [disabled]
+                    0000000000002000-0000000000003fff (prio 0, i/o): box
+                [DETECTED OVERFLOW!]       0000000000001000-0000000000001fff (prio 0, i/o): wrapped
+
+                """;
+        try (ImportedMachine m = importText(tree, null)) {
+            MemoryRegion root = m.addressSpaces().getFirst().root();
+            assertEquals(0xffffffffffffe800L, child(child(root, "box2"), "hidden").address());
+            assertEquals(0xfffffffffffff000L, child(child(root, "box"), "wrapped").address());
+            assertEquals(tree, MtreePrinter.tree(m.system(), true));
+        }
+    }
+
     // ------------------------------------------------------------------ equal-priority siblings
 
     private static List<String> importSiblings(String children) {
