@@ -128,7 +128,7 @@ class MtreeImporterTest {
             assertTrue(((RamRegion) bios).isRom());
             assertEquals(List.of("0-fff pc.ram@0", "e0000-fffff pc.bios@20000", "fffc0000-ffffffff pc.bios@0"),
                     ranges(m.addressSpaces().getFirst()));
-            assertEquals(QemuOracleTest.blocks(tree), QemuOracleTest.blocks(MtreePrinter.tree(m.system(), true)));
+            assertEquals(MtreeText.blocks(tree), MtreeText.blocks(MtreePrinter.tree(m.system(), true)));
         }
     }
 
@@ -266,6 +266,111 @@ class MtreeImporterTest {
                     0000000000000000-0000000000003fff (prio 0, i/o): low
                     0000000000001000-0000000000001fff (prio 1, i/o): high
                 """));
+    }
+
+    // ------------------------------------------------------------------ cases found by ImportRoundTripPropertyTest
+
+    /** Imports {@code tree} with {@code flat} as hint and checks that it renders {@code flat} again. */
+    private static void assertRendersAsQemu(String tree, String flat) {
+        try (ImportedMachine m = importText(tree, flat)) {
+            String ours = MtreePrinter.flat(m.system());
+            assertEquals(MtreeText.views(flat), MtreeText.views(ours), () -> "guestmem printed:\n" + ours);
+        }
+    }
+
+    @Test
+    void shouldKeepThePriorityOfAnAddressSpaceRootThatIsASubregionElsewhere() {
+        assertRendersAsQemu("""
+                address-space: memory
+                  0000000000000000-ffffffffffffffff (prio 0, i/o): system
+                    0000000000001000-0000000000001fff (prio 1, i/o): dev
+                    0000000000010000-0000000000010fff (prio 0, ram): ram
+
+                address-space: dev-as
+                  0000000000001000-0000000000001fff (prio 1, i/o): dev
+
+                """, """
+                FlatView #0
+                 AS "memory", root: system
+                 Root memory region: system
+                  0000000000001000-0000000000001fff (prio 1, i/o): dev
+                  0000000000010000-0000000000010fff (prio 0, ram): ram
+
+                FlatView #1
+                 AS "dev-as", root: dev
+                 Root memory region: dev
+                  0000000000001000-0000000000001fff (prio 1, i/o): dev
+
+                """);
+    }
+
+    @Test
+    void shouldKeepThePriorityOfAnUnmappedAliasTarget() {
+        // QEMU keeps a region's priority when it is removed from its container; the block prints it
+        assertRendersAsQemu("""
+                address-space: memory
+                  0000000000000000-ffffffffffffffff (prio 0, i/o): system
+                    0000000000000000-0000000000000fff (prio 0, i/o): alias dev-alias @dev 0000000000000000-0000000000000fff
+                    0000000000010000-0000000000010fff (prio 0, ram): ram
+
+                memory-region: dev
+                  0000000000000000-0000000000000fff (prio 2, i/o): dev
+
+                """, """
+                FlatView #0
+                 AS "memory", root: system
+                 Root memory region: system
+                  0000000000000000-0000000000000fff (prio 2, i/o): dev
+                  0000000000010000-0000000000010fff (prio 0, ram): ram
+
+                """);
+    }
+
+    @Test
+    void shouldSeeThatSiblingsOverlapWhenAPrintedRangeWrapsPastTwoToThe64() {
+        // big (2^64 bytes at offset 0 of bus, printed 0x1000-0xfff) and small overlap; the smaller is newer
+        assertRendersAsQemu("""
+                address-space: memory
+                  0000000000000000-ffffffffffffffff (prio 0, i/o): system
+                    0000000000001000-0000000000004fff (prio 0, i/o): bus
+                [DETECTED OVERFLOW!]       0000000000001000-0000000000000fff (prio 0, i/o): big
+                      0000000000002000-0000000000002fff (prio 0, i/o): small
+
+                """, """
+                FlatView #0
+                 AS "memory", root: system
+                 Root memory region: system
+                  0000000000001000-0000000000001fff (prio 0, i/o): big
+                  0000000000002000-0000000000002fff (prio 0, i/o): small
+                  0000000000003000-0000000000004fff (prio 0, i/o): big @0000000000002000
+
+                """);
+    }
+
+    /**
+     * Readonly propagation prints an i/o range as {@code rom} (spec 9.4), so a terminating i/o
+     * region seen only through a readonly path has no range typed {@code i/o}; its name and
+     * priority in the flat view still show that it terminates.
+     */
+    @Test
+    void shouldTreatAnIoRegionShownAsRomThroughAReadonlyPathAsTerminating() {
+        assertRendersAsQemu("""
+                address-space: memory
+                  0000000000000000-ffffffffffffffff (prio 0, i/o): system
+                    0000000000000000-0000000000000fff (prio 0, rom): rom
+                      0000000000000100-00000000000001ff (prio 0, i/o): dev
+                    0000000000010000-0000000000010fff (prio 0, i/o): other
+
+                """, """
+                FlatView #0
+                 AS "memory", root: system
+                 Root memory region: system
+                  0000000000000000-00000000000000ff (prio 0, rom): rom
+                  0000000000000100-00000000000001ff (prio 0, rom): dev
+                  0000000000000200-0000000000000fff (prio 0, rom): rom @0000000000000200
+                  0000000000010000-0000000000010fff (prio 0, i/o): other
+
+                """);
     }
 
     // ------------------------------------------------------------------ bad dumps
