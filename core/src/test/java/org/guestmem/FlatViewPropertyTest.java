@@ -4,7 +4,7 @@ import static org.guestmem.RandomTree.flatviewRoot;
 import static org.guestmem.RandomTree.unsigned;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.math.BigInteger;
@@ -259,7 +259,7 @@ class FlatViewPropertyTest {
         b.enabled = false;
         assertEquals("C@2000", served(a, 0x2000), "a disabled B uncovers C");
         c.enabled = false;
-        assertEquals(null, flatviewRoot(a), "no enabled child: the empty view");
+        assertNull(flatviewRoot(a), "no enabled child: the empty view");
         Node alias = new Node("alias", Kind.ALIAS, 0xfff);
         alias.target = e;
         alias.aliasOffset = 0x800;
@@ -267,7 +267,7 @@ class FlatViewPropertyTest {
         Hit viaAlias = serve(alias, BigInteger.ZERO, BigInteger.ZERO, TWO_64, false, false, BigInteger.valueOf(0x10));
         // E sits at 0x2000 in B; the alias cancels that address: E's offset 0x810
         assertEquals(new Hit(e, BigInteger.valueOf(0x810), true, false), viaAlias);
-        assertTrue(serve(alias, BigInteger.ZERO, BigInteger.ZERO, TWO_64, false, false, BigInteger.valueOf(0x800)) == null,
+        assertNull(serve(alias, BigInteger.ZERO, BigInteger.ZERO, TWO_64, false, false, BigInteger.valueOf(0x800)),
                 "the window reaches past E's end");
     }
 
