@@ -64,6 +64,11 @@ public final class AliasRegion extends MemoryRegion {
         });
     }
 
+    /** Re-checks the window when the alias gets mapped: its target may have shrunk meanwhile. */
+    void checkWindowStillFits(String what) {
+        checkWindow(aliasOffset, sizeMinus1, what);
+    }
+
     @Override
     void checkResizable(long newSizeMinus1) {
         checkWindow(aliasOffset, newSizeMinus1, "resize alias " + describe(this));

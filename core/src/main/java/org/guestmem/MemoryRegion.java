@@ -60,8 +60,10 @@ public abstract sealed class MemoryRegion
     MemoryRegion container;
     /** How many aliases (directly or through alias chains) that are subregions show this region. */
     int mappedViaAlias;
-    /** How many address spaces have this region as their root. */
+    /** How many address spaces have this region as their root (directly or at the end of an alias chain). */
     int addressSpaceRoots;
+    /** The aliases of this region that are mapped (a subregion or an address-space root), one entry per mapping. */
+    final ArrayList<AliasRegion> mappedAliases = new ArrayList<>(0);
     /** Sorted by descending priority; the newest of equal priority first (QEMU's list order). */
     final ArrayList<MemoryRegion> subregions = new ArrayList<>(0);
     /** Explicit dirty-log requests per client (QEMU counts VGA requests in {@code vga_logging_count}). */
@@ -227,12 +229,13 @@ public abstract sealed class MemoryRegion
      * @throws IllegalArgumentException if {@code sub} is not a subregion of this region
      */
     public final void removeSubregion(MemoryRegion sub) {
+        java.util.Objects.requireNonNull(sub, "sub");
         system.mutate(() -> {
             checkAlive();
-            if (sub == null || sub.container != this) {
+            if (sub.container != this) {
                 throw new IllegalArgumentException("cannot remove " + describe(sub) + " from " + describe(this)
                         + ": it is not a subregion of it"
-                        + (sub != null && sub.container != null ? " (its container is " + describe(sub.container) + ")" : ""));
+                        + (sub.container != null ? " (its container is " + describe(sub.container) + ")" : ""));
             }
             unlinkSubregion(sub);
         });
@@ -254,11 +257,10 @@ public abstract sealed class MemoryRegion
      * region is removed and added again, so it becomes the newest among its equal-priority
      * siblings, as in QEMU.
      *
-     * <p>Deviation: QEMU ignores the call on a region without a container. guestmem records the
-     * address: rendering adds the flatview root's own address (so an address space whose root
-     * reduces to this region starts there, as in QEMU when the region sits at that address in a
-     * container), and {@code info mtree} prints {@code memory-region:} blocks at it. It re-renders
-     * if the region is the root of an address space.
+     * <p>On a region without a container the address is only recorded, as in QEMU 7.2, and
+     * nothing is re-rendered: it matters where the region is an address space's flatview root
+     * (rendering adds the root's own address) and where {@code info mtree} prints its
+     * {@code memory-region:} block, and it shows at the next commit that re-renders.
      *
      * @throws IllegalArgumentException if the region would reach past 2<sup>64</sup>
      */
@@ -277,9 +279,6 @@ public abstract sealed class MemoryRegion
                 c.linkSubregion(this, address, prio, overlap);
             } else {
                 addr = address;
-                if (addressSpaceRoots > 0) {
-                    system.markUpdatePending();
-                }
             }
         });
     }
@@ -327,9 +326,8 @@ public abstract sealed class MemoryRegion
             checkAlive();
             long s1 = sizeMinusOne(size, name);
             checkResizable(s1);
-            if (container != null) {
-                checkFits(addr, s1, "resize " + describe(this) + " to " + Hex.ofSizeMinusOne(s1));
-            }
+            checkFits(addr, s1, "resize " + describe(this) + " to " + Hex.ofSizeMinusOne(s1));
+            checkMappedAliasWindows(s1);
             if (s1 != sizeMinus1) {
                 sizeMinus1 = s1;
                 system.markUpdatePending();
@@ -413,6 +411,21 @@ public abstract sealed class MemoryRegion
     void checkResizable(long newSizeMinus1) {
     }
 
+    /** In a strict system, the windows of this region's mapped aliases must still fit it at the new size. */
+    private void checkMappedAliasWindows(long newSizeMinus1) {
+        if (system.lenientAliasWindows()) {
+            return;
+        }
+        for (AliasRegion a : mappedAliases) {
+            long last = a.aliasOffset + a.sizeMinus1;
+            if (Long.compareUnsigned(last, newSizeMinus1) > 0) {
+                throw new IllegalArgumentException("cannot resize " + describe(this) + " to " + Hex.ofSizeMinusOne(newSizeMinus1)
+                        + ": the window [" + Hex.of(a.aliasOffset) + ", +" + Hex.ofSizeMinusOne(a.sizeMinus1) + ") of mapped alias "
+                        + describe(a) + " would no longer fit");
+            }
+        }
+    }
+
     /** Kind-specific teardown, under the update lock, after the region was marked destroyed. */
     void onDestroy() {
     }
@@ -451,6 +464,9 @@ public abstract sealed class MemoryRegion
             }
         }
         checkFits(offset, sub.sizeMinus1, "add " + describe(sub) + " to " + describe(this) + " at " + Hex.of(offset));
+        if (sub instanceof AliasRegion alias) {
+            alias.checkWindowStillFits("add " + describe(sub) + " to " + describe(this));
+        }
         linkSubregion(sub, offset, prio, overlap);
     }
 
@@ -490,6 +506,9 @@ public abstract sealed class MemoryRegion
         for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
             alias.target().mappedViaAlias++;
         }
+        if (sub instanceof AliasRegion alias) {
+            alias.target().mappedAliases.add(alias);
+        }
         if (enabled && sub.enabled) {
             system.markUpdatePending();
         }
@@ -500,6 +519,9 @@ public abstract sealed class MemoryRegion
         sub.container = null;
         for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
             alias.target().mappedViaAlias--;
+        }
+        if (sub instanceof AliasRegion alias) {
+            alias.target().mappedAliases.remove(alias);
         }
         if (enabled && sub.enabled) {
             system.markUpdatePending();

@@ -202,6 +202,16 @@ public final class MemorySystem implements AutoCloseable {
                         + MemoryRegion.describe(root) + " belongs to another memory system");
             }
             root.checkAlive();
+            for (MemoryRegion r = root; r instanceof AliasRegion a; r = a.target()) {
+                if (a.target().isDestroyed()) {
+                    throw new IllegalStateException("cannot create address space '" + name + "': alias "
+                            + MemoryRegion.describe(a) + " targets " + MemoryRegion.describe(a.target())
+                            + ", which has been destroyed");
+                }
+            }
+            if (root instanceof AliasRegion alias) {
+                alias.checkWindowStillFits("create address space '" + name + "' on " + MemoryRegion.describe(root));
+            }
             AddressSpace as;
             if (transactionDepth > 0) {
                 emptyView.tryRetain();
@@ -221,6 +231,9 @@ public final class MemorySystem implements AutoCloseable {
             }
             for (MemoryRegion r = root; r != null; r = r instanceof AliasRegion a ? a.target() : null) {
                 r.addressSpaceRoots++;
+            }
+            if (root instanceof AliasRegion alias) {
+                alias.target().mappedAliases.add(alias);
             }
             addressSpaces.add(as);
             return as;
@@ -253,6 +266,9 @@ public final class MemorySystem implements AutoCloseable {
             addressSpaces.remove(as);
             for (MemoryRegion r = as.root(); r != null; r = r instanceof AliasRegion a ? a.target() : null) {
                 r.addressSpaceRoots--;
+            }
+            if (as.root() instanceof AliasRegion alias) {
+                alias.target().mappedAliases.remove(alias);
             }
             as.publish(emptyView);
         } finally {

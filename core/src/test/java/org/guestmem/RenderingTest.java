@@ -447,14 +447,21 @@ class RenderingTest {
     }
 
     @Test
-    void shouldReRenderWhenAnAddressSpaceRootMoves() {
+    void shouldShiftAnAddressSpaceByItsUnmappedRootsAddressOnlyAtTheNextRenderAsQemuDoes() {
         ContainerRegion pciIo = sys.container("pci-io", 0x10000);
         pciIo.addSubregion(mmio("port-a", 0x10), 0x20);
         pciIo.addSubregion(mmio("port-b", 0x10), 0x60);
         AddressSpace io = sys.addressSpace("io", pciIo);
         assertEquals(List.of(r(0x20, 0x2f, "port-a", 0), r(0x60, 0x6f, "port-b", 0)), ranges(io));
-        pciIo.setAddress(0x1000);
-        assertEquals(List.of(r(0x1020, 0x102f, "port-a", 0), r(0x1060, 0x106f, "port-b", 0)), ranges(io));
+        long commits = sys.commitCount();
+        FlatView before = io.currentView();
+        pciIo.setAddress(0x1000); // QEMU 7.2 records the address of an unmapped region and does not re-render
+        assertEquals(0x1000, pciIo.address());
+        assertSame(before, io.currentView());
+        assertEquals(commits, sys.commitCount());
+        pciIo.addSubregion(mmio("port-c", 0x10), 0x80); // any commit that re-renders shows the move
+        assertEquals(List.of(r(0x1020, 0x102f, "port-a", 0), r(0x1060, 0x106f, "port-b", 0), r(0x1080, 0x108f, "port-c", 0)),
+                ranges(io));
     }
 
     // ------------------------------------------------------------------ lookup

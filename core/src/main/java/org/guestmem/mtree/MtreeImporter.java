@@ -36,7 +36,8 @@ import org.guestmem.RegionFactory;
  * {@code info mtree -f} output for the same machine is given (the file {@code NAME.flat.txt}
  * beside {@code NAME.mtree.txt}), an i/o region terminates if and only if an i/o range with its
  * name and priority appears there; without it, leaves terminate and regions with children are
- * containers.</li>
+ * containers. (A range counts whether it prints as {@code i/o} or, when shown through a
+ * readonly path, as {@code rom}.)</li>
  * <li>Which of two equal-priority siblings was added later (and so wins) is not printed either.
  * At the same address the one printed first is the later one (that is QEMU's print order); at
  * different addresses, for siblings that overlap, the smaller one is the later one, and at equal
@@ -238,7 +239,8 @@ public final class MtreeImporter {
         Set<String> out = new HashSet<>();
         for (String line : flat.split("\n")) {
             Matcher m = FLAT_RANGE.matcher(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
-            if (m.matches() && m.group(5).equals("i/o")) {
+            // an i/o range shown through a readonly path prints as rom (QEMU's flat-mode type word)
+            if (m.matches() && (m.group(5).equals("i/o") || m.group(5).equals("rom"))) {
                 out.add(m.group(6) + "\0" + m.group(3));
             }
         }
@@ -257,6 +259,7 @@ public final class MtreeImporter {
         private final IdentityHashMap<Block, Boolean> inProgress = new IdentityHashMap<>();
         private final IdentityHashMap<MemoryRegion, MmioStub> stubs = new IdentityHashMap<>();
         private final IdentityHashMap<Block, Boolean> claimed = new IdentityHashMap<>();
+        private MemoryRegion scratch;
 
         Builder(MemorySystem system, List<Block> blocks, Set<String> terminatingIo) {
             this.system = system;
@@ -282,6 +285,9 @@ public final class MtreeImporter {
                         spaces.add(system.addressSpace(name, root));
                     }
                 }
+                if (scratch != null) {
+                    scratch.destroy();
+                }
             }
             return new ImportedMachine(system, spaces, stubs);
         }
@@ -300,8 +306,8 @@ public final class MtreeImporter {
                 }
             }
             MemoryRegion r = create(n);
-            if (placedAt == null && n.start != 0) {
-                r.setAddress(n.start);
+            if (placedAt == null) {
+                placeUnmapped(r, n);
             }
             return r;
         }
@@ -325,15 +331,30 @@ public final class MtreeImporter {
                 inProgress.put(b, Boolean.TRUE);
                 try {
                     r = create(b.root);
-                    if (b.root.start != 0) {
-                        r.setAddress(b.root.start);
-                    }
+                    placeUnmapped(r, b.root);
                 } finally {
                     inProgress.remove(b);
                 }
                 built.put(b, r);
             }
             return r;
+        }
+
+        /**
+         * Gives a region that no container holds the address and priority its line printed. QEMU
+         * keeps both after a region leaves its container; guestmem, like QEMU, only sets a priority
+         * when adding a subregion, so the region visits a scratch container for a moment.
+         */
+        private void placeUnmapped(MemoryRegion r, Node n) {
+            if (n.prio != 0) {
+                if (scratch == null) {
+                    scratch = factory.container("import-scratch", MemoryRegion.SIZE_2_64);
+                }
+                scratch.addSubregionOverlap(r, n.start, n.prio);
+                scratch.removeSubregion(r);
+            } else if (n.start != 0) {
+                r.setAddress(n.start);
+            }
         }
 
         private MemoryRegion create(Node n) {

@@ -109,7 +109,9 @@ final class SiblingOrder {
         return out;
     }
 
+    /** Whether the two ranges share an address; printed ends may wrap past 2^64, so compare relative offsets. */
     private static boolean overlaps(MtreeImporter.Node a, MtreeImporter.Node b) {
-        return Long.compareUnsigned(a.start, b.end) <= 0 && Long.compareUnsigned(b.start, a.end) <= 0;
+        return Long.compareUnsigned(b.start - a.start, a.sizeMinus1()) <= 0
+                || Long.compareUnsigned(a.start - b.start, b.sizeMinus1()) <= 0;
     }
 }
