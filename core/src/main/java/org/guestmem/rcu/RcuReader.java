@@ -93,8 +93,8 @@ public final class RcuReader implements AutoCloseable {
      * @throws IllegalStateException if the reader was closed
      */
     public void enter() {
+        checkOwner(); // before touching depth: another thread's call must not change the owner's state
         if (depth++ == 0) {
-            checkOwner();
             if (closed) {
                 depth = 0;
                 throw new IllegalStateException("RCU reader of thread '" + thread.getName() + "' is closed");
@@ -110,9 +110,11 @@ public final class RcuReader implements AutoCloseable {
     /**
      * Leaves a read section.
      *
+     * @throws WrongThreadException  if called from another thread
      * @throws IllegalStateException if there is no read section to leave
      */
     public void exit() {
+        checkOwner();
         if (depth <= 0) {
             throw new IllegalStateException("exit() without a matching enter() on thread '" + thread.getName() + "'");
         }
