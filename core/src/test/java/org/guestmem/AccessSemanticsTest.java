@@ -377,6 +377,39 @@ class AccessSemanticsTest {
         }
     }
 
+    /**
+     * A romd section is not RAM, so QEMU's {@code address_space_translate_internal} does not clamp
+     * the length to the section; the direct copy is clamped only by {@code qemu_ram_ptr_length} at
+     * the end of the RAM block. A buffer read that starts in the visible part of a ROM device whose
+     * second page is hidden by a higher-priority region therefore copies the hidden block bytes.
+     */
+    @ParameterizedTest
+    @EnumSource(Via.class)
+    void bufferReadStartingInARomdSectionShouldCopyFromTheBlockUpToItsEndLikeQemu(Via via) {
+        try (AccessRig rig = new AccessRig(via)) {
+            RomDeviceRegion flash = rig.sys.romDevice("flash", 0x2000, MemoryRegionOps.builder().read((a, s) -> 0).build());
+            MemorySegment.copy(MemorySegment.ofArray(pattern(0x2000, 11, 6)), 0, flash.segment(), 0, 0x2000);
+            RamRegion over = filledRam(rig.sys, "over", 0x1000, 5, 2);
+            rig.root.addSubregion(flash, 0x30000);
+            rig.root.addSubregionOverlap(over, 0x31000, 1);
+            rig.root.addSubregion(filledRam(rig.sys, "after", 0x1000, 3, 1), 0x32000);
+            rig.start();
+            GuestMemory m = rig.mem();
+            assertSame(over, m.translate(0x31000, 1, false).section().region());
+            byte[] buf = new byte[16];
+            assertSame(MemTxResult.OK, m.read(0x30ff8, buf, 0, 16));
+            assertArrayEquals(Arrays.copyOfRange(pattern(0x2000, 11, 6), 0xff8, 0x1008), buf, "all 16 bytes from the flash block");
+            // clamped at the block's end: the rest comes from the next translation
+            byte[] tail = new byte[0x1010];
+            assertSame(MemTxResult.OK, m.read(0x30ff8, tail, 0, tail.length));
+            assertArrayEquals(concat(Arrays.copyOfRange(pattern(0x2000, 11, 6), 0xff8, 0x2000), Arrays.copyOf(pattern(0x1000, 3, 1), 8)), tail);
+            // a RAM section is clamped: starting in "over" the copy stops at its end
+            byte[] ram = new byte[16];
+            assertSame(MemTxResult.OK, m.read(0x31ff8, ram, 0, 16));
+            assertArrayEquals(concat(Arrays.copyOfRange(pattern(0x1000, 5, 2), 0xff8, 0x1000), Arrays.copyOf(pattern(0x1000, 3, 1), 8)), ram);
+        }
+    }
+
     /** QEMU's write_rom writes RAM or {@code memory_region_is_romd} regions: a ROM device out of romd mode is skipped. */
     @ParameterizedTest
     @EnumSource(Via.class)
