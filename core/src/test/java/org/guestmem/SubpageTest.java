@@ -343,6 +343,155 @@ class SubpageTest {
         }
     }
 
+    /**
+     * The same shapes with target pages of 1 KiB, 4 KiB and 64 KiB (QEMU's TARGET_PAGE_BITS 10 to
+     * 16): the accessor's cache works on 4 KiB pages whatever the target's, so with 1 KiB pages a
+     * cache page spans four dispatch pages, and with 64 KiB pages sixteen cache pages share one
+     * subpage. RAM {@code 0x0-0x1ffff}, MMIO of 0x400 bytes over it at {@code 0x10800}, MMIO of
+     * 0x400 bytes alone at {@code 0x31400}; every byte of {@code [0, 0x40000)} is checked.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "page bits {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {10, 12, 16})
+    void everyByteShouldTranslateAndLoadCorrectlyWhateverTheTargetPageSize(int pageBits) {
+        try (MemorySystem s = MemorySystem.builder().pageBits(pageBits).build()) {
+            ContainerRegion root = s.container("system", MemoryRegion.SIZE_2_64);
+            RamRegion r = s.ram("ram", 0x20000);
+            for (long i = 0; i < 0x20000; i++) {
+                r.segment().set(ValueLayout.JAVA_BYTE, i, (byte) ramByte(i));
+            }
+            List<String> w = new ArrayList<>();
+            MmioRegion a = s.mmio("devA", 0x400, ops("devA", SubpageTest::aByte, true, w));
+            MmioRegion b = s.mmio("devB", 0x400, ops("devB", SubpageTest::bByte, true, w));
+            try (MemoryTransaction tx = s.begin()) {
+                root.addSubregion(r, 0);
+                root.addSubregionOverlap(a, 0x10800, 1);
+                root.addSubregion(b, 0x31400);
+            }
+            AddressSpace space = s.addressSpace("memory", root);
+            try (RcuReader rd = s.rcu().register()) {
+                AddressSpaceAccessor ac = space.accessor(rd);
+                List<String> bad = new ArrayList<>();
+                for (GuestMemory m : List.<GuestMemory>of(space, ac)) {
+                    rd.enter();
+                    try {
+                        for (long addr = 0; addr < 0x40000; addr++) {
+                            MemoryRegion want;
+                            long off;
+                            if (addr >= 0x10800 && addr < 0x10c00) {
+                                want = a;
+                                off = addr - 0x10800;
+                            } else if (addr < 0x20000) {
+                                want = r;
+                                off = addr;
+                            } else if (addr >= 0x31400 && addr < 0x31800) {
+                                want = b;
+                                off = addr - 0x31400;
+                            } else {
+                                want = null;
+                                off = addr;
+                            }
+                            Translation t = m.translate(addr, 1, false);
+                            int wantByte = want == null ? 0 : want == r ? ramByte(off) : want == a ? aByte(off) : bByte(off);
+                            long got = m.ld8(addr);
+                            if (t.section().region() != want || t.offsetInRegion() != off || got != wantByte) {
+                                bad.add(m.getClass().getSimpleName() + " 0x" + Long.toHexString(addr) + ": want " + (want == null ? "hole" : want.name())
+                                        + " @0x" + Long.toHexString(off) + " byte 0x" + Integer.toHexString(wantByte) + ", got "
+                                        + (t.section().region() == null ? "hole" : t.section().region().name()) + " @0x"
+                                        + Long.toHexString(t.offsetInRegion()) + " byte 0x" + Long.toHexString(got));
+                            }
+                        }
+                        // 8-byte loads at every 8th byte (a second pass, now with a warm cache)
+                        for (long addr = 0; addr < 0x40000; addr += 8) {
+                            long want = 0;
+                            for (int i = 0; i < 8; i++) {
+                                long x = addr + i;
+                                int v = x >= 0x10800 && x < 0x10c00 ? aByte(x - 0x10800) : x < 0x20000 ? ramByte(x)
+                                        : x >= 0x31400 && x < 0x31800 ? bByte(x - 0x31400) : 0;
+                                want |= (long) v << (8 * i);
+                            }
+                            long got = m.ld64le(addr);
+                            if (got != want) {
+                                bad.add(m.getClass().getSimpleName() + " ld64le(0x" + Long.toHexString(addr) + "): want 0x"
+                                        + Long.toHexString(want) + ", got 0x" + Long.toHexString(got));
+                            }
+                        }
+                    } finally {
+                        rd.exit();
+                    }
+                }
+                if (!bad.isEmpty()) {
+                    fail("page bits " + pageBits + ": " + bad.size() + " probes differ, first ones:\n"
+                            + String.join("\n", bad.subList(0, Math.min(20, bad.size()))));
+                }
+            }
+        }
+    }
+
+    /**
+     * With 1 KiB target pages, RAM filling the second 1 KiB page of a 4 KiB block whose first
+     * 1 KiB page is unmapped: the accessor (4 KiB cache pages) must not cache the whole block as
+     * unassigned after touching its first byte. The dispatch table is right (QEMU's
+     * {@code phys_page_find} on page {@code 0x1400 >> 10} gives the RAM section), and so is
+     * {@link AddressSpace}.
+     */
+    @Test
+    void withOneKibTargetPagesAHoleAtTheStartOfACachePageShouldNotHideRamLaterInIt() {
+        try (MemorySystem s = MemorySystem.builder().pageBits(10).build()) {
+            ContainerRegion root = s.container("system", MemoryRegion.SIZE_2_64);
+            RamRegion r = s.ram("ram", 0x400);
+            root.addSubregion(r, 0x1400);
+            AddressSpace space = s.addressSpace("memory", root);
+            try (RcuReader rd = s.rcu().register()) {
+                AddressSpaceAccessor ac = space.accessor(rd);
+                rd.enter();
+                try {
+                    assertEquals(0, ac.ld8(0x1000), "the hole before the RAM");
+                    assertEquals(MemTxResult.DECODE_ERROR, ac.lastResult());
+                    assertEquals(MemTxResult.OK, ac.st8(0x1400, 0x42), "the RAM at 0x1400");
+                    assertEquals(0x42, ac.ld8(0x1400));
+                    assertEquals(MemTxResult.OK, ac.lastResult());
+                } finally {
+                    rd.exit();
+                }
+                assertEquals(0x42, r.segment().get(ValueLayout.JAVA_BYTE, 0));
+                assertEquals(0x42, space.ld8(0x1400));
+            }
+        }
+    }
+
+    /** The last page of the 2^64-byte space: addresses near 2^64 translate and load through both paths. */
+    @Test
+    void theLastPageOfTheAddressSpaceShouldWork() {
+        try (MemorySystem s = MemorySystem.create()) {
+            ContainerRegion root = s.container("system", MemoryRegion.SIZE_2_64);
+            RamRegion top = s.ram("top", 0x1000);
+            for (long i = 0; i < 0x1000; i++) {
+                top.segment().set(ValueLayout.JAVA_BYTE, i, (byte) ramByte(i));
+            }
+            root.addSubregion(top, 0xffff_ffff_ffff_f000L);
+            AddressSpace space = s.addressSpace("memory", root);
+            try (RcuReader rd = s.rcu().register()) {
+                AddressSpaceAccessor ac = space.accessor(rd);
+                for (GuestMemory m : List.<GuestMemory>of(space, ac)) {
+                    for (int round = 0; round < 2; round++) {
+                        long v = m.ld64le(0xffff_ffff_ffff_fff8L);
+                        assertEquals(top.segment().get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0xff8), v);
+                        assertEquals(ramByte(0xfff), m.ld8(-1L));
+                        MemTxResult[] r = new MemTxResult[1];
+                        assertEquals(0, m.load(0xffff_ffff_ffff_fffcL, 8, ByteOrder.LITTLE_ENDIAN, MemTxAttrs.UNSPECIFIED, r),
+                                "a load that would wrap past 2^64 is longer than the section");
+                        assertEquals(MemTxResult.DECODE_ERROR, r[0]);
+                        Translation t = m.translate(-1L, 16, false);
+                        assertSame(top, t.section().region());
+                        assertEquals(0xfff, t.offsetInRegion());
+                        assertEquals(1, t.length());
+                        assertNull(m.translate(0xffff_ffff_ffff_efffL, 1, false).section().region());
+                    }
+                }
+            }
+        }
+    }
+
     static List<Integer> ints(byte[] b) {
         List<Integer> out = new ArrayList<>();
         for (byte x : b) {
