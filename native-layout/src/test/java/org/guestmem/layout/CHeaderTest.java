@@ -1,0 +1,348 @@
+package org.guestmem.layout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The generated {@code guestmem_layout.h} seen by a real C compiler: a small C program includes it
+ * and prints {@code offsetof}, {@code sizeof} and {@code _Alignof} of every member of every
+ * struct, every {@code #define} constant, the decoding macros on sample entries, and the bytes of
+ * structs it fills through their members; each value must equal what the Java layouts say.
+ * Compiled with {@code cc} (or {@code gcc}, or {@code $CC}) from {@code PATH}; skipped with a
+ * message where no compiler exists. CI installs gcc, so there it really runs.
+ */
+class CHeaderTest {
+    @TempDir
+    Path dir;
+
+    /** The structs the header must describe, by C name, independently of {@link CHeader#structs()}. */
+    static final Map<String, StructLayout> STRUCTS = new LinkedHashMap<>();
+
+    static {
+        STRUCTS.put("guestmem_dispatch_header", DispatchHeaderLayout.LAYOUT);
+        STRUCTS.put("guestmem_section", SectionLayout.LAYOUT);
+        STRUCTS.put("guestmem_dispatch_node", DispatchNodeLayout.LAYOUT);
+        STRUCTS.put("guestmem_rcu_reader_slot", RcuReaderSlotLayout.LAYOUT);
+    }
+
+    /** Every object-like {@code #define} the header must contain, with its Java value. */
+    static Map<String, Long> expectedDefines() {
+        Map<String, Long> d = new TreeMap<>();
+        d.put("GUESTMEM_DISPATCH_MAGIC", DispatchHeaderLayout.MAGIC & 0xffff_ffffL);
+        d.put("GUESTMEM_DISPATCH_VERSION", (long) DispatchHeaderLayout.VERSION);
+        d.put("GUESTMEM_DISPATCH_BITS_PER_LEVEL", (long) DispatchNodeLayout.BITS_PER_LEVEL);
+        d.put("GUESTMEM_DISPATCH_ENTRIES", (long) DispatchNodeLayout.ENTRIES);
+        d.put("GUESTMEM_DISPATCH_NIL", (long) DispatchNodeLayout.NIL);
+        d.put("GUESTMEM_DISPATCH_PTR_BITS", (long) DispatchNodeLayout.PTR_BITS);
+        d.put("GUESTMEM_SECTION_KIND_UNASSIGNED", (long) SectionLayout.KIND_UNASSIGNED);
+        d.put("GUESTMEM_SECTION_KIND_RAM", (long) SectionLayout.KIND_RAM);
+        d.put("GUESTMEM_SECTION_KIND_ROM", (long) SectionLayout.KIND_ROM);
+        d.put("GUESTMEM_SECTION_KIND_ROMD", (long) SectionLayout.KIND_ROMD);
+        d.put("GUESTMEM_SECTION_KIND_MMIO", (long) SectionLayout.KIND_MMIO);
+        d.put("GUESTMEM_SECTION_KIND_SUBPAGE", (long) SectionLayout.KIND_SUBPAGE);
+        d.put("GUESTMEM_SECTION_KIND_IOMMU", (long) SectionLayout.KIND_IOMMU);
+        d.put("GUESTMEM_SECTION_FLAG_READONLY", (long) SectionLayout.FLAG_READONLY);
+        d.put("GUESTMEM_SECTION_FLAG_NONVOLATILE", (long) SectionLayout.FLAG_NONVOLATILE);
+        d.put("GUESTMEM_SECTION_FLAG_ROMD_MODE", (long) SectionLayout.FLAG_ROMD_MODE);
+        d.put("GUESTMEM_SECTION_FLAG_ROOT", (long) SectionLayout.FLAG_ROOT);
+        d.put("GUESTMEM_RCU_SLOT_BYTES", RcuReaderSlotLayout.SLOT_BYTES);
+        return d;
+    }
+
+    private static final Pattern OBJECT_DEFINE = Pattern.compile("^#define (GUESTMEM_[A-Z0-9_]+) (\\S.*)$", Pattern.MULTILINE);
+    private static final Pattern MACRO_DEFINE = Pattern.compile("^#define (GUESTMEM_[A-Z0-9_]+)\\(", Pattern.MULTILINE);
+
+    /** Sample entries for the SKIP/PTR macros. */
+    private static final int[] ENTRIES = {0, 5, DispatchNodeLayout.entry(1, DispatchNodeLayout.NIL), DispatchNodeLayout.entry(6, 3),
+            DispatchNodeLayout.entry(63, 0), DispatchNodeLayout.entry(63, DispatchNodeLayout.NIL), DispatchNodeLayout.entry(2, 123456)};
+
+    @Test
+    void headerShouldDescribeExactlyTheFourStructures() {
+        Map<String, StructLayout> got = new LinkedHashMap<>();
+        for (CHeader.Struct s : CHeader.structs()) {
+            got.put(s.cName(), s.layout());
+        }
+        assertEquals(STRUCTS, got);
+    }
+
+    @Test
+    void packagedHeaderShouldBeTheGeneratedOne() throws IOException {
+        try (InputStream in = CHeader.class.getResourceAsStream("/META-INF/guestmem/guestmem_layout.h")) {
+            assertTrue(in != null, "the build packages META-INF/guestmem/guestmem_layout.h (exec-maven-plugin, process-classes)");
+            assertEquals(CHeader.generate(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void everyDefineOfTheHeaderShouldHaveItsJavaValue() {
+        String h = CHeader.generate();
+        TreeSet<String> objectLike = new TreeSet<>();
+        Matcher m = OBJECT_DEFINE.matcher(h);
+        while (m.find()) {
+            objectLike.add(m.group(1));
+        }
+        assertEquals(expectedDefines().keySet(), objectLike, "object-like #defines of the header");
+        TreeSet<String> functionLike = new TreeSet<>();
+        Matcher f = MACRO_DEFINE.matcher(h);
+        while (f.find()) {
+            functionLike.add(f.group(1));
+        }
+        assertEquals(new TreeSet<>(List.of("GUESTMEM_DISPATCH_LEVELS", "GUESTMEM_ENTRY_PTR", "GUESTMEM_ENTRY_SKIP")), functionLike);
+        assertTrue(h.contains("#ifndef GUESTMEM_LAYOUT_H\n#define GUESTMEM_LAYOUT_H\n"), "include guard");
+    }
+
+    @Test
+    void aCProgramCompiledAgainstTheHeaderShouldSeeTheJavaOffsetsSizesAndConstants() throws Exception {
+        String compiler = findCompiler();
+        Assumptions.assumeTrue(compiler != null,
+                "no C compiler (cc, gcc or $CC) on PATH: the C header test needs one and is skipped here; CI installs gcc");
+        Path header = dir.resolve("guestmem_layout.h");
+        Files.writeString(header, CHeader.generate());
+
+        Map<String, Long> expected = new TreeMap<>();
+        StringBuilder c = new StringBuilder();
+        c.append("#include \"guestmem_layout.h\"\n#include <stdio.h>\n#include <string.h>\n\n");
+        c.append("static void bytes(const char *name, const void *p, size_t n) {\n")
+                .append("    const unsigned char *b = p;\n    printf(\"bytes %s \", name);\n")
+                .append("    for (size_t i = 0; i < n; i++) printf(\"%02x\", b[i]);\n    printf(\"\\n\");\n}\n\n");
+        c.append("int main(void) {\n");
+        for (Map.Entry<String, StructLayout> s : STRUCTS.entrySet()) {
+            String st = "struct " + s.getKey();
+            StructLayout layout = s.getValue();
+            line(c, "sizeof " + s.getKey(), "sizeof(" + st + ")");
+            expected.put("sizeof " + s.getKey(), layout.byteSize());
+            line(c, "alignof " + s.getKey(), "_Alignof(" + st + ")");
+            expected.put("alignof " + s.getKey(), layout.byteAlignment());
+            long offset = 0;
+            int pad = 0;
+            for (MemoryLayout member : layout.memberLayouts()) {
+                String name = member instanceof PaddingLayout ? "_pad" + pad++ : member.name().orElseThrow();
+                line(c, "offsetof " + s.getKey() + "." + name, "offsetof(" + st + ", " + name + ")");
+                expected.put("offsetof " + s.getKey() + "." + name, offset);
+                line(c, "sizeof " + s.getKey() + "." + name, "sizeof(((" + st + " *)0)->" + name + ")");
+                expected.put("sizeof " + s.getKey() + "." + name, member.byteSize());
+                offset += member.byteSize();
+            }
+        }
+        for (Map.Entry<String, Long> d : expectedDefines().entrySet()) {
+            line(c, "define " + d.getKey(), d.getKey());
+            expected.put("define " + d.getKey(), d.getValue());
+        }
+        for (int e : ENTRIES) {
+            String lit = "0x" + Integer.toHexString(e) + "u";
+            line(c, "skip " + lit, "GUESTMEM_ENTRY_SKIP(" + lit + ")");
+            expected.put("skip " + lit, (long) DispatchNodeLayout.skip(e));
+            line(c, "ptr " + lit, "GUESTMEM_ENTRY_PTR(" + lit + ")");
+            expected.put("ptr " + lit, (long) DispatchNodeLayout.ptr(e));
+        }
+        for (int pb = 10; pb <= 16; pb++) {
+            line(c, "levels " + pb, "GUESTMEM_DISPATCH_LEVELS(" + pb + ")");
+            expected.put("levels " + pb, (long) DispatchNodeLayout.levels(pb));
+        }
+        // structs filled member by member in C, dumped as bytes; Java writes the same values through the VarHandles
+        c.append("""
+                    {
+                        struct guestmem_section s;
+                        memset(&s, 0, sizeof s);
+                        s.start = 0x1122334455667788ull;
+                        s.size_minus_1 = 0xfffffffffffff000ull;
+                        s.offset_in_region = 0x0102030405060708ull;
+                        s.host_addend = 0x8000000000000001ull;
+                        s.region_index = 0x7eadbeefu;
+                        s.aux = 0x0abcdef0u;
+                        s.kind = GUESTMEM_SECTION_KIND_ROMD;
+                        s.flags = GUESTMEM_SECTION_FLAG_READONLY | GUESTMEM_SECTION_FLAG_ROOT;
+                        s.dirty_log_mask = 5;
+                        bytes("guestmem_section", &s, sizeof s);
+                    }
+                    {
+                        struct guestmem_dispatch_header h;
+                        memset(&h, 0, sizeof h);
+                        h.magic = GUESTMEM_DISPATCH_MAGIC;
+                        h.version = GUESTMEM_DISPATCH_VERSION;
+                        h.page_bits = 12;
+                        h.levels = GUESTMEM_DISPATCH_LEVELS(12);
+                        h.root = (3u << GUESTMEM_DISPATCH_PTR_BITS) | 2u;
+                        h.section_count = 0x11111111u;
+                        h.node_count = 0x22222222u;
+                        h.subpage_count = 0x33333333u;
+                        h.sections_offset = 0x4444444444444444ull;
+                        h.nodes_offset = 0x5555555555555555ull;
+                        h.subpages_offset = 0x6666666666666666ull;
+                        h.total_bytes = 0x7777777777777777ull;
+                        bytes("guestmem_dispatch_header", &h, sizeof h);
+                    }
+                    {
+                        static struct guestmem_dispatch_node n;
+                        n.entries[0] = GUESTMEM_DISPATCH_NIL | (1u << GUESTMEM_DISPATCH_PTR_BITS);
+                        n.entries[511] = 42u;
+                        bytes("guestmem_dispatch_node", &n, sizeof n);
+                    }
+                    {
+                        struct guestmem_rcu_reader_slot r;
+                        memset(&r, 0, sizeof r);
+                        r.ctr = 0x0123456789abcdefull;
+                        bytes("guestmem_rcu_reader_slot", &r, sizeof r);
+                    }
+                    return 0;
+                }
+                """);
+        Path src = dir.resolve("layout_check.c");
+        Files.writeString(src, c.toString());
+        Path exe = dir.resolve("layout_check");
+
+        String compileOut = run(List.of(compiler, "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", dir.toString(),
+                "-o", exe.toString(), src.toString()), "compiling " + src);
+        String out = run(List.of(exe.toString()), "running " + exe);
+
+        Map<String, Long> actual = new TreeMap<>();
+        Map<String, String> dumps = new TreeMap<>();
+        for (String l : out.split("\n")) {
+            if (l.isBlank()) {
+                continue;
+            }
+            if (l.startsWith("bytes ")) {
+                String[] p = l.split(" ");
+                dumps.put(p[1], p[2]);
+                continue;
+            }
+            int sp = l.lastIndexOf(' ');
+            actual.put(l.substring(0, sp), Long.parseUnsignedLong(l.substring(sp + 1)));
+        }
+        List<String> diffs = new ArrayList<>();
+        for (String k : new TreeSet<>(expected.keySet())) {
+            if (!expected.get(k).equals(actual.get(k))) {
+                diffs.add(k + ": Java " + expected.get(k) + ", C " + actual.get(k));
+            }
+        }
+        assertTrue(diffs.isEmpty(), "C disagrees with the Java layouts:\n" + String.join("\n", diffs)
+                + "\n(compiler output: " + compileOut + ")");
+        assertEquals(expected.keySet(), actual.keySet(), "the program printed exactly the expected values");
+
+        assertEquals(javaBytes(), dumps, "bytes of structs filled in C equal the bytes the Java VarHandles write");
+    }
+
+    /** The same four structs as the C program fills, written through the Java VarHandles. */
+    private static Map<String, String> javaBytes() {
+        Map<String, String> m = new TreeMap<>();
+        HexFormat hex = HexFormat.of();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(SectionLayout.LAYOUT);
+            SectionLayout.START.set(s, 0L, 0x1122334455667788L);
+            SectionLayout.SIZE_MINUS_1.set(s, 0L, 0xfffffffffffff000L);
+            SectionLayout.OFFSET_IN_REGION.set(s, 0L, 0x0102030405060708L);
+            SectionLayout.HOST_ADDEND.set(s, 0L, 0x8000000000000001L);
+            SectionLayout.REGION_INDEX.set(s, 0L, 0x7eadbeef);
+            SectionLayout.AUX.set(s, 0L, 0x0abcdef0);
+            SectionLayout.KIND.set(s, 0L, (byte) SectionLayout.KIND_ROMD);
+            SectionLayout.FLAGS.set(s, 0L, (byte) (SectionLayout.FLAG_READONLY | SectionLayout.FLAG_ROOT));
+            SectionLayout.DIRTY_LOG_MASK.set(s, 0L, (byte) 5);
+            m.put("guestmem_section", hex.formatHex(s.toArray(ValueLayout.JAVA_BYTE)));
+
+            MemorySegment h = arena.allocate(DispatchHeaderLayout.LAYOUT);
+            DispatchHeaderLayout.MAGIC_FIELD.set(h, 0L, DispatchHeaderLayout.MAGIC);
+            DispatchHeaderLayout.VERSION_FIELD.set(h, 0L, DispatchHeaderLayout.VERSION);
+            DispatchHeaderLayout.PAGE_BITS.set(h, 0L, (byte) 12);
+            DispatchHeaderLayout.LEVELS.set(h, 0L, (byte) DispatchNodeLayout.levels(12));
+            DispatchHeaderLayout.ROOT.set(h, 0L, DispatchNodeLayout.entry(3, 2));
+            DispatchHeaderLayout.SECTION_COUNT.set(h, 0L, 0x11111111);
+            DispatchHeaderLayout.NODE_COUNT.set(h, 0L, 0x22222222);
+            DispatchHeaderLayout.SUBPAGE_COUNT.set(h, 0L, 0x33333333);
+            DispatchHeaderLayout.SECTIONS_OFFSET.set(h, 0L, 0x4444444444444444L);
+            DispatchHeaderLayout.NODES_OFFSET.set(h, 0L, 0x5555555555555555L);
+            DispatchHeaderLayout.SUBPAGES_OFFSET.set(h, 0L, 0x6666666666666666L);
+            DispatchHeaderLayout.TOTAL_BYTES.set(h, 0L, 0x7777777777777777L);
+            m.put("guestmem_dispatch_header", hex.formatHex(h.toArray(ValueLayout.JAVA_BYTE)));
+
+            MemorySegment n = arena.allocate(DispatchNodeLayout.LAYOUT);
+            DispatchNodeLayout.ENTRY.set(n, 0L, 0L, DispatchNodeLayout.entry(1, DispatchNodeLayout.NIL));
+            DispatchNodeLayout.ENTRY.set(n, 0L, 511L, DispatchNodeLayout.entry(0, 42));
+            m.put("guestmem_dispatch_node", hex.formatHex(n.toArray(ValueLayout.JAVA_BYTE)));
+
+            MemorySegment r = arena.allocate(RcuReaderSlotLayout.LAYOUT);
+            RcuReaderSlotLayout.CTR.set(r, 0L, 0x0123456789abcdefL);
+            m.put("guestmem_rcu_reader_slot", hex.formatHex(r.toArray(ValueLayout.JAVA_BYTE)));
+        }
+        return m;
+    }
+
+    private static void line(StringBuilder c, String label, String expr) {
+        c.append("    printf(\"").append(label).append(" %llu\\n\", (unsigned long long)(").append(expr).append("));\n");
+    }
+
+    private static String run(List<String> cmd, String what) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out;
+        try (InputStream in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(what + " timed out");
+        }
+        if (p.exitValue() != 0) {
+            fail(what + " failed with exit code " + p.exitValue() + ":\n" + out);
+        }
+        return out;
+    }
+
+    /** {@code $CC} if set and found, else {@code cc}, else {@code gcc}, from {@code PATH}; null if none. */
+    static String findCompiler() {
+        List<String> names = new ArrayList<>();
+        String env = System.getenv("CC");
+        if (env != null && !env.isBlank()) {
+            names.add(env.trim());
+        }
+        names.add("cc");
+        names.add("gcc");
+        String path = System.getenv("PATH");
+        for (String name : names) {
+            if (name.contains(File.separator)) {
+                if (Files.isExecutable(Path.of(name))) {
+                    return name;
+                }
+                continue;
+            }
+            if (path == null) {
+                continue;
+            }
+            for (String d : path.split(File.pathSeparator)) {
+                if (d.isEmpty()) {
+                    continue;
+                }
+                Path candidate = Path.of(d, name);
+                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    return candidate.toString();
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,295 @@
+package org.guestmem.layout;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Every native layout against the tables of its Javadoc: member offsets, sizes, alignment, the
+ * derived {@code *_OFFSET} constants, and VarHandles that really read and write those bytes of a
+ * native segment (host order, little-endian by definition).
+ */
+class LayoutTest {
+
+    /** One documented member: name, offset, size. */
+    record Member(String name, long offset, long size) {
+    }
+
+    static final List<Member> SECTION = List.of(
+            new Member("start", 0, 8),
+            new Member("size_minus_1", 8, 8),
+            new Member("offset_in_region", 16, 8),
+            new Member("host_addend", 24, 8),
+            new Member("region_index", 32, 4),
+            new Member("aux", 36, 4),
+            new Member("kind", 40, 1),
+            new Member("flags", 41, 1),
+            new Member("dirty_log_mask", 42, 1));
+
+    static final List<Member> HEADER = List.of(
+            new Member("magic", 0, 4),
+            new Member("version", 4, 2),
+            new Member("page_bits", 6, 1),
+            new Member("levels", 7, 1),
+            new Member("root", 8, 4),
+            new Member("section_count", 12, 4),
+            new Member("node_count", 16, 4),
+            new Member("subpage_count", 20, 4),
+            new Member("sections_offset", 24, 8),
+            new Member("nodes_offset", 32, 8),
+            new Member("subpages_offset", 40, 8),
+            new Member("total_bytes", 48, 8));
+
+    static final List<Member> NODE = List.of(new Member("entries", 0, 512 * 4));
+
+    static final List<Member> SLOT = List.of(new Member("ctr", 0, 8));
+
+    private static void assertMembers(StructLayout layout, List<Member> documented, long size, long alignment) {
+        List<Executable> checks = new ArrayList<>();
+        for (Member m : documented) {
+            MemoryLayout.PathElement p = MemoryLayout.PathElement.groupElement(m.name());
+            checks.add(() -> assertEquals(m.offset(), layout.byteOffset(p), layout.name().orElse("?") + "." + m.name() + " offset"));
+            checks.add(() -> assertEquals(m.size(), layout.select(p).byteSize(), layout.name().orElse("?") + "." + m.name() + " size"));
+        }
+        checks.add(() -> assertEquals(size, layout.byteSize(), layout.name().orElse("?") + " size"));
+        checks.add(() -> assertEquals(alignment, layout.byteAlignment(), layout.name().orElse("?") + " alignment"));
+        // nothing undocumented: every named member is in the table, the rest is padding
+        Set<String> names = new HashSet<>();
+        documented.forEach(m -> names.add(m.name()));
+        for (MemoryLayout m : layout.memberLayouts()) {
+            if (!(m instanceof PaddingLayout)) {
+                checks.add(() -> assertTrue(names.contains(m.name().orElse("<unnamed>")),
+                        "member " + m.name().orElse("<unnamed>") + " of " + layout.name().orElse("?") + " is not documented"));
+            }
+        }
+        assertAll(checks);
+    }
+
+    @Test
+    void sectionEntryShouldHaveTheDocumentedOffsetsSizesAndAlignment() {
+        assertMembers(SectionLayout.LAYOUT, SECTION, 48, 8);
+        assertEquals("guestmem_section", SectionLayout.LAYOUT.name().orElseThrow());
+        assertEquals(48, SectionLayout.BYTES);
+        assertAll(
+                () -> assertEquals(0, SectionLayout.START_OFFSET),
+                () -> assertEquals(8, SectionLayout.SIZE_MINUS_1_OFFSET),
+                () -> assertEquals(16, SectionLayout.OFFSET_IN_REGION_OFFSET),
+                () -> assertEquals(24, SectionLayout.HOST_ADDEND_OFFSET),
+                () -> assertEquals(32, SectionLayout.REGION_INDEX_OFFSET),
+                () -> assertEquals(36, SectionLayout.AUX_OFFSET),
+                () -> assertEquals(40, SectionLayout.KIND_OFFSET),
+                () -> assertEquals(41, SectionLayout.FLAGS_OFFSET),
+                () -> assertEquals(42, SectionLayout.DIRTY_LOG_MASK_OFFSET));
+    }
+
+    @Test
+    void dispatchHeaderShouldHaveTheDocumentedOffsetsSizesAndAlignment() {
+        assertMembers(DispatchHeaderLayout.LAYOUT, HEADER, 64, 8);
+        assertEquals("guestmem_dispatch_header", DispatchHeaderLayout.LAYOUT.name().orElseThrow());
+        assertEquals(64, DispatchHeaderLayout.BYTES);
+        for (Member m : HEADER) {
+            assertEquals(m.offset(), DispatchHeaderLayout.offsetOf(m.name()), "offsetOf(" + m.name() + ")");
+        }
+        assertEquals(4096L * 4, DispatchHeaderLayout.subpageBytes(12), "one 32-bit section index per byte of a 4 KiB page");
+        assertEquals(65536L * 4, DispatchHeaderLayout.subpageBytes(16));
+        byte[] gmdt = {'G', 'M', 'D', 'T'};
+        assertEquals(DispatchHeaderLayout.MAGIC, MemorySegment.ofArray(gmdt).get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0),
+                "MAGIC is \"GMDT\" read as a little-endian int");
+    }
+
+    @Test
+    void dispatchNodeShouldBe512EntriesOf32Bits() {
+        assertMembers(DispatchNodeLayout.LAYOUT, NODE, 2048, 4);
+        assertEquals("guestmem_dispatch_node", DispatchNodeLayout.LAYOUT.name().orElseThrow());
+        assertEquals(2048, DispatchNodeLayout.BYTES);
+        assertEquals(512, DispatchNodeLayout.ENTRIES);
+        assertEquals(9, DispatchNodeLayout.BITS_PER_LEVEL);
+    }
+
+    @Test
+    void rcuReaderSlotShouldOwnTwoCacheLinesWithTheCounterFirst() {
+        assertMembers(RcuReaderSlotLayout.LAYOUT, SLOT, 128, 8);
+        assertEquals("guestmem_rcu_reader_slot", RcuReaderSlotLayout.LAYOUT.name().orElseThrow());
+        assertEquals(128, RcuReaderSlotLayout.SLOT_BYTES);
+        assertEquals(0, RcuReaderSlotLayout.CTR_OFFSET);
+    }
+
+    @Test
+    void sectionVarHandlesShouldWriteTheDocumentedBytesOfTheThirdEntryOfATable() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment table = arena.allocate(SectionLayout.LAYOUT.byteSize() * 4, SectionLayout.LAYOUT.byteAlignment());
+            long base = 2 * SectionLayout.BYTES;
+            SectionLayout.START.set(table, base, 0x1122_3344_5566_7788L);
+            SectionLayout.SIZE_MINUS_1.set(table, base, -1L);
+            SectionLayout.OFFSET_IN_REGION.set(table, base, 0x0102_0304_0506_0708L);
+            SectionLayout.HOST_ADDEND.set(table, base, 0x8000_0000_0000_0001L);
+            SectionLayout.REGION_INDEX.set(table, base, 0x7eadbeef);
+            SectionLayout.AUX.set(table, base, 0x0abc_def0);
+            SectionLayout.KIND.set(table, base, (byte) SectionLayout.KIND_IOMMU);
+            SectionLayout.FLAGS.set(table, base, (byte) 0x8f);
+            SectionLayout.DIRTY_LOG_MASK.set(table, base, (byte) 7);
+
+            ValueLayout.OfLong le64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+            ValueLayout.OfInt le32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+            assertAll(
+                    () -> assertEquals(0x1122_3344_5566_7788L, table.get(le64, base)),
+                    () -> assertEquals(-1L, table.get(le64, base + 8)),
+                    () -> assertEquals(0x0102_0304_0506_0708L, table.get(le64, base + 16)),
+                    () -> assertEquals(0x8000_0000_0000_0001L, table.get(le64, base + 24)),
+                    () -> assertEquals(0x7eadbeef, table.get(le32, base + 32)),
+                    () -> assertEquals(0x0abc_def0, table.get(le32, base + 36)),
+                    () -> assertEquals(SectionLayout.KIND_IOMMU, table.get(ValueLayout.JAVA_BYTE, base + 40)),
+                    () -> assertEquals((byte) 0x8f, table.get(ValueLayout.JAVA_BYTE, base + 41)),
+                    () -> assertEquals(7, table.get(ValueLayout.JAVA_BYTE, base + 42)),
+                    // and back through the handles
+                    () -> assertEquals(0x1122_3344_5566_7788L, (long) SectionLayout.START.get(table, base)),
+                    () -> assertEquals(-1L, (long) SectionLayout.SIZE_MINUS_1.get(table, base)),
+                    () -> assertEquals(0x0102_0304_0506_0708L, (long) SectionLayout.OFFSET_IN_REGION.get(table, base)),
+                    () -> assertEquals(0x8000_0000_0000_0001L, (long) SectionLayout.HOST_ADDEND.get(table, base)),
+                    () -> assertEquals(0x7eadbeef, (int) SectionLayout.REGION_INDEX.get(table, base)),
+                    () -> assertEquals(0x0abc_def0, (int) SectionLayout.AUX.get(table, base)),
+                    () -> assertEquals((byte) SectionLayout.KIND_IOMMU, (byte) SectionLayout.KIND.get(table, base)),
+                    () -> assertEquals((byte) 0x8f, (byte) SectionLayout.FLAGS.get(table, base)),
+                    () -> assertEquals((byte) 7, (byte) SectionLayout.DIRTY_LOG_MASK.get(table, base)));
+            // neighbours untouched
+            for (long i = 0; i < 2 * SectionLayout.BYTES; i++) {
+                assertEquals(0, table.get(ValueLayout.JAVA_BYTE, i), "byte " + i + " of entries 0 and 1");
+            }
+            for (long i = 3 * SectionLayout.BYTES; i < 4 * SectionLayout.BYTES; i++) {
+                assertEquals(0, table.get(ValueLayout.JAVA_BYTE, i), "byte " + i + " of entry 3");
+            }
+        }
+    }
+
+    @Test
+    void headerVarHandlesShouldRoundTripAtTheDocumentedOffsets() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment h = arena.allocate(DispatchHeaderLayout.LAYOUT);
+            DispatchHeaderLayout.MAGIC_FIELD.set(h, 0L, DispatchHeaderLayout.MAGIC);
+            DispatchHeaderLayout.VERSION_FIELD.set(h, 0L, (short) 0x0102);
+            DispatchHeaderLayout.PAGE_BITS.set(h, 0L, (byte) 12);
+            DispatchHeaderLayout.LEVELS.set(h, 0L, (byte) 6);
+            DispatchHeaderLayout.ROOT.set(h, 0L, DispatchNodeLayout.entry(4, 3));
+            DispatchHeaderLayout.SECTION_COUNT.set(h, 0L, 0x11111111);
+            DispatchHeaderLayout.NODE_COUNT.set(h, 0L, 0x22222222);
+            DispatchHeaderLayout.SUBPAGE_COUNT.set(h, 0L, 0x33333333);
+            DispatchHeaderLayout.SECTIONS_OFFSET.set(h, 0L, 0x4444_4444_4444_4444L);
+            DispatchHeaderLayout.NODES_OFFSET.set(h, 0L, 0x5555_5555_5555_5555L);
+            DispatchHeaderLayout.SUBPAGES_OFFSET.set(h, 0L, 0x6666_6666_6666_6666L);
+            DispatchHeaderLayout.TOTAL_BYTES.set(h, 0L, 0x7777_7777_7777_7777L);
+            ValueLayout.OfLong le64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
+            ValueLayout.OfInt le32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+            assertAll(
+                    () -> assertEquals('G', h.get(ValueLayout.JAVA_BYTE, 0)),
+                    () -> assertEquals('T', h.get(ValueLayout.JAVA_BYTE, 3)),
+                    () -> assertEquals((short) 0x0102, h.get(ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN), 4)),
+                    () -> assertEquals(12, h.get(ValueLayout.JAVA_BYTE, 6)),
+                    () -> assertEquals(6, h.get(ValueLayout.JAVA_BYTE, 7)),
+                    () -> assertEquals(DispatchNodeLayout.entry(4, 3), h.get(le32, 8)),
+                    () -> assertEquals(0x11111111, h.get(le32, 12)),
+                    () -> assertEquals(0x22222222, h.get(le32, 16)),
+                    () -> assertEquals(0x33333333, h.get(le32, 20)),
+                    () -> assertEquals(0x4444_4444_4444_4444L, h.get(le64, 24)),
+                    () -> assertEquals(0x5555_5555_5555_5555L, h.get(le64, 32)),
+                    () -> assertEquals(0x6666_6666_6666_6666L, h.get(le64, 40)),
+                    () -> assertEquals(0x7777_7777_7777_7777L, h.get(le64, 48)),
+                    () -> assertEquals(0L, h.get(le64, 56), "padding untouched"),
+                    () -> assertEquals((short) 0x0102, (short) DispatchHeaderLayout.VERSION_FIELD.get(h, 0L)),
+                    () -> assertEquals(0x7777_7777_7777_7777L, (long) DispatchHeaderLayout.TOTAL_BYTES.get(h, 0L)));
+        }
+    }
+
+    @Test
+    void nodeEntryHandleShouldIndexEntriesFourBytesApart() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment nodes = arena.allocate(DispatchNodeLayout.BYTES * 2, 4);
+            long second = DispatchNodeLayout.BYTES;
+            for (long i = 0; i < DispatchNodeLayout.ENTRIES; i++) {
+                DispatchNodeLayout.ENTRY.set(nodes, second, i, DispatchNodeLayout.entry((int) (i % 64), (int) (i * 1000)));
+            }
+            for (long i = 0; i < DispatchNodeLayout.ENTRIES; i++) {
+                int e = nodes.get(ValueLayout.JAVA_INT, second + 4 * i);
+                assertEquals(DispatchNodeLayout.entry((int) (i % 64), (int) (i * 1000)), e, "entry " + i);
+                assertEquals(e, (int) DispatchNodeLayout.ENTRY.get(nodes, second, i));
+                assertEquals(0, nodes.get(ValueLayout.JAVA_INT, 4 * i), "first node untouched at " + i);
+            }
+        }
+    }
+
+    @Test
+    void rcuSlotCounterHandleShouldAddressTheFirstLongOfEachSlot() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slots = arena.allocate(RcuReaderSlotLayout.SLOT_BYTES * 2, 128);
+            RcuReaderSlotLayout.CTR.setRelease(slots, RcuReaderSlotLayout.SLOT_BYTES, 0x0123_4567_89ab_cdefL);
+            assertEquals(0x0123_4567_89ab_cdefL, slots.get(ValueLayout.JAVA_LONG, RcuReaderSlotLayout.SLOT_BYTES));
+            assertEquals(0x0123_4567_89ab_cdefL, (long) RcuReaderSlotLayout.CTR.getAcquire(slots, RcuReaderSlotLayout.SLOT_BYTES));
+            assertEquals(0L, slots.get(ValueLayout.JAVA_LONG, 0), "the first slot is untouched");
+        }
+    }
+
+    @Test
+    void entryShouldPackSkipInTheTopSixBitsAndPtrInTheLow26() {
+        int[] ptrs = {0, 1, 2, 511, 12345, (1 << 25), DispatchNodeLayout.NIL - 1, DispatchNodeLayout.NIL};
+        for (int skip = 0; skip < 64; skip++) {
+            for (int ptr : ptrs) {
+                int e = DispatchNodeLayout.entry(skip, ptr);
+                assertEquals(skip, DispatchNodeLayout.skip(e), "skip of entry(" + skip + ", " + ptr + ")");
+                assertEquals(ptr, DispatchNodeLayout.ptr(e), "ptr of entry(" + skip + ", " + ptr + ")");
+                assertEquals(((long) skip << 26) | ptr, e & 0xffff_ffffL, "bits of entry(" + skip + ", " + ptr + ")");
+            }
+        }
+        assertEquals((1 << 26) - 1, DispatchNodeLayout.NIL, "QEMU's PHYS_MAP_NODE_NIL");
+        assertEquals(DispatchNodeLayout.PTR_MASK, DispatchNodeLayout.NIL);
+        assertEquals(26, DispatchNodeLayout.PTR_BITS);
+        assertEquals(0x07ff_ffff, DispatchNodeLayout.entry(1, DispatchNodeLayout.NIL), "a fresh interior entry {skip=1, ptr=NIL}");
+        assertEquals(0, DispatchNodeLayout.entry(0, 0), "a fresh leaf entry {skip=0, ptr=0}: section 0");
+        assertEquals(DispatchNodeLayout.NIL, DispatchNodeLayout.ptr(-1), "all ones decodes as ptr NIL");
+        assertEquals(63, DispatchNodeLayout.skip(-1));
+    }
+
+    @Test
+    void levelsShouldBeQemusPL2Levels() {
+        for (int pageBits = 10; pageBits <= 16; pageBits++) {
+            assertEquals(6, DispatchNodeLayout.levels(pageBits), "P_L2_LEVELS for TARGET_PAGE_BITS " + pageBits);
+        }
+        assertEquals(7, DispatchNodeLayout.levels(9));
+        assertEquals(6, DispatchNodeLayout.levels(18));
+        assertEquals(5, DispatchNodeLayout.levels(19));
+    }
+
+    @Test
+    void kindsAndFlagsShouldBeDistinct() {
+        int[] kinds = {SectionLayout.KIND_UNASSIGNED, SectionLayout.KIND_RAM, SectionLayout.KIND_ROM, SectionLayout.KIND_ROMD,
+                SectionLayout.KIND_MMIO, SectionLayout.KIND_SUBPAGE, SectionLayout.KIND_IOMMU};
+        Set<Integer> seen = new HashSet<>();
+        for (int k : kinds) {
+            assertTrue(seen.add(k), "kind " + k + " repeats");
+            assertTrue(k >= 0 && k < 256, "kind " + k + " fits the byte");
+        }
+        assertEquals(0, SectionLayout.KIND_UNASSIGNED, "a zero-filled entry is unassigned");
+        int[] flags = {SectionLayout.FLAG_READONLY, SectionLayout.FLAG_NONVOLATILE, SectionLayout.FLAG_ROMD_MODE, SectionLayout.FLAG_ROOT};
+        int all = 0;
+        for (int f : flags) {
+            assertEquals(1, Integer.bitCount(f), "flag " + f + " is one bit");
+            assertEquals(0, all & f, "flag " + f + " overlaps another");
+            all |= f;
+        }
+        assertTrue(all < 256, "flags fit the byte");
+        assertNotEquals(0, DispatchHeaderLayout.VERSION);
+    }
+}
