@@ -215,8 +215,10 @@ final class AccessPath {
     }
 
     /**
-     * {@code address_space_write_rom}: copies into the RAM block behind RAM, ROM and ROM-device
-     * sections, skips everything else. Always OK, as in QEMU.
+     * {@code address_space_write_rom}: copies into the RAM block behind RAM, ROM and romd-mode
+     * ROM-device sections and skips everything else in {@code memory_access_size} pieces, exactly
+     * as QEMU 7.2's loop does. Always OK, as in QEMU. (QEMU does not clamp a romd piece and can
+     * write past the block; guestmem stops at the block's end.)
      */
     static void writeRom(FlatView v, long addr, MemorySegment src) {
         long len = src.byteSize();
@@ -224,14 +226,19 @@ final class AccessPath {
         DispatchTable d = v.dispatch;
         while (len > 0) {
             int s = d.find(addr);
-            long rem1 = remainingMinusOne(d, s, addr);
-            long l = rem1 != -1L && Long.compareUnsigned(len, rem1 + 1) > 0 ? rem1 + 1 : len;
-            MemorySegment ram = v.sectionRam[s];
-            if (ram != null) {
-                long xlat = xlat(d, s, addr);
-                long n = Math.min(l, ram.byteSize() - xlat);
-                MemorySegment.copy(src, pos, ram, xlat, n);
-                v.system().ramWritten(v, s, xlat, n);
+            int kind = d.kind(s);
+            long xlat = xlat(d, s, addr);
+            long l = clamp(d, s, addr, len);
+            if (kind == SectionLayout.KIND_RAM || kind == SectionLayout.KIND_ROM || kind == SectionLayout.KIND_ROMD) {
+                MemorySegment ram = v.sectionRam[s];
+                long avail = ram.byteSize() - xlat;
+                if (Long.compareUnsigned(l, avail) > 0) {
+                    l = avail;
+                }
+                MemorySegment.copy(src, pos, ram, xlat, l);
+                v.system().ramWritten(v, s, xlat, l);
+            } else {
+                l = v.sectionIo[s].accessSize(l, xlat);
             }
             len -= l;
             pos += l;

@@ -239,8 +239,8 @@ public final class AddressSpace implements GuestMemory {
 
     /**
      * Loader write, QEMU's {@code address_space_write_rom}: copies {@code src} into the memory
-     * behind RAM, ROM and ROM-device ranges (so firmware can be loaded into ROM) and skips
-     * everything else.
+     * behind RAM, ROM and romd-mode ROM-device ranges (so firmware can be loaded into ROM) and
+     * skips everything else, in QEMU's {@code memory_access_size} pieces.
      */
     public void writeRom(long addr, MemorySegment src) {
         try (RetainedView rv = retainView()) {

@@ -540,8 +540,12 @@ public final class AddressSpaceAccessor implements GuestMemory {
         DispatchTable d = view.dispatch;
         long pa = page << PAGE_BITS;
         int s = d.findPage(pa);
-        if (!d.covers(s, pa + PAGE_MASK)) {
-            return -1; // target pages smaller than the cache's page, split between sections
+        // target pages smaller than the cache's page: every one of them must be the same section
+        for (long p = pa + (1L << d.pageBits()); Long.compareUnsigned(p, pa + PAGE_MASK) <= 0 && p != 0;
+                p += 1L << d.pageBits()) {
+            if (d.findPage(p) != s) {
+                return -1;
+            }
         }
         long key = page | stampBits;
         long read;

@@ -56,6 +56,11 @@ public final class FlatView {
     final int[] sectionRange;
     /** Distinct regions of the view, indexed by the sections' {@code region_index}. */
     private final MemoryRegion[] regions;
+    /**
+     * The section kind of each range as rendered (it depends on the region's own readonly and
+     * romd flags at render time, which a FlatRange does not record).
+     */
+    private final byte[] rangeKind;
 
     FlatView(MemorySystem system, FlatRange[] ranges, MemoryRegion root, RamBlock[] ramBlocks) {
         this.system = system;
@@ -66,6 +71,7 @@ public final class FlatView {
 
         IdentityHashMap<MemoryRegion, Integer> regionIndex = new IdentityHashMap<>();
         DispatchBuilder b = new DispatchBuilder(system.pageBits());
+        this.rangeKind = new byte[ranges.length];
         for (int i = 0; i < ranges.length; i++) {
             FlatRange r = ranges[i];
             MemoryRegion mr = r.region();
@@ -76,7 +82,8 @@ public final class FlatView {
                     | (mr == root ? SectionLayout.FLAG_ROOT : 0);
             MemorySegment ram = ramOf(mr);
             long addend = ram != null && ram.isNative() ? ram.address() + r.offsetInRegion() - r.start() : 0;
-            b.addRange(i, r.start(), r.sizeMinusOne(), r.offsetInRegion(), kindOf(r), flags, r.dirtyLogMask(), idx, addend);
+            rangeKind[i] = (byte) kindOf(r);
+            b.addRange(i, r.start(), r.sizeMinusOne(), r.offsetInRegion(), rangeKind[i], flags, r.dirtyLogMask(), idx, addend);
         }
         this.dispatch = b.build(system.tablePool());
         int n = b.sectionCount();
@@ -137,6 +144,11 @@ public final class FlatView {
     /** {@return the ranges, sorted by address} */
     public List<FlatRange> ranges() {
         return List.of(ranges);
+    }
+
+    /** {@return the section kind range {@code i} was rendered with (SectionLayout.KIND_*)} */
+    int rangeKind(int i) {
+        return rangeKind[i];
     }
 
     /** The ranges array itself, for package code that does not modify it. */
@@ -238,7 +250,7 @@ public final class FlatView {
     /** Drops a reference; the last one schedules destruction after a grace period. */
     void release() {
         if (refs.release()) {
-            system.rcu().defer(this::destroy);
+            system.deferFree(this::destroy);
         }
     }
 

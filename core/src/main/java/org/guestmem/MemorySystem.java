@@ -713,6 +713,17 @@ public final class MemorySystem implements AutoCloseable {
         return nativeStats;
     }
 
+    /**
+     * Frees something after a grace period; once the system is closed (its domain drained, its
+     * memory already freed) it runs at once, so references dropped late (a {@link
+     * AddressSpace.RetainedView} closed after the system) still complete their bookkeeping.
+     */
+    void deferFree(Runnable free) {
+        if (!rcu.tryDefer(free)) {
+            free.run();
+        }
+    }
+
     Set<RamBlock> ramBlocks() {
         return ramBlocks;
     }

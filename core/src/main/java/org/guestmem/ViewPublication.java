@@ -33,19 +33,22 @@ final class ViewPublication {
 
     /** The publication that follows {@code this} and shows {@code next}. */
     ViewPublication next(FlatView next) {
-        return new ViewPublication(next, generation + 1, generation, diff(view.rangeArray(), next.rangeArray()));
+        return new ViewPublication(next, generation + 1, generation, diff(view, next));
     }
 
     /**
      * The address ranges covered by ranges that are not identical in both views (same bounds,
-     * region, offset and flags), merged; null if there are more than {@link #MAX_CHANGED_RANGES}.
+     * region, offset, flags and rendered kind), merged; null if there are more than
+     * {@link #MAX_CHANGED_RANGES}.
      */
-    static long[] diff(FlatRange[] a, FlatRange[] b) {
+    static long[] diff(FlatView va, FlatView vb) {
+        FlatRange[] a = va.rangeArray();
+        FlatRange[] b = vb.rangeArray();
         ArrayList<long[]> out = new ArrayList<>();
         int i = 0;
         int j = 0;
         while (i < a.length || j < b.length) {
-            if (i < a.length && j < b.length && a[i].equals(b[j])) {
+            if (i < a.length && j < b.length && a[i].equals(b[j]) && va.rangeKind(i) == vb.rangeKind(j)) {
                 i++;
                 j++;
                 continue;

@@ -138,6 +138,8 @@ public final class MmioDispatcher {
             st.bits |= DECODE_ERROR;
             return;
         }
+        // QEMU's st{b,w,l}_internal take uint8/16/32_t: only the stored bytes reach the device
+        value = size == 8 ? value : value & ((1L << (size * 8)) - 1);
         if (bigEndianRequest != bigEndian) {
             value = swap(value, size);
         }

@@ -45,7 +45,7 @@ public final class RefCount {
      */
     public boolean tryRetain() {
         int c = (int) COUNT.getVolatile(this);
-        while (c != 0) {
+        while (c > 0) {
             int witness = (int) COUNT.compareAndExchange(this, c, c + 1);
             if (witness == c) {
                 return true;
@@ -59,14 +59,21 @@ public final class RefCount {
      * Drops a reference.
      *
      * @return true for the release that brought the count to zero (exactly one caller sees it)
-     * @throws IllegalStateException if the count was already zero (more releases than retains)
+     * @throws IllegalStateException if the count was already zero (more releases than retains);
+     *                               the count is left untouched
      */
     public boolean release() {
-        int c = (int) COUNT.getAndAdd(this, -1) - 1;
-        if (c < 0) {
-            COUNT.getAndAdd(this, 1);
-            throw new IllegalStateException("reference count released more often than retained");
+        int c = (int) COUNT.getVolatile(this);
+        while (true) {
+            if (c <= 0) {
+                // never write: a transient negative count would let a racing tryRetain() revive the object
+                throw new IllegalStateException("reference count released more often than retained");
+            }
+            int witness = (int) COUNT.compareAndExchange(this, c, c - 1);
+            if (witness == c) {
+                return c == 1;
+            }
+            c = witness;
         }
-        return c == 0;
     }
 }

@@ -38,7 +38,7 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  *  reader enter (outermost):  g = gp (acquire);  ctr = g (opaque);  fullFence
  *  reader exit  (outermost):  ctr = 0 (release)
  *  quiescent state:           fullFence;  ctr = gp (opaque);  fullFence
- *  grace period:              g' = gp += 2 (volatile RMW);  for each reader wait while 0 &lt; ctr &lt; g' (acquire)
+ *  grace period:              g' = gp += 2 (volatile RMW);  fullFence;  for each reader wait while 0 &lt; ctr &lt; g' (acquire)
  * </pre>
  * The writer publishes new data with a release store before it starts a grace period. The
  * reader's fence after storing {@code ctr} and the writer's volatile increment before reading it
@@ -221,6 +221,9 @@ public final class RcuDomain implements AutoCloseable {
         gracePeriodLock.lock();
         try {
             long target = (long) GP.getAndAdd(this, 2L) + 2L;
+            // QEMU's smp_mb(): orders the writer's earlier release store of the new data before
+            // the reads of the reader slots below, whatever the RMW above promises on its own
+            VarHandle.fullFence();
             for (RcuReader r : readers) {
                 int spins = 0;
                 while (r.holdsGracePeriod(target)) {
@@ -254,6 +257,10 @@ public final class RcuDomain implements AutoCloseable {
     public void defer(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         checkOpen();
+        enqueue(callback);
+    }
+
+    private void enqueue(Runnable callback) {
         queue.offer(callback);
         Thread t = reclaimer;
         if (t == null) {
@@ -262,6 +269,20 @@ public final class RcuDomain implements AutoCloseable {
         if ((boolean) SLEEPING.getVolatile(this)) {
             LockSupport.unpark(t);
         }
+    }
+
+    /**
+     * Like {@link #defer} but answers false instead of throwing when the domain is closed.
+     *
+     * @return whether the callback was queued
+     */
+    public boolean tryDefer(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        if (closed) {
+            return false;
+        }
+        enqueue(callback);
+        return true;
     }
 
     /**
@@ -339,25 +360,30 @@ public final class RcuDomain implements AutoCloseable {
             }
             waitForGracePeriod();
             for (Runnable r : batch) {
-                try {
-                    r.run();
-                } catch (Throwable t) {
-                    callbacksFailed.incrementAndGet();
-                    LOG.log(System.Logger.Level.WARNING, "deferred callback failed in RCU domain " + name, t);
-                } finally {
-                    callbacksRun.incrementAndGet();
-                }
+                runCallback(r);
             }
             batch.clear();
+        }
+    }
+
+    private void runCallback(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            callbacksFailed.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "deferred callback failed in RCU domain " + name, t);
+        } finally {
+            callbacksRun.incrementAndGet();
         }
     }
 
     // ------------------------------------------------------------------ lifecycle
 
     /**
-     * Runs everything still deferred, stops the reclaimer thread and frees the reader slots.
-     * Idempotent. Readers still registered must not enter read sections afterwards (their slot is
-     * gone: they fail with {@link IllegalStateException}).
+     * Runs everything still deferred (including what those callbacks defer while the domain
+     * closes), stops the reclaimer thread and frees the reader slots. Idempotent. Readers still
+     * registered must not enter read sections afterwards (their slot is gone: they fail with
+     * {@link IllegalStateException}).
      */
     @Override
     public void close() {
@@ -381,6 +407,14 @@ public final class RcuDomain implements AutoCloseable {
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
+            }
+            // callbacks deferred while the thread was stopping: no reader section can need them any more
+            ArrayList<Runnable> rest = new ArrayList<>();
+            while (queue.drain(rest::add) > 0) {
+                for (Runnable r : rest) {
+                    runCallback(r);
+                }
+                rest.clear();
             }
         }
         synchronized (registry) {

@@ -73,6 +73,10 @@ class CHeaderTest {
         d.put("GUESTMEM_SECTION_FLAG_ROMD_MODE", (long) SectionLayout.FLAG_ROMD_MODE);
         d.put("GUESTMEM_SECTION_FLAG_ROOT", (long) SectionLayout.FLAG_ROOT);
         d.put("GUESTMEM_RCU_SLOT_BYTES", RcuReaderSlotLayout.SLOT_BYTES);
+        d.put("GUESTMEM_DIRTY_CLIENTS", (long) DirtyBitmapLayout.CLIENTS);
+        d.put("GUESTMEM_DIRTY_VGA", (long) DirtyBitmapLayout.CLIENT_VGA);
+        d.put("GUESTMEM_DIRTY_CODE", (long) DirtyBitmapLayout.CLIENT_CODE);
+        d.put("GUESTMEM_DIRTY_MIGRATION", (long) DirtyBitmapLayout.CLIENT_MIGRATION);
         return d;
     }
 
@@ -114,7 +118,8 @@ class CHeaderTest {
         while (f.find()) {
             functionLike.add(f.group(1));
         }
-        assertEquals(new TreeSet<>(List.of("GUESTMEM_DISPATCH_LEVELS", "GUESTMEM_ENTRY_PTR", "GUESTMEM_ENTRY_SKIP")), functionLike);
+        assertEquals(new TreeSet<>(List.of("GUESTMEM_DISPATCH_LEVELS", "GUESTMEM_ENTRY_PTR", "GUESTMEM_ENTRY_SKIP",
+                "GUESTMEM_DIRTY_WORDS", "GUESTMEM_DIRTY_WORD_OFFSET")), functionLike);
         assertTrue(h.contains("#ifndef GUESTMEM_LAYOUT_H\n#define GUESTMEM_LAYOUT_H\n"), "include guard");
     }
 
@@ -165,6 +170,20 @@ class CHeaderTest {
         for (int pb = 10; pb <= 16; pb++) {
             line(c, "levels " + pb, "GUESTMEM_DISPATCH_LEVELS(" + pb + ")");
             expected.put("levels " + pb, (long) DispatchNodeLayout.levels(pb));
+        }
+        for (long pages : new long[] {1, 63, 64, 65, 1000, 1L << 20}) {
+            line(c, "dirty words " + pages, "GUESTMEM_DIRTY_WORDS(" + pages + "ull)");
+            expected.put("dirty words " + pages, DirtyBitmapLayout.words(pages));
+            for (int client = 0; client < DirtyBitmapLayout.CLIENTS; client++) {
+                long page = pages - 1;
+                String key = "dirty offset " + pages + " " + client + " " + page;
+                line(c, key, "GUESTMEM_DIRTY_WORD_OFFSET(" + pages + "ull, " + client + ", " + page + "ull)");
+                expected.put(key, DirtyBitmapLayout.wordOffset(pages, client, page));
+                assertEquals(DirtyBitmapLayout.layout(pages).byteOffset(
+                        MemoryLayout.PathElement.groupElement(new String[] {"vga", "code", "migration"}[client]),
+                        MemoryLayout.PathElement.sequenceElement(page / 64)),
+                        DirtyBitmapLayout.wordOffset(pages, client, page), key + " agrees with the StructLayout");
+            }
         }
         // structs filled member by member in C, dumped as bytes; Java writes the same values through the VarHandles
         c.append("""
