@@ -271,11 +271,28 @@ public final class MemorySystem implements AutoCloseable {
                 alias.target().mappedAliases.remove(alias);
             }
             as.publish(emptyView);
+            dropUnusedCachedViews();
         } finally {
             failed = listeners.drainFailures();
             updateLock.unlock();
         }
         ListenerRegistry.throwIfAny(failed, "the destruction of address space '" + as.name() + "'");
+    }
+
+    /** Releases cached views no address space shows any more (their regions' memory may then go). */
+    private void dropUnusedCachedViews() {
+        IdentityHashMap<FlatView, Boolean> shown = new IdentityHashMap<>();
+        for (AddressSpace a : addressSpaces) {
+            shown.put(a.currentView(), Boolean.TRUE);
+        }
+        var it = flatViews.entrySet().iterator();
+        while (it.hasNext()) {
+            FlatView v = it.next().getValue();
+            if (!shown.containsKey(v)) {
+                it.remove();
+                v.release();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ transactions
@@ -721,6 +738,20 @@ public final class MemorySystem implements AutoCloseable {
     void deferFree(Runnable free) {
         if (!rcu.tryDefer(free)) {
             free.run();
+        }
+    }
+
+    /**
+     * Frees a RAM block whose count reached zero. Every view that mapped it has been destroyed
+     * (each after its own grace period), so no reader can reach it: on the reclaimer thread (inside
+     * a view's destruction) it is freed at once; elsewhere (a region destroyed on the writer) the
+     * arena's costly close is handed to the reclaimer.
+     */
+    void freeRamBlock(Runnable free) {
+        if (rcu.isReclaimerThread()) {
+            free.run();
+        } else {
+            deferFree(free);
         }
     }
 

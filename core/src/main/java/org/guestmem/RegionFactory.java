@@ -62,7 +62,7 @@ public final class RegionFactory {
      */
     public RamRegion ramFromSegment(String name, MemorySegment segment) {
         return system.create(() -> new RamRegion(system, owner, name,
-                RamBlock.wrap(name, segment, system.pageBits(), system.nativeMemoryStats(), system::deferFree,
+                RamBlock.wrap(name, segment, system.pageBits(), system.nativeMemoryStats(), system::freeRamBlock,
                         system.ramBlocks()), false));
     }
 
@@ -77,7 +77,7 @@ public final class RegionFactory {
         Objects.requireNonNull(file, "file");
         return system.create(() -> new RamRegion(system, owner, name,
                 RamBlock.mapFile(name, file, size, shared, system.pageBits(), system.nativeMemoryStats(),
-                        system::deferFree, system.ramBlocks()), false));
+                        system::freeRamBlock, system.ramBlocks()), false));
     }
 
     /** {@return an MMIO region whose accesses go to {@code ops}} */
@@ -121,7 +121,7 @@ public final class RegionFactory {
             throw new IllegalArgumentException("region '" + name + "': RAM blocks hold at most 0x7fffffffffffffff bytes, got "
                     + org.guestmem.internal.Hex.ofSizeMinusOne(s1));
         }
-        return RamBlock.allocate(name, s1 + 1, system.pageBits(), system.nativeMemoryStats(), system::deferFree,
+        return RamBlock.allocate(name, s1 + 1, system.pageBits(), system.nativeMemoryStats(), system::freeRamBlock,
                 system.ramBlocks());
     }
 }

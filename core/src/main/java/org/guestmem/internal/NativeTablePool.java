@@ -24,6 +24,8 @@ public final class NativeTablePool implements AutoCloseable {
     private final ArrayDeque<MemorySegment>[] free = new ArrayDeque[MAX_CLASS + 1];
     private Arena arena;
     private boolean closed;
+    /** Bytes handed out and not yet freed. */
+    private long inUse;
 
     /** Creates an empty pool; its arena opens with the first allocation. */
     public NativeTablePool(NativeMemoryStats stats) {
@@ -55,15 +57,17 @@ public final class NativeTablePool implements AutoCloseable {
             block.fill((byte) 0);
         }
         stats.allocated(0, block.byteSize());
+        inUse += block.byteSize();
         return block;
     }
 
     /** Returns a block obtained from {@link #allocate}; the caller guarantees no reader can still use it. */
     public synchronized void free(MemorySegment block) {
-        stats.freed(0, block.byteSize());
         if (closed) {
-            return;
+            return; // already accounted for at close
         }
+        stats.freed(0, block.byteSize());
+        inUse -= block.byteSize();
         int cls = 63 - Long.numberOfLeadingZeros(block.byteSize());
         ArrayDeque<MemorySegment> q = free[cls];
         if (q == null) {
@@ -80,6 +84,8 @@ public final class NativeTablePool implements AutoCloseable {
             return;
         }
         closed = true;
+        stats.freed(0, inUse); // blocks still held by views (the permanent empty view among them)
+        inUse = 0;
         if (arena != null) {
             arena.close();
             stats.freed(1, 0);

@@ -17,12 +17,12 @@ import java.util.function.Consumer;
  * only the bitmaps).
  *
  * <p>Lifetime: a reference count that starts at 1 (held by the region until it is destroyed); each
- * FlatView that maps the block holds one more. When the count reaches zero the arena is closed
- * through the deferrer, i.e. only after an RCU grace period, so no reader inside a read section
- * can still be using the segment. Closing a shared arena is a handshake with every thread, so it
- * runs on the reclaimer thread, never on a CPU thread or inside a commit. Blocks are also listed
- * in their system's registry until freed, so that closing the system frees whatever its regions
- * still hold ({@link #freeNow()}).
+ * FlatView that maps the block holds one more and drops it only when the view is destroyed, after
+ * its grace period. When the count reaches zero no reader can reach the block any more, and the
+ * arena is closed through the freer: at once on the RCU reclaimer thread, otherwise handed to it
+ * (closing a shared arena is a handshake with every thread, so it never runs on a CPU thread or
+ * inside a commit). Blocks are also listed in their system's registry until freed, so that
+ * closing the system frees whatever its regions still hold ({@link #freeNow()}).
  *
  * <p>Thread-safety: {@link #retain()} and {@link #release()} are lock-free and may race; the
  * bitmaps are lock-free too.
@@ -149,7 +149,7 @@ public final class RamBlock {
         return refs.tryRetain();
     }
 
-    /** Drops a reference; the last one schedules the arena's closing after a grace period. */
+    /** Drops a reference; the last one hands the arena's closing to the freer. */
     public void release() {
         if (refs.release()) {
             deferrer.accept(this::free);
