@@ -56,6 +56,20 @@ public final class AddressSpace implements GuestMemory {
     private volatile ViewPublication publication;
     // guarded by the update lock
     boolean destroyed;
+    /** QEMU's {@code as->ioeventfds}: the space-wide list built from the current view. Update lock. */
+    private SpaceEventFd[] ioeventfds = new SpaceEventFd[0];
+
+    /** One entry of the space-wide ioeventfd list: a region's registration at absolute {@code address}. */
+    private record SpaceEventFd(long address, IoEventFd fd, FlatRange range) {
+        boolean before(SpaceEventFd o) {
+            return IoEventFd.before(address, fd, o.address, o.fd);
+        }
+
+        MemoryRegionSection section() {
+            return new MemoryRegionSection(range.region(), address, fd.size() == 0 ? 0 : fd.size() - 1, fd.offset(),
+                    range.readonly(), range.nonvolatile());
+        }
+    }
 
     AddressSpace(MemorySystem system, String name, MemoryRegion root, FlatView initial) {
         this.system = system;
@@ -254,10 +268,77 @@ public final class AddressSpace implements GuestMemory {
     }
 
     /**
-     * QEMU's {@code address_space_update_ioeventfds}, under the update lock: recomputes the space's
-     * ioeventfd list from its current view and tells listeners what changed.
+     * QEMU's {@code address_space_update_ioeventfds}, under the update lock: rebuilds the space's
+     * ioeventfd list from its current view (for each range in address order, each registration of
+     * its region, in the region's order, shifted to the space's addresses and kept if it
+     * intersects the range; not clipped, not re-sorted), then walks the old and new lists as a
+     * sorted symmetric difference ({@code address_space_add_del_ioeventfds}): entries only in the
+     * old list get {@link MemoryListener#eventfdDel} in <em>forward</em> order, entries only in
+     * the new list {@link MemoryListener#eventfdAdd} in <em>reverse</em> order (QEMU 7.2's
+     * inversion of the general rule), equal entries nothing. Entries compare as
+     * {@link IoEventFd#before} on the absolute address; the region does not take part.
      */
     void updateIoEventFds(ListenerRegistry listeners) {
+        FlatView view = currentView();
+        java.util.ArrayList<SpaceEventFd> fresh = new java.util.ArrayList<>();
+        for (int r = 0; r < view.rangeCount(); r++) {
+            FlatRange fr = view.range(r);
+            for (IoEventFd fd : fr.region().ioeventfds) {
+                if (intersects(fr, fd)) {
+                    fresh.add(new SpaceEventFd(fr.start() + (fd.offset() - fr.offsetInRegion()), fd, fr));
+                }
+            }
+        }
+        SpaceEventFd[] next = fresh.toArray(SpaceEventFd[]::new);
+        SpaceEventFd[] old = ioeventfds;
+        ioeventfds = next;
+        int i = 0;
+        int j = 0;
+        while (i < old.length || j < next.length) {
+            if (i < old.length && (j == next.length || old[i].before(next[j]))) {
+                SpaceEventFd e = old[i++];
+                MemoryRegionSection sec = e.section();
+                listeners.forward(this, l -> l.eventfdDel(sec, e.fd));
+            } else if (j < next.length && (i == old.length || next[j].before(old[i]))) {
+                SpaceEventFd e = next[j++];
+                MemoryRegionSection sec = e.section();
+                listeners.reverse(this, l -> l.eventfdAdd(sec, e.fd));
+            } else {
+                i++;
+                j++;
+            }
+        }
+    }
+
+    /**
+     * Whether the bytes of {@code fd}, seen through {@code fr}, intersect the range (QEMU's
+     * {@code addrrange_intersects(fr->addr, shifted fd)}). A registration that would start before
+     * the address space's address 0 is left out (QEMU would abort converting its negative start).
+     */
+    private static boolean intersects(FlatRange fr, IoEventFd fd) {
+        if (Long.compareUnsigned(fd.offset(), fr.offsetInRegion()) >= 0) {
+            return Long.compareUnsigned(fd.offset() - fr.offsetInRegion(), fr.sizeMinusOne()) <= 0;
+        }
+        long back = fr.offsetInRegion() - fd.offset(); // it starts `back` bytes before the range
+        return Long.compareUnsigned(back, fd.size()) < 0 && Long.compareUnsigned(back, fr.start()) <= 0;
+    }
+
+    /** Forgets the space-wide list (the space was destroyed; its listeners were unregistered first). */
+    void clearIoEventFds() {
+        ioeventfds = new SpaceEventFd[0];
+    }
+
+    /**
+     * {@return the space-wide ioeventfd list as {@code (absolute address, registration)} sections:
+     * each section's region is the registering region, its offset within the address space the
+     * absolute address} For tests and diagnostics; under the update lock.
+     */
+    java.util.List<MemoryRegionSection> ioEventFdSections() {
+        java.util.List<MemoryRegionSection> out = new java.util.ArrayList<>();
+        for (SpaceEventFd e : ioeventfds) {
+            out.add(e.section());
+        }
+        return out;
     }
 
     @Override

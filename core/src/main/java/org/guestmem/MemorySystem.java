@@ -75,8 +75,12 @@ public final class MemorySystem implements AutoCloseable {
     private boolean closed;
     private long commits;
     private final ListenerRegistry listeners = new ListenerRegistry();
-    /** QEMU's {@code global_dirty_tracking}: the set of {@code GLOBAL_DIRTY_*} flags. */
-    private int globalDirtyFlags;
+    /**
+     * QEMU's {@code global_dirty_tracking}: the set of {@code GLOBAL_DIRTY_*} flags. Written under
+     * the update lock; volatile so that {@link #effectiveLogMask} can be computed by device
+     * threads (DMA unmap, {@code setDirty}) without the lock, as QEMU reads the global.
+     */
+    private volatile int globalDirtyFlags;
     private volatile CodeWriteHandler codeWriteHandler;
 
     private MemorySystem(Builder b) {
@@ -223,6 +227,7 @@ public final class MemorySystem implements AutoCloseable {
                 r.addressSpaceRoots++;
             }
             addressSpaces.add(as);
+            as.updateIoEventFds(listeners); // QEMU's address_space_init; no listener can be registered yet
             return as;
         } finally {
             updateLock.unlock();
@@ -251,6 +256,7 @@ public final class MemorySystem implements AutoCloseable {
             }
             as.destroyed = true;
             addressSpaces.remove(as);
+            as.clearIoEventFds();
             for (MemoryRegion r = as.root(); r != null; r = r instanceof AliasRegion a ? a.target() : null) {
                 r.addressSpaceRoots--;
             }
@@ -435,14 +441,13 @@ public final class MemorySystem implements AutoCloseable {
      * dirty tracking and CODE under code tracking for RAM-backed regions.
      */
     int effectiveLogMask(MemoryRegion mr) {
-        int mask = mr.explicitLogMask();
-        if (FlatView.blockOf(mr) != null) {
-            if (globalDirtyFlags != 0) {
-                mask |= DirtyLogClient.MIGRATION.bit();
-            }
-            if (codeDirtyTracking) {
-                mask |= DirtyLogClient.CODE.bit();
-            }
+        int mask = mr.explicitLogMaskVolatile;
+        boolean ramBacked = FlatView.blockOf(mr) != null;
+        if (globalDirtyFlags != 0 && ramBacked) {
+            mask |= DirtyLogClient.MIGRATION.bit();
+        }
+        if (codeDirtyTracking && ramBacked) { // TCG only cares about RAM, not IOMMUs
+            mask |= DirtyLogClient.CODE.bit();
         }
         return mask;
     }
@@ -681,16 +686,42 @@ public final class MemorySystem implements AutoCloseable {
 
     /** Runs {@code body} under the update lock (no transaction), rethrowing listener failures after. */
     void locked(Runnable body) {
+        locked("a dirty-log operation", body);
+    }
+
+    /**
+     * Runs {@code body} under the update lock (no transaction). Listener failures are rethrown
+     * afterwards, unless the calling thread holds an outer lock level (a transaction or a
+     * mutator): then they are left for that level to rethrow.
+     */
+    void locked(String what, Runnable body) {
         List<Throwable> failed;
         updateLock.lock();
         try {
             checkOpen();
             body.run();
         } finally {
-            failed = listeners.drainFailures();
+            failed = updateLock.getHoldCount() == 1 ? listeners.drainFailures() : List.of();
             updateLock.unlock();
         }
-        ListenerRegistry.throwIfAny(failed, "a dirty-log operation");
+        ListenerRegistry.throwIfAny(failed, what);
+    }
+
+    /**
+     * QEMU's {@code memory_region_update_coalesced_range}: tells the listeners of every address
+     * space about coalesced range {@code cmr} of {@code mr}, for each range of its current view
+     * that shows {@code mr}. Under the update lock.
+     */
+    void updateCoalescedRange(MemoryRegion mr, long[] cmr, boolean add) {
+        for (AddressSpace as : addressSpaces) {
+            FlatView v = as.currentView();
+            for (int i = 0; i < v.rangeCount(); i++) {
+                FlatRange fr = v.range(i);
+                if (fr.region() == mr) {
+                    listeners.coalescedNotify(as, fr, cmr, add);
+                }
+            }
+        }
     }
 
     NativeMemoryStats nativeMemoryStats() {

@@ -33,6 +33,11 @@ public final class RomDeviceRegion extends MemoryRegion {
     }
 
     @Override
+    MmioDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    @Override
     public boolean isRomdMode() {
         return romdMode;
     }
