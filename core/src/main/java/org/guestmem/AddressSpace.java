@@ -126,6 +126,17 @@ public final class AddressSpace implements GuestMemory {
         }
     }
 
+    /** {@return the current view with one more reference (the caller releases it)} Lock-free, as {@link #retainView()}. */
+    FlatView retainCurrentView() {
+        while (true) {
+            FlatView v = currentView();
+            if (v.tryRetain()) {
+                return v;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     /**
      * {@return a new accessor for the thread that owns {@code reader}: the fast path to this
      * space's memory, with a translation cache of 16384 entries}
@@ -246,8 +257,23 @@ public final class AddressSpace implements GuestMemory {
 
     @Override
     public Translation translate(long addr, long length, boolean isWrite, MemTxAttrs attrs) {
+        Objects.requireNonNull(attrs, "attrs");
         try (RetainedView rv = retainView()) {
-            return AccessPath.translate(rv.view, addr, length);
+            return AccessPath.translate(rv.view, addr, length, isWrite, attrs);
+        }
+    }
+
+    /**
+     * {@return the IOTLB entry for DMA at {@code addr}, QEMU's {@code address_space_get_iotlb_entry}}
+     * The address is followed through IOMMUs (subpages are not resolved, as in QEMU); the entry
+     * names the final address space, covers the page given by the AND of the IOMMU page masks (the
+     * target page when no IOMMU is involved) and has permission {@link IommuPerm#RW}. A hole, or an
+     * IOMMU that denies the access, gives {@link IommuTlbEntry#INVALID}.
+     */
+    public IommuTlbEntry iotlbEntry(long addr, boolean isWrite, MemTxAttrs attrs) {
+        Objects.requireNonNull(attrs, "attrs");
+        try (RetainedView rv = retainView()) {
+            return AccessPath.iotlbEntry(this, rv.view, addr, isWrite, attrs);
         }
     }
 

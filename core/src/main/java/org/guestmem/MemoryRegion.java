@@ -9,7 +9,7 @@ import org.guestmem.internal.MmioDispatcher;
 
 /**
  * A node of a machine's memory map, QEMU's {@code MemoryRegion}: a container, RAM, ROM, MMIO, ROM
- * device, alias or reservation, with a size, an address within its container, a priority among
+ * device, alias, reservation or IOMMU, with a size, an address within its container, a priority among
  * its siblings and the flags that rendering propagates (enabled, readonly, nonvolatile).
  *
  * <p>Regions are created by a {@link MemorySystem} (or a {@link RegionFactory} bound to an owner)
@@ -40,7 +40,7 @@ import org.guestmem.internal.MmioDispatcher;
  * rejected.
  */
 public abstract sealed class MemoryRegion
-        permits ContainerRegion, RamRegion, MmioRegion, RomDeviceRegion, AliasRegion, ReservationRegion {
+        permits ContainerRegion, RamRegion, MmioRegion, RomDeviceRegion, AliasRegion, ReservationRegion, IommuRegion {
 
     /** The size argument that means 2<sup>64</sup> bytes: QEMU's {@code UINT64_MAX}. */
     public static final long SIZE_2_64 = -1L;
@@ -194,7 +194,7 @@ public abstract sealed class MemoryRegion
 
     /**
      * {@return whether the region ends a rendering walk (QEMU's {@code terminates}): RAM, ROM,
-     * MMIO, ROM devices and reservations do, containers and aliases do not}
+     * MMIO, ROM devices, reservations and IOMMUs do, containers and aliases do not}
      */
     public abstract boolean terminates();
 

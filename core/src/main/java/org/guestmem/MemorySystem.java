@@ -181,6 +181,11 @@ public final class MemorySystem implements AutoCloseable {
         return anonymous.alias(name, target, offset, size);
     }
 
+    /** See {@link RegionFactory#iommu}. */
+    public IommuRegion iommu(String name, long size, IommuOps ops) {
+        return anonymous.iommu(name, size, ops);
+    }
+
     /** See {@link RegionFactory#reservation}. */
     public ReservationRegion reservation(String name, long size) {
         return anonymous.reservation(name, size);
@@ -443,7 +448,7 @@ public final class MemorySystem implements AutoCloseable {
     int effectiveLogMask(MemoryRegion mr) {
         int mask = mr.explicitLogMaskVolatile;
         boolean ramBacked = FlatView.blockOf(mr) != null;
-        if (globalDirtyFlags != 0 && ramBacked) {
+        if (globalDirtyFlags != 0 && (ramBacked || mr instanceof IommuRegion)) {
             mask |= DirtyLogClient.MIGRATION.bit();
         }
         if (codeDirtyTracking && ramBacked) { // TCG only cares about RAM, not IOMMUs
