@@ -336,6 +336,19 @@ final class AccessPath {
     }
 
     /**
+     * {@code flatview_translate} (with subpages resolved) as a walk result: follows IOMMUs; the
+     * caller must {@link IommuWalk#release()} it.
+     */
+    static IommuWalk resolve(FlatView v, long addr, long length, boolean isWrite, MemTxAttrs attrs) {
+        DispatchTable d = v.dispatch;
+        int s = d.find(addr);
+        if (d.kind(s) == SectionLayout.KIND_IOMMU) {
+            return IommuWalk.walk(v, s, addr, length, isWrite, true, attrs);
+        }
+        return IommuWalk.plain(v, s, xlat(d, s, addr), clamp(d, s, addr, length));
+    }
+
+    /**
      * {@code flatview_translate}: the section serving {@code addr} after following IOMMUs (with
      * {@code isWrite} deciding which permission they must grant), the offset within its region and
      * the length the access may cover. A denied IOMMU access answers the unassigned section (region
@@ -377,7 +390,7 @@ final class AccessPath {
         if (d.kind(s) == SectionLayout.KIND_IOMMU) {
             IommuWalk w = IommuWalk.walk(v, s, addr, -1L, isWrite, false, attrs);
             try {
-                if (!w.ok() || w.view.dispatch.kind(w.section) == SectionLayout.KIND_UNASSIGNED) {
+                if (!w.ok() || w.kind() == SectionLayout.KIND_UNASSIGNED) {
                     return IommuTlbEntry.INVALID;
                 }
                 DispatchTable td = w.view.dispatch;

@@ -277,6 +277,146 @@ public final class AddressSpace implements GuestMemory {
         }
     }
 
+    // ------------------------------------------------------------------ DMA
+
+    /**
+     * Maps {@code [addr, addr + length)} for bulk DMA, QEMU 7.2's {@code address_space_map}. The
+     * address is translated (through IOMMUs, with {@code isWrite} choosing the permission) in the
+     * current view:
+     * <ul>
+     * <li>if the access can be direct (RAM; for reads also ROM and ROM devices in romd mode), the
+     * result is a slice of the RAM block, extended over following translations that stay in the
+     * same region at contiguous offsets ({@code flatview_extend_translation}) and cut at the end of
+     * the block;</li>
+     * <li>otherwise the result is the system's single bounce buffer, at most one target page long,
+     * filled from the guest (a read with unspecified attributes, results ignored as in QEMU) when
+     * mapping for reading; if the bounce buffer is already taken, the answer is null (QEMU's NULL
+     * with {@code *plen = 0}): {@link MemorySystem#registerMapClient} tells when to retry.</li>
+     * </ul>
+     * Thread-safe (the bounce buffer is taken with a compare-and-set).
+     *
+     * @return the mapping, or null if {@code length} is 0 or the bounce buffer is busy
+     */
+    public DmaMapping map(long addr, long length, boolean isWrite, MemTxAttrs attrs) {
+        Objects.requireNonNull(attrs, "attrs");
+        if (length == 0) {
+            return null;
+        }
+        try (RetainedView rv = retainView()) {
+            FlatView v = rv.view;
+            IommuWalk w = AccessPath.resolve(v, addr, length, isWrite, attrs);
+            try {
+                int kind = w.kind();
+                boolean direct = isWrite ? AccessPath.directWrite(kind) : AccessPath.directRead(kind);
+                if (!direct) {
+                    return mapBounce(v, addr, w.len, isWrite);
+                }
+                MemoryRegion mr = w.region();
+                org.guestmem.internal.RamBlock block = w.view.sectionBlock[w.section];
+                long base = w.xlat;
+                long done = w.len;
+                while (Long.compareUnsigned(done, length) < 0) { // flatview_extend_translation
+                    IommuWalk next = AccessPath.resolve(v, addr + done, length - done, isWrite, attrs);
+                    try {
+                        if (next.region() != mr || next.xlat != base + done) {
+                            break;
+                        }
+                        done += next.len;
+                    } finally {
+                        next.release();
+                    }
+                }
+                long inBlock = block.size() - base; // qemu_ram_ptr_length clamps at the block's end
+                if (Long.compareUnsigned(done, inBlock) > 0) {
+                    done = inBlock;
+                }
+                if (!block.retain()) {
+                    throw new IllegalStateException("RAM block '" + block.name() + "' was freed while mapped by a view");
+                }
+                return new DmaMapping(this, addr, done, isWrite, block.segment().asSlice(base, done), mr, block, base, null);
+            } finally {
+                w.release();
+            }
+        }
+    }
+
+    /**
+     * {@return a cache over {@code [addr, addr + len)} for repeated device accesses, QEMU's
+     * {@code address_space_cache_init}} See {@link MemoryRegionCache} for how it follows commits.
+     * Its {@link MemoryRegionCache#length()} may be shorter than {@code len}.
+     *
+     * @throws IllegalArgumentException if {@code len} is not positive
+     */
+    public MemoryRegionCache cache(long addr, long len, boolean isWrite) {
+        return MemoryRegionCache.create(this, addr, len, isWrite);
+    }
+
+    private DmaMapping mapBounce(FlatView v, long addr, long l, boolean isWrite) {
+        if (!system.acquireBounce()) {
+            return null;
+        }
+        long page = 1L << system.pageBits();
+        if (Long.compareUnsigned(l, page) > 0) {
+            l = page;
+        }
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+        try {
+            MemorySegment buf = arena.allocate(l, page);
+            if (!isWrite) {
+                AccessPath.read(v, addr, MemTxAttrs.UNSPECIFIED, buf, new IoStatus());
+            }
+            return new DmaMapping(this, addr, l, isWrite, buf, null, null, 0, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            system.releaseBounce();
+            throw e;
+        }
+    }
+
+    /**
+     * Ends a mapping, QEMU's {@code address_space_unmap}; {@code accessLength} is how many bytes
+     * from the start the device actually read or wrote. For a write mapping, a direct one marks
+     * those bytes dirty (with the region's dirty-log clients as of now, the CODE handler included),
+     * and the bounce buffer writes them back to the guest with {@link #write} (unspecified
+     * attributes, result ignored as in QEMU). Then the RAM block reference is dropped, or the bounce
+     * buffer is freed and the {@linkplain MemorySystem#registerMapClient map clients} run on this
+     * thread.
+     *
+     * @throws IllegalArgumentException if the mapping belongs to another address space or
+     *                                  {@code accessLength} exceeds its length
+     * @throws IllegalStateException    if it was already unmapped
+     */
+    public void unmap(DmaMapping m, long accessLength) {
+        Objects.requireNonNull(m, "m");
+        if (m.space != this) {
+            throw new IllegalArgumentException(m + " belongs to address space '" + m.space.name() + "', not '" + name + "'");
+        }
+        if (Long.compareUnsigned(accessLength, m.length()) > 0) {
+            throw new IllegalArgumentException("access length 0x" + Long.toHexString(accessLength) + " exceeds " + m);
+        }
+        if (!m.unmapped.compareAndSet(false, true)) {
+            throw new IllegalStateException(m + " was already unmapped");
+        }
+        if (!m.isBounce()) {
+            try {
+                if (m.isWrite()) {
+                    system.regionWritten(m.region, m.block, m.offsetInBlock, accessLength);
+                }
+            } finally {
+                m.block.release();
+            }
+            return;
+        }
+        try {
+            if (m.isWrite() && accessLength != 0) {
+                write(m.address(), MemTxAttrs.UNSPECIFIED, m.segment().asSlice(0, accessLength));
+            }
+        } finally {
+            m.bounceArena.close();
+            system.releaseBounce();
+        }
+    }
+
     /**
      * Loader write, QEMU's {@code address_space_write_rom}: copies {@code src} into the memory
      * behind RAM, ROM and ROM-device ranges (so firmware can be loaded into ROM) and skips

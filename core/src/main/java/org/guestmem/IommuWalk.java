@@ -6,7 +6,8 @@ import org.guestmem.layout.SectionLayout;
 /**
  * QEMU 7.2's {@code address_space_translate_iommu} loop, started from an IOMMU section of a view:
  * the outcome of following one address through nested IOMMUs. Allocated per walk (IOMMU accesses
- * are the slow path; accessors never cache them).
+ * are the slow path; accessors never cache them). {@link #plain} wraps a translation that met no
+ * IOMMU in the same shape, for callers that handle both alike (DMA mapping, caches).
  *
  * <p>On success {@link #view} is the target address space's current view, holding a counted
  * reference that {@link #release()} drops, so the walk is safe on threads with or without an RCU
@@ -26,12 +27,13 @@ final class IommuWalk {
     final long len;
     /** The AND of the IOMMU pages' masks (QEMU's {@code page_mask}); meaningful on success. */
     final long pageMask;
-    /** The last IOMMU's target address space, null on failure. */
+    /** The last IOMMU's target address space; null on failure and for {@link #plain} results. */
     final AddressSpace target;
     private final boolean retained;
+    private final boolean ok;
 
     private IommuWalk(FlatView view, int section, long xlat, long len, long pageMask, AddressSpace target,
-                      boolean retained) {
+                      boolean retained, boolean ok) {
         this.view = view;
         this.section = section;
         this.xlat = xlat;
@@ -39,11 +41,27 @@ final class IommuWalk {
         this.pageMask = pageMask;
         this.target = target;
         this.retained = retained;
+        this.ok = ok;
     }
 
-    /** {@return whether the walk ended on a real section (not the unassigned fallback)} */
+    /** A translation that met no IOMMU: section {@code s} of {@code v} (not retained). */
+    static IommuWalk plain(FlatView v, int s, long xlat, long len) {
+        return new IommuWalk(v, s, xlat, len, (1L << v.system().pageBits()) - 1, null, false, true);
+    }
+
+    /** {@return whether the walk ended on a real section (not the unassigned fallback of a denied IOMMU)} */
     boolean ok() {
-        return target != null;
+        return ok;
+    }
+
+    /** {@return the region of the section reached (null for unassigned)} */
+    MemoryRegion region() {
+        return view.sectionRegion[section];
+    }
+
+    /** {@return the kind of the section reached} */
+    int kind() {
+        return view.dispatch.kind(section);
     }
 
     /** Drops the reference on the final view, if the walk holds one. */
@@ -105,13 +123,13 @@ final class IommuWalk {
                 }
             }
             if (kind != SectionLayout.KIND_IOMMU) {
-                return new IommuWalk(tv, ts, xlat, plen, pageMask, target, true);
+                return new IommuWalk(tv, ts, xlat, plen, pageMask, target, true, true);
             }
             iommu = (IommuRegion) tv.sectionRegion[ts];
         }
         if (held != null) {
             held.release();
         }
-        return new IommuWalk(v, 0, xlat, plen, pageMask, null, false);
+        return new IommuWalk(v, 0, xlat, plen, pageMask, null, false, false);
     }
 }

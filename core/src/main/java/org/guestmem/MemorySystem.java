@@ -82,6 +82,10 @@ public final class MemorySystem implements AutoCloseable {
      */
     private volatile int globalDirtyFlags;
     private volatile CodeWriteHandler codeWriteHandler;
+    /** QEMU 7.2's {@code bounce.in_use}: one bounce buffer per system. */
+    private final java.util.concurrent.atomic.AtomicBoolean bounceInUse = new java.util.concurrent.atomic.AtomicBoolean();
+    /** QEMU's {@code map_client_list}, newest first; guarded by itself. */
+    private final java.util.LinkedList<Runnable> mapClients = new java.util.LinkedList<>();
 
     private MemorySystem(Builder b) {
         this.name = b.name;
@@ -422,22 +426,116 @@ public final class MemorySystem implements AutoCloseable {
     /**
      * Called after every direct RAM write of the access path (QEMU's
      * {@code invalidate_and_set_dirty}): {@code len} bytes at {@code offset} of section {@code s}'s
-     * RAM block changed.
+     * RAM block changed. Uses the mask the view rendered for the section.
      */
     void ramWritten(FlatView view, int s, long offset, long len) {
         int mask = view.dispatch.dirtyLogMask(s);
         if (mask == 0 || len == 0) {
             return;
         }
-        org.guestmem.internal.DirtyBitmap bits = view.sectionBlock[s].dirty();
+        markWritten(view.sectionRegion[s], view.sectionBlock[s], mask, offset, len);
+    }
+
+    /**
+     * QEMU's {@code invalidate_and_set_dirty} for writes made outside the access path (DMA
+     * unmap): uses the region's effective mask as of now, readable from any thread.
+     */
+    void regionWritten(MemoryRegion mr, RamBlock block, long offset, long len) {
+        int mask = effectiveLogMask(mr);
+        if (mask == 0 || len == 0) {
+            return;
+        }
+        markWritten(mr, block, mask, offset, len);
+    }
+
+    /**
+     * Sets the bits of {@code mask}'s clients that still have a clean page in the range, after
+     * telling the {@link CodeWriteHandler} if CODE is among them. Lock-free.
+     */
+    private void markWritten(MemoryRegion mr, RamBlock block, int mask, long offset, long len) {
+        org.guestmem.internal.DirtyBitmap bits = block.dirty();
         mask = bits.cleanClients(offset, len, mask);
         if ((mask & DirtyLogClient.CODE.bit()) != 0) {
             CodeWriteHandler h = codeWriteHandler;
             if (h != null) {
-                h.codeWritten(view.sectionRegion[s], offset, len);
+                h.codeWritten(mr, offset, len);
             }
         }
         bits.set(offset, len, mask);
+    }
+
+    // ------------------------------------------------------------------ DMA bounce buffer and map clients
+
+    /**
+     * Takes the system's single bounce buffer (QEMU 7.2's global {@code bounce.in_use}, here per
+     * system). {@return false if it is in use} Lock-free.
+     */
+    boolean acquireBounce() {
+        return bounceInUse.compareAndSet(false, true);
+    }
+
+    /**
+     * Frees the bounce buffer and runs every registered map client, newest first, on the calling
+     * thread, each removed before it runs (QEMU's {@code cpu_notify_map_clients}, which schedules
+     * them as bottom halves).
+     */
+    void releaseBounce() {
+        bounceInUse.set(false);
+        runMapClients();
+    }
+
+    private void runMapClients() {
+        List<Runnable> ready;
+        synchronized (mapClients) {
+            if (bounceInUse.get() || mapClients.isEmpty()) {
+                return;
+            }
+            ready = new ArrayList<>(mapClients);
+            mapClients.clear();
+        }
+        RuntimeException first = null;
+        for (Runnable r : ready) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** {@return whether the DMA bounce buffer is taken (a {@link DmaMapping} of non-RAM memory is open)} */
+    public boolean bounceBufferInUse() {
+        return bounceInUse.get();
+    }
+
+    /**
+     * Asks to be told when {@link AddressSpace#map} may succeed again (QEMU's
+     * {@code cpu_register_map_client}): {@code client} runs once, when the bounce buffer is freed,
+     * on the thread that frees it ({@link AddressSpace#unmap}); if the buffer is free already it runs
+     * at once on this thread. QEMU schedules a bottom half instead; guestmem has no main loop, so a
+     * client that wants to run elsewhere hands the work over itself. Clients run newest first and
+     * are forgotten once run. Thread-safe.
+     */
+    public void registerMapClient(Runnable client) {
+        Objects.requireNonNull(client, "client");
+        synchronized (mapClients) {
+            mapClients.addFirst(client);
+        }
+        runMapClients();
+    }
+
+    /** Forgets {@code client} if it has not run yet (QEMU's {@code cpu_unregister_map_client}). */
+    public void unregisterMapClient(Runnable client) {
+        synchronized (mapClients) {
+            mapClients.remove(client);
+        }
     }
 
     /**
