@@ -175,8 +175,8 @@ public abstract sealed class MemoryRegion
     /**
      * {@return the dirty-log clients this region logs for now (QEMU's
      * {@code memory_region_get_dirty_log_mask}): the clients requested with {@link #setLog}, plus
-     * MIGRATION while global dirty tracking is on and CODE when the system tracks code, for
-     * regions backed by a RAM block}
+     * MIGRATION while global dirty tracking is on (regions backed by a RAM block, and IOMMUs), plus
+     * CODE when the system tracks code (regions backed by a RAM block)} Safe from any thread.
      */
     public final int dirtyLogMask() {
         return system.effectiveLogMask(this);

@@ -8,7 +8,7 @@ import java.util.List;
  * tests can compare whole event sequences across several listeners. Sections print as
  * {@code <region> [first..last] @offsetInRegion} plus {@code ro}/{@code nv}.
  */
-final class RecordingListener implements MemoryListener {
+class RecordingListener implements MemoryListener {
     private final String name;
     private final List<String> log;
 
