@@ -8,11 +8,11 @@ import java.util.List;
  * tests can compare whole event sequences across several listeners. Sections print as
  * {@code <region> [first..last] @offsetInRegion} plus {@code ro}/{@code nv}.
  */
-class RecordingListener implements MemoryListener {
+public class RecordingListener implements MemoryListener {
     private final String name;
     private final List<String> log;
 
-    RecordingListener(String name, List<String> log) {
+    public RecordingListener(String name, List<String> log) {
         this.name = name;
         this.log = log;
     }
@@ -29,7 +29,7 @@ class RecordingListener implements MemoryListener {
         return "0x" + Long.toHexString(v);
     }
 
-    static String sec(MemoryRegionSection s) {
+    public static String sec(MemoryRegionSection s) {
         return (s.region() == null ? "(unassigned)" : s.region().name()) + " [" + hex(s.offsetWithinAddressSpace()) + ".."
                 + hex(s.offsetWithinAddressSpace() + s.sizeMinusOne()) + "] @" + hex(s.offsetWithinRegion())
                 + (s.readonly() ? " ro" : "") + (s.nonvolatile() ? " nv" : "");
