@@ -87,10 +87,10 @@ public final class RomDeviceRegion extends MemoryRegion {
 
     /**
      * Clears the range's bits for {@code client} (QEMU's {@code memory_region_reset_dirty}); then
-     * listeners get {@code logClear} for the sections concerned, widened to whole target pages;
-     * {@return whether any page was dirty} Atomic per 64-page word: a page written meanwhile is
-     * reported now or stays dirty.
+     * listeners get {@code logClear} for the sections concerned, widened to whole target pages.
+     * Atomic per 64-page word: a page written meanwhile is reported now or stays dirty.
      *
+     * @return whether any page was dirty
      * @throws IllegalArgumentException if the range is outside the RAM block
      */
     public boolean testAndClearDirty(long offset, long length, DirtyLogClient client) {
