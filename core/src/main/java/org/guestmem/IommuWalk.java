@@ -87,48 +87,50 @@ final class IommuWalk {
         long pageMask = -1L;
         FlatView held = null;
         IommuPerm flag = isWrite ? IommuPerm.WO : IommuPerm.RO;
-        for (int depth = 0; depth < IommuRegion.MAX_NESTING; depth++) {
-            IommuTlbEntry tlb = iommu.translate(xlat, flag, iommu.attrsToIndex(attrs));
-            if (!tlb.perm().allows(isWrite)) {
-                break;
-            }
-            long mask = tlb.addrMask();
-            long a = (tlb.translatedAddr() & ~mask) | (xlat & mask);
-            pageMask &= mask;
-            long rem1 = (a | mask) - a; // bytes left in the IOMMU page, minus one
-            if (rem1 != -1L && Long.compareUnsigned(plen, rem1 + 1) > 0) {
-                plen = rem1 + 1;
-            }
-            AddressSpace target = tlb.targetAs();
-            if (target.system() != v.system()) {
+        try {
+            for (int depth = 0; depth < IommuRegion.MAX_NESTING; depth++) {
+                IommuTlbEntry tlb = iommu.translate(xlat, flag, iommu.attrsToIndex(attrs));
+                if (!tlb.perm().allows(isWrite)) {
+                    break;
+                }
+                long mask = tlb.addrMask();
+                long a = (tlb.translatedAddr() & ~mask) | (xlat & mask);
+                pageMask &= mask;
+                long rem1 = (a | mask) - a; // bytes left in the IOMMU page, minus one
+                if (rem1 != -1L && Long.compareUnsigned(plen, rem1 + 1) > 0) {
+                    plen = rem1 + 1;
+                }
+                AddressSpace target = tlb.targetAs();
+                if (target.system() != v.system()) {
+                    throw new IllegalStateException("the IOMMU model of region '" + iommu.name()
+                            + "' translated into address space '" + target.name() + "' of another memory system");
+                }
+                FlatView tv = target.retainCurrentView();
                 if (held != null) {
                     held.release();
                 }
-                throw new IllegalStateException("the IOMMU model of region '" + iommu.name()
-                        + "' translated into address space '" + target.name() + "' of another memory system");
+                held = tv;
+                DispatchTable td = tv.dispatch;
+                int ts = resolveSubpage ? td.find(a) : td.findPage(a);
+                xlat = a - td.start(ts) + td.offsetInRegion(ts);
+                int kind = td.kind(ts);
+                if (AccessPath.isRam(kind)) {
+                    long left1 = td.sizeMinusOne(ts) - (a - td.start(ts));
+                    if (left1 != -1L && Long.compareUnsigned(plen, left1 + 1) > 0) {
+                        plen = left1 + 1;
+                    }
+                }
+                if (kind != SectionLayout.KIND_IOMMU) {
+                    IommuWalk done = new IommuWalk(tv, ts, xlat, plen, pageMask, target, true, true);
+                    held = null; // handed over to the result
+                    return done;
+                }
+                iommu = (IommuRegion) tv.sectionRegion[ts];
             }
-            FlatView tv = target.retainCurrentView();
-            if (held != null) {
+        } finally {
+            if (held != null) { // failure or exception: nothing keeps the last target view
                 held.release();
             }
-            held = tv;
-            DispatchTable td = tv.dispatch;
-            int ts = resolveSubpage ? td.find(a) : td.findPage(a);
-            xlat = a - td.start(ts) + td.offsetInRegion(ts);
-            int kind = td.kind(ts);
-            if (AccessPath.isRam(kind)) {
-                long left1 = td.sizeMinusOne(ts) - (a - td.start(ts));
-                if (left1 != -1L && Long.compareUnsigned(plen, left1 + 1) > 0) {
-                    plen = left1 + 1;
-                }
-            }
-            if (kind != SectionLayout.KIND_IOMMU) {
-                return new IommuWalk(tv, ts, xlat, plen, pageMask, target, true, true);
-            }
-            iommu = (IommuRegion) tv.sectionRegion[ts];
-        }
-        if (held != null) {
-            held.release();
         }
         return new IommuWalk(v, 0, xlat, plen, pageMask, null, false, false);
     }

@@ -234,6 +234,25 @@ class IommuTest {
     }
 
     @Test
+    void aModelThatThrowsReachesTheCallerAndLeaksNoViewReference() {
+        FlatView l2View = l2Space.currentView();
+        int refs = l2View.refCount();
+        IommuRegion failing = sys.iommu("failing", 0x1000, new IommuOps() {
+            @Override
+            public IommuTlbEntry translate(IommuRegion region, long addr, IommuPerm flag, int iommuIdx) {
+                throw new IllegalStateException("model bug");
+            }
+        });
+        ContainerRegion l2Root = (ContainerRegion) l2Space.root();
+        l2Root.addSubregionOverlap(failing, 0x7000, 1); // hop 2 of dma 0x101000 now lands on it
+        FlatView after = l2Space.currentView();
+        int refsAfter = after.refCount();
+        assertThrows(IllegalStateException.class, () -> dma.ld64le(0x101000));
+        assertEquals(refsAfter, after.refCount());
+        assertTrue(l2View.isReleased() || l2View.refCount() <= refs);
+    }
+
+    @Test
     void aCycleStopsAfterTheNestingLimit() {
         PageTable loop = new PageTable(0xfff);
         IommuRegion self = sys.iommu("loop", 0x10000, loop);
