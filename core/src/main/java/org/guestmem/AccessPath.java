@@ -93,6 +93,9 @@ final class AccessPath {
         DispatchTable d = v.dispatch;
         int s = d.find(addr);
         int kind = d.kind(s);
+        if (kind == SectionLayout.KIND_IOMMU) {
+            return loadViaIommu(v, s, addr, size, bigEndian, attrs, st);
+        }
         long xlat = xlat(d, s, addr);
         if (directRead(kind) && (!isRam(kind) || Long.compareUnsigned(remainingMinusOne(d, s, addr), size - 1) >= 0)) {
             MemorySegment ram = v.sectionRam[s];
@@ -105,11 +108,34 @@ final class AccessPath {
         return size == 8 ? value : value & ((1L << (size * 8)) - 1);
     }
 
+    /** {@link #load} when the address lands on an IOMMU: translate, then QEMU's {@code l < size || !direct} test. */
+    private static long loadViaIommu(FlatView v, int s, long addr, int size, boolean bigEndian, MemTxAttrs attrs,
+                                     IoStatus st) {
+        IommuWalk w = IommuWalk.walk(v, s, addr, size, false, true, attrs);
+        try {
+            int ks = w.view.dispatch.kind(w.section);
+            if (directRead(ks) && w.len >= size) {
+                MemorySegment ram = w.view.sectionRam[w.section];
+                if (Long.compareUnsigned(w.xlat, ram.byteSize() - size) <= 0) {
+                    return readSegment(ram, w.xlat, size, bigEndian);
+                }
+            }
+            long value = w.view.sectionIo[w.section].read(w.xlat, size, bigEndian, attrs, st);
+            return size == 8 ? value : value & ((1L << (size * 8)) - 1);
+        } finally {
+            w.release();
+        }
+    }
+
     /** {@code address_space_st*_internal}. */
     static void store(FlatView v, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs, IoStatus st) {
         DispatchTable d = v.dispatch;
         int s = d.find(addr);
         int kind = d.kind(s);
+        if (kind == SectionLayout.KIND_IOMMU) {
+            storeViaIommu(v, s, addr, size, value, bigEndian, attrs, st);
+            return;
+        }
         long xlat = xlat(d, s, addr);
         if (directWrite(kind) && Long.compareUnsigned(remainingMinusOne(d, s, addr), size - 1) >= 0) {
             writeSegment(v.sectionRam[s], xlat, size, value, bigEndian);
@@ -119,106 +145,160 @@ final class AccessPath {
         v.sectionIo[s].write(xlat, value, size, bigEndian, attrs, st);
     }
 
+    private static void storeViaIommu(FlatView v, int s, long addr, int size, long value, boolean bigEndian,
+                                      MemTxAttrs attrs, IoStatus st) {
+        IommuWalk w = IommuWalk.walk(v, s, addr, size, true, true, attrs);
+        try {
+            if (directWrite(w.view.dispatch.kind(w.section)) && w.len >= size) {
+                writeSegment(w.view.sectionRam[w.section], w.xlat, size, value, bigEndian);
+                w.view.system().ramWritten(w.view, w.section, w.xlat, size);
+                return;
+            }
+            w.view.sectionIo[w.section].write(w.xlat, value, size, bigEndian, attrs, st);
+        } finally {
+            w.release();
+        }
+    }
+
     // ------------------------------------------------------------------ buffers
 
-    /** {@code flatview_read} + {@code flatview_read_continue}; returns the OR of the results. */
+    /**
+     * {@code flatview_read} + {@code flatview_read_continue}; returns the OR of the results (also
+     * accumulated into {@code st.bits}, which the caller resets).
+     */
     static int read(FlatView v, long addr, MemTxAttrs attrs, MemorySegment dst, IoStatus st) {
         long len = dst.byteSize();
         if (len == 0) {
             return 0;
         }
-        DispatchTable d = v.dispatch;
-        int s = d.find(addr);
-        long l = clamp(d, s, addr, len);
-        if (attrs.memory() && !isRam(d.kind(s))) {
-            return ACCESS_ERROR;
-        }
         long pos = 0;
-        int result = 0;
+        boolean first = true;
         while (true) {
-            int kind = d.kind(s);
-            long xlat = xlat(d, s, addr);
-            if (attrs.memory() && !isRam(kind)) {
-                result |= ACCESS_ERROR;
-            } else if (!directRead(kind)) {
-                MmioDispatcher io = v.sectionIo[s];
-                int n = io.accessSize(l, xlat);
-                st.reset();
-                long val = io.read(xlat, n, false, attrs, st);
-                result |= st.bits;
-                writeSegment(dst, pos, n, val, false);
-                l = n;
-            } else {
-                MemorySegment ram = v.sectionRam[s];
-                long avail = ram.byteSize() - xlat; // qemu_ram_ptr_length clamps at the block's end
-                if (Long.compareUnsigned(l, avail) > 0) {
-                    l = avail;
+            DispatchTable d = v.dispatch;
+            int s = d.find(addr);
+            long l;
+            if (d.kind(s) == SectionLayout.KIND_IOMMU) {
+                IommuWalk w = IommuWalk.walk(v, s, addr, len, false, true, attrs);
+                try {
+                    if (first && attrs.memory() && !isRam(w.view.dispatch.kind(w.section))) {
+                        return ACCESS_ERROR;
+                    }
+                    l = readChunk(w.view, w.section, w.xlat, w.len, attrs, dst, pos, st);
+                } finally {
+                    w.release();
                 }
-                MemorySegment.copy(ram, xlat, dst, pos, l);
+            } else {
+                if (first && attrs.memory() && !isRam(d.kind(s))) {
+                    return ACCESS_ERROR;
+                }
+                l = readChunk(v, s, xlat(d, s, addr), clamp(d, s, addr, len), attrs, dst, pos, st);
             }
+            first = false;
             len -= l;
             pos += l;
             addr += l;
             if (len == 0) {
-                return result;
+                return st.bits;
             }
-            s = d.find(addr);
-            l = clamp(d, s, addr, len);
         }
     }
 
-    /** {@code flatview_write} + {@code flatview_write_continue}; returns the OR of the results. */
+    /** One piece of {@code flatview_read_continue}: section {@code s} of {@code v}; {@return the bytes consumed} */
+    private static long readChunk(FlatView v, int s, long xlat, long l, MemTxAttrs attrs, MemorySegment dst, long pos,
+                                  IoStatus st) {
+        int kind = v.dispatch.kind(s);
+        if (attrs.memory() && !isRam(kind)) {
+            st.bits |= ACCESS_ERROR;
+            return l;
+        }
+        if (!directRead(kind)) {
+            MmioDispatcher io = v.sectionIo[s];
+            int n = io.accessSize(l, xlat);
+            long val = io.read(xlat, n, false, attrs, st);
+            writeSegment(dst, pos, n, val, false);
+            return n;
+        }
+        MemorySegment ram = v.sectionRam[s];
+        long avail = ram.byteSize() - xlat; // qemu_ram_ptr_length clamps at the block's end
+        if (Long.compareUnsigned(l, avail) > 0) {
+            l = avail;
+        }
+        MemorySegment.copy(ram, xlat, dst, pos, l);
+        return l;
+    }
+
+    /**
+     * {@code flatview_write} + {@code flatview_write_continue}; returns the OR of the results (also
+     * accumulated into {@code st.bits}, which the caller resets).
+     */
     static int write(FlatView v, long addr, MemTxAttrs attrs, MemorySegment src, IoStatus st) {
         long len = src.byteSize();
         if (len == 0) {
             return 0;
         }
-        DispatchTable d = v.dispatch;
-        int s = d.find(addr);
-        long l = clamp(d, s, addr, len);
-        if (attrs.memory() && !isRam(d.kind(s))) {
-            return ACCESS_ERROR;
-        }
         long pos = 0;
-        int result = 0;
+        boolean first = true;
         while (true) {
-            int kind = d.kind(s);
-            long xlat = xlat(d, s, addr);
-            if (attrs.memory() && !isRam(kind)) {
-                result |= ACCESS_ERROR;
-            } else if (!directWrite(kind)) {
-                MmioDispatcher io = v.sectionIo[s];
-                int n = io.accessSize(l, xlat);
-                long val = readSegment(src, pos, n, false);
-                st.reset();
-                io.write(xlat, val, n, false, attrs, st);
-                result |= st.bits;
-                l = n;
-            } else {
-                MemorySegment ram = v.sectionRam[s];
-                long avail = ram.byteSize() - xlat;
-                if (Long.compareUnsigned(l, avail) > 0) {
-                    l = avail;
+            DispatchTable d = v.dispatch;
+            int s = d.find(addr);
+            long l;
+            if (d.kind(s) == SectionLayout.KIND_IOMMU) {
+                IommuWalk w = IommuWalk.walk(v, s, addr, len, true, true, attrs);
+                try {
+                    if (first && attrs.memory() && !isRam(w.view.dispatch.kind(w.section))) {
+                        return ACCESS_ERROR;
+                    }
+                    l = writeChunk(w.view, w.section, w.xlat, w.len, attrs, src, pos, st);
+                } finally {
+                    w.release();
                 }
-                MemorySegment.copy(src, pos, ram, xlat, l);
-                v.system().ramWritten(v, s, xlat, l);
+            } else {
+                if (first && attrs.memory() && !isRam(d.kind(s))) {
+                    return ACCESS_ERROR;
+                }
+                l = writeChunk(v, s, xlat(d, s, addr), clamp(d, s, addr, len), attrs, src, pos, st);
             }
+            first = false;
             len -= l;
             pos += l;
             addr += l;
             if (len == 0) {
-                return result;
+                return st.bits;
             }
-            s = d.find(addr);
-            l = clamp(d, s, addr, len);
         }
+    }
+
+    /** One piece of {@code flatview_write_continue}; {@return the bytes consumed} */
+    private static long writeChunk(FlatView v, int s, long xlat, long l, MemTxAttrs attrs, MemorySegment src, long pos,
+                                   IoStatus st) {
+        int kind = v.dispatch.kind(s);
+        if (attrs.memory() && !isRam(kind)) {
+            st.bits |= ACCESS_ERROR;
+            return l;
+        }
+        if (!directWrite(kind)) {
+            MmioDispatcher io = v.sectionIo[s];
+            int n = io.accessSize(l, xlat);
+            long val = readSegment(src, pos, n, false);
+            io.write(xlat, val, n, false, attrs, st);
+            return n;
+        }
+        MemorySegment ram = v.sectionRam[s];
+        long avail = ram.byteSize() - xlat;
+        if (Long.compareUnsigned(l, avail) > 0) {
+            l = avail;
+        }
+        MemorySegment.copy(src, pos, ram, xlat, l);
+        v.system().ramWritten(v, s, xlat, l);
+        return l;
     }
 
     /**
      * {@code address_space_write_rom}: copies into the RAM block behind RAM, ROM and romd-mode
-     * ROM-device sections and skips everything else in {@code memory_access_size} pieces, exactly
-     * as QEMU 7.2's loop does. Always OK, as in QEMU. (QEMU does not clamp a romd piece and can
-     * write past the block; guestmem stops at the block's end.)
+     * ROM-device sections (found through IOMMUs like any write) and skips everything else in
+     * {@code memory_access_size} pieces, exactly as QEMU 7.2's loop does. Always OK, as in QEMU.
+     * (QEMU does not clamp a romd piece and can write past the block; guestmem stops at the
+     * block's end.)
      */
     static void writeRom(FlatView v, long addr, MemorySegment src) {
         long len = src.byteSize();
@@ -226,19 +306,28 @@ final class AccessPath {
         DispatchTable d = v.dispatch;
         while (len > 0) {
             int s = d.find(addr);
-            int kind = d.kind(s);
-            long xlat = xlat(d, s, addr);
-            long l = clamp(d, s, addr, len);
-            if (kind == SectionLayout.KIND_RAM || kind == SectionLayout.KIND_ROM || kind == SectionLayout.KIND_ROMD) {
-                MemorySegment ram = v.sectionRam[s];
-                long avail = ram.byteSize() - xlat;
-                if (Long.compareUnsigned(l, avail) > 0) {
-                    l = avail;
+            IommuWalk w = d.kind(s) == SectionLayout.KIND_IOMMU
+                    ? IommuWalk.walk(v, s, addr, len, true, true, MemTxAttrs.UNSPECIFIED)
+                    : IommuWalk.plain(v, s, xlat(d, s, addr), clamp(d, s, addr, len));
+            long l;
+            try {
+                FlatView wv = w.view;
+                int ws = w.section;
+                int kind = wv.dispatch.kind(ws);
+                l = w.len;
+                if (kind == SectionLayout.KIND_RAM || kind == SectionLayout.KIND_ROM || kind == SectionLayout.KIND_ROMD) {
+                    MemorySegment ram = wv.sectionRam[ws];
+                    long avail = ram.byteSize() - w.xlat;
+                    if (Long.compareUnsigned(l, avail) > 0) {
+                        l = avail;
+                    }
+                    MemorySegment.copy(src, pos, ram, w.xlat, l);
+                    wv.system().ramWritten(wv, ws, w.xlat, l);
+                } else {
+                    l = wv.sectionIo[ws].accessSize(l, w.xlat);
                 }
-                MemorySegment.copy(src, pos, ram, xlat, l);
-                v.system().ramWritten(v, s, xlat, l);
-            } else {
-                l = v.sectionIo[s].accessSize(l, xlat);
+            } finally {
+                w.release();
             }
             len -= l;
             pos += l;
@@ -246,15 +335,75 @@ final class AccessPath {
         }
     }
 
-    /** {@code flatview_translate} (IOMMU-free part). */
-    static Translation translate(FlatView v, long addr, long length) {
+    /**
+     * {@code flatview_translate} (with subpages resolved) as a walk result: follows IOMMUs; the
+     * caller must {@link IommuWalk#release()} it.
+     */
+    static IommuWalk resolve(FlatView v, long addr, long length, boolean isWrite, MemTxAttrs attrs) {
         DispatchTable d = v.dispatch;
         int s = d.find(addr);
-        long l = clamp(d, s, addr, length);
+        if (d.kind(s) == SectionLayout.KIND_IOMMU) {
+            return IommuWalk.walk(v, s, addr, length, isWrite, true, attrs);
+        }
+        return IommuWalk.plain(v, s, xlat(d, s, addr), clamp(d, s, addr, length));
+    }
+
+    /**
+     * {@code flatview_translate}: the section serving {@code addr} after following IOMMUs (with
+     * {@code isWrite} deciding which permission they must grant), the offset within its region and
+     * the length the access may cover. A denied IOMMU access answers the unassigned section (region
+     * null) with the IOMMU offset, as QEMU's {@code io_mem_unassigned} section.
+     */
+    static Translation translate(FlatView v, long addr, long length, boolean isWrite, MemTxAttrs attrs) {
+        DispatchTable d = v.dispatch;
+        int s = d.find(addr);
+        if (d.kind(s) == SectionLayout.KIND_IOMMU) {
+            IommuWalk w = IommuWalk.walk(v, s, addr, length, isWrite, true, attrs);
+            try {
+                if (!w.ok()) {
+                    return new Translation(new MemoryRegionSection(null, 0, -1L, 0, false, false), w.xlat, w.len);
+                }
+                return new Translation(section(w.view, w.section), w.xlat, w.len);
+            } finally {
+                w.release();
+            }
+        }
+        return new Translation(section(v, s), xlat(d, s, addr), clamp(d, s, addr, length));
+    }
+
+    private static MemoryRegionSection section(FlatView v, int s) {
+        DispatchTable d = v.dispatch;
         int flags = d.flags(s);
-        MemoryRegionSection section = new MemoryRegionSection(v.sectionRegion[s], d.start(s), d.sizeMinusOne(s),
-                d.offsetInRegion(s), (flags & SectionLayout.FLAG_READONLY) != 0,
-                (flags & SectionLayout.FLAG_NONVOLATILE) != 0);
-        return new Translation(section, xlat(d, s, addr), l);
+        return new MemoryRegionSection(v.sectionRegion[s], d.start(s), d.sizeMinusOne(s), d.offsetInRegion(s),
+                (flags & SectionLayout.FLAG_READONLY) != 0, (flags & SectionLayout.FLAG_NONVOLATILE) != 0);
+    }
+
+    /**
+     * {@code address_space_get_iotlb_entry}: translates without resolving subpages (QEMU's
+     * {@code is_mmio = false}); a hole or a denied IOMMU answers {@link IommuTlbEntry#INVALID},
+     * anything else an entry of the final address space with permission RW whose mask is the AND of
+     * the IOMMU pages' masks, or the target page mask when no IOMMU is involved.
+     */
+    static IommuTlbEntry iotlbEntry(AddressSpace as, FlatView v, long addr, boolean isWrite, MemTxAttrs attrs) {
+        DispatchTable d = v.dispatch;
+        int s = d.findPage(addr);
+        if (d.kind(s) == SectionLayout.KIND_IOMMU) {
+            IommuWalk w = IommuWalk.walk(v, s, addr, -1L, isWrite, false, attrs);
+            try {
+                if (!w.ok() || w.kind() == SectionLayout.KIND_UNASSIGNED) {
+                    return IommuTlbEntry.INVALID;
+                }
+                DispatchTable td = w.view.dispatch;
+                long translated = w.xlat + td.start(w.section) - td.offsetInRegion(w.section);
+                return new IommuTlbEntry(w.target, addr & ~w.pageMask, translated & ~w.pageMask, w.pageMask, IommuPerm.RW);
+            } finally {
+                w.release();
+            }
+        }
+        if (d.kind(s) == SectionLayout.KIND_UNASSIGNED) {
+            return IommuTlbEntry.INVALID;
+        }
+        long pageMask = (1L << d.pageBits()) - 1;
+        return new IommuTlbEntry(as, addr & ~pageMask, addr & ~pageMask, pageMask, IommuPerm.RW);
     }
 }

@@ -56,6 +56,20 @@ public final class AddressSpace implements GuestMemory {
     private volatile ViewPublication publication;
     // guarded by the update lock
     boolean destroyed;
+    /** QEMU's {@code as->ioeventfds}: the space-wide list built from the current view. Update lock. */
+    private SpaceEventFd[] ioeventfds = new SpaceEventFd[0];
+
+    /** One entry of the space-wide ioeventfd list: a region's registration at absolute {@code address}. */
+    private record SpaceEventFd(long address, IoEventFd fd, FlatRange range) {
+        boolean before(SpaceEventFd o) {
+            return IoEventFd.before(address, fd, o.address, o.fd);
+        }
+
+        MemoryRegionSection section() {
+            return new MemoryRegionSection(range.region(), address, fd.size() == 0 ? 0 : fd.size() - 1, fd.offset(),
+                    range.readonly(), range.nonvolatile());
+        }
+    }
 
     AddressSpace(MemorySystem system, String name, MemoryRegion root, FlatView initial) {
         this.system = system;
@@ -107,6 +121,17 @@ public final class AddressSpace implements GuestMemory {
             FlatView v = currentView();
             if (v.tryRetain()) {
                 return new RetainedView(v);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** {@return the current view with one more reference (the caller releases it)} Lock-free, as {@link #retainView()}. */
+    FlatView retainCurrentView() {
+        while (true) {
+            FlatView v = currentView();
+            if (v.tryRetain()) {
+                return v;
             }
             Thread.onSpinWait();
         }
@@ -232,8 +257,163 @@ public final class AddressSpace implements GuestMemory {
 
     @Override
     public Translation translate(long addr, long length, boolean isWrite, MemTxAttrs attrs) {
+        Objects.requireNonNull(attrs, "attrs");
         try (RetainedView rv = retainView()) {
-            return AccessPath.translate(rv.view, addr, length);
+            return AccessPath.translate(rv.view, addr, length, isWrite, attrs);
+        }
+    }
+
+    /**
+     * {@return the IOTLB entry for DMA at {@code addr}, QEMU's {@code address_space_get_iotlb_entry}}
+     * The address is followed through IOMMUs (subpages are not resolved, as in QEMU); the entry
+     * names the final address space, covers the page given by the AND of the IOMMU page masks (the
+     * target page when no IOMMU is involved) and has permission {@link IommuPerm#RW}. A hole, or an
+     * IOMMU that denies the access, gives {@link IommuTlbEntry#INVALID}.
+     */
+    public IommuTlbEntry iotlbEntry(long addr, boolean isWrite, MemTxAttrs attrs) {
+        Objects.requireNonNull(attrs, "attrs");
+        try (RetainedView rv = retainView()) {
+            return AccessPath.iotlbEntry(this, rv.view, addr, isWrite, attrs);
+        }
+    }
+
+    // ------------------------------------------------------------------ DMA
+
+    /**
+     * Maps {@code [addr, addr + length)} for bulk DMA, QEMU 7.2's {@code address_space_map}. The
+     * address is translated (through IOMMUs, with {@code isWrite} choosing the permission) in the
+     * current view:
+     * <ul>
+     * <li>if the access can be direct (RAM; for reads also ROM and ROM devices in romd mode), the
+     * result is a slice of the RAM block, extended over following translations that stay in the
+     * same region at contiguous offsets ({@code flatview_extend_translation}) and cut at the end of
+     * the block;</li>
+     * <li>otherwise the result is the system's single bounce buffer, at most one target page long,
+     * filled from the guest (a read with unspecified attributes, results ignored as in QEMU) when
+     * mapping for reading; if the bounce buffer is already taken, the answer is null (QEMU's NULL
+     * with {@code *plen = 0}): {@link MemorySystem#registerMapClient} tells when to retry.</li>
+     * </ul>
+     * Thread-safe (the bounce buffer is taken with a compare-and-set).
+     *
+     * @return the mapping, or null if {@code length} is 0 or the bounce buffer is busy
+     */
+    public DmaMapping map(long addr, long length, boolean isWrite, MemTxAttrs attrs) {
+        Objects.requireNonNull(attrs, "attrs");
+        if (length == 0) {
+            return null;
+        }
+        try (RetainedView rv = retainView()) {
+            FlatView v = rv.view;
+            IommuWalk w = AccessPath.resolve(v, addr, length, isWrite, attrs);
+            try {
+                int kind = w.kind();
+                boolean direct = isWrite ? AccessPath.directWrite(kind) : AccessPath.directRead(kind);
+                if (!direct) {
+                    return mapBounce(v, addr, w.len, isWrite);
+                }
+                MemoryRegion mr = w.region();
+                org.guestmem.internal.RamBlock block = w.view.sectionBlock[w.section];
+                long base = w.xlat;
+                long done = w.len;
+                while (Long.compareUnsigned(done, length) < 0) { // flatview_extend_translation
+                    IommuWalk next = AccessPath.resolve(v, addr + done, length - done, isWrite, attrs);
+                    try {
+                        if (next.region() != mr || next.xlat != base + done) {
+                            break;
+                        }
+                        done += next.len;
+                    } finally {
+                        next.release();
+                    }
+                }
+                long inBlock = block.size() - base; // qemu_ram_ptr_length clamps at the block's end
+                if (Long.compareUnsigned(done, inBlock) > 0) {
+                    done = inBlock;
+                }
+                if (!block.retain()) {
+                    throw new IllegalStateException("RAM block '" + block.name() + "' was freed while mapped by a view");
+                }
+                return new DmaMapping(this, addr, done, isWrite, block.segment().asSlice(base, done), mr, block, base, null);
+            } finally {
+                w.release();
+            }
+        }
+    }
+
+    /**
+     * {@return a cache over {@code [addr, addr + len)} for repeated device accesses, QEMU's
+     * {@code address_space_cache_init}} See {@link MemoryRegionCache} for how it follows commits.
+     * Its {@link MemoryRegionCache#length()} may be shorter than {@code len}.
+     *
+     * @throws IllegalArgumentException if {@code len} is not positive
+     */
+    public MemoryRegionCache cache(long addr, long len, boolean isWrite) {
+        return MemoryRegionCache.create(this, addr, len, isWrite);
+    }
+
+    private DmaMapping mapBounce(FlatView v, long addr, long l, boolean isWrite) {
+        if (!system.acquireBounce()) {
+            return null;
+        }
+        long page = 1L << system.pageBits();
+        if (Long.compareUnsigned(l, page) > 0) {
+            l = page;
+        }
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+        try {
+            MemorySegment buf = arena.allocate(l, page);
+            if (!isWrite) {
+                AccessPath.read(v, addr, MemTxAttrs.UNSPECIFIED, buf, new IoStatus());
+            }
+            return new DmaMapping(this, addr, l, isWrite, buf, null, null, 0, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            system.releaseBounce();
+            throw e;
+        }
+    }
+
+    /**
+     * Ends a mapping, QEMU's {@code address_space_unmap}; {@code accessLength} is how many bytes
+     * from the start the device actually read or wrote. For a write mapping, a direct one marks
+     * those bytes dirty (with the region's dirty-log clients as of now, the CODE handler included),
+     * and the bounce buffer writes them back to the guest with {@link #write} (unspecified
+     * attributes, result ignored as in QEMU). Then the RAM block reference is dropped, or the bounce
+     * buffer is freed and the {@linkplain MemorySystem#registerMapClient map clients} run on this
+     * thread.
+     *
+     * @throws IllegalArgumentException if the mapping belongs to another address space or
+     *                                  {@code accessLength} exceeds its length
+     * @throws IllegalStateException    if it was already unmapped
+     */
+    public void unmap(DmaMapping m, long accessLength) {
+        Objects.requireNonNull(m, "m");
+        if (m.space != this) {
+            throw new IllegalArgumentException(m + " belongs to address space '" + m.space.name() + "', not '" + name + "'");
+        }
+        if (Long.compareUnsigned(accessLength, m.length()) > 0) {
+            throw new IllegalArgumentException("access length 0x" + Long.toHexString(accessLength) + " exceeds " + m);
+        }
+        if (!m.unmapped.compareAndSet(false, true)) {
+            throw new IllegalStateException(m + " was already unmapped");
+        }
+        if (!m.isBounce()) {
+            try {
+                if (m.isWrite()) {
+                    system.regionWritten(m.region, m.block, m.offsetInBlock, accessLength);
+                }
+            } finally {
+                m.block.release();
+            }
+            return;
+        }
+        try {
+            if (m.isWrite() && accessLength != 0) {
+                write(m.address(), MemTxAttrs.UNSPECIFIED, m.segment().asSlice(0, accessLength));
+            }
+        } finally {
+            m.bounceArena.close();
+            system.releaseBounce();
         }
     }
 
@@ -254,10 +434,77 @@ public final class AddressSpace implements GuestMemory {
     }
 
     /**
-     * QEMU's {@code address_space_update_ioeventfds}, under the update lock: recomputes the space's
-     * ioeventfd list from its current view and tells listeners what changed.
+     * QEMU's {@code address_space_update_ioeventfds}, under the update lock: rebuilds the space's
+     * ioeventfd list from its current view (for each range in address order, each registration of
+     * its region, in the region's order, shifted to the space's addresses and kept if it
+     * intersects the range; not clipped, not re-sorted), then walks the old and new lists as a
+     * sorted symmetric difference ({@code address_space_add_del_ioeventfds}): entries only in the
+     * old list get {@link MemoryListener#eventfdDel} in <em>forward</em> order, entries only in
+     * the new list {@link MemoryListener#eventfdAdd} in <em>reverse</em> order (QEMU 7.2's
+     * inversion of the general rule), equal entries nothing. Entries compare as
+     * {@link IoEventFd#before} on the absolute address; the region does not take part.
      */
     void updateIoEventFds(ListenerRegistry listeners) {
+        FlatView view = currentView();
+        java.util.ArrayList<SpaceEventFd> fresh = new java.util.ArrayList<>();
+        for (int r = 0; r < view.rangeCount(); r++) {
+            FlatRange fr = view.range(r);
+            for (IoEventFd fd : fr.region().ioeventfds) {
+                if (intersects(fr, fd)) {
+                    fresh.add(new SpaceEventFd(fr.start() + (fd.offset() - fr.offsetInRegion()), fd, fr));
+                }
+            }
+        }
+        SpaceEventFd[] next = fresh.toArray(SpaceEventFd[]::new);
+        SpaceEventFd[] old = ioeventfds;
+        ioeventfds = next;
+        int i = 0;
+        int j = 0;
+        while (i < old.length || j < next.length) {
+            if (i < old.length && (j == next.length || old[i].before(next[j]))) {
+                SpaceEventFd e = old[i++];
+                MemoryRegionSection sec = e.section();
+                listeners.forward(this, l -> l.eventfdDel(sec, e.fd));
+            } else if (j < next.length && (i == old.length || next[j].before(old[i]))) {
+                SpaceEventFd e = next[j++];
+                MemoryRegionSection sec = e.section();
+                listeners.reverse(this, l -> l.eventfdAdd(sec, e.fd));
+            } else {
+                i++;
+                j++;
+            }
+        }
+    }
+
+    /**
+     * Whether the bytes of {@code fd}, seen through {@code fr}, intersect the range (QEMU's
+     * {@code addrrange_intersects(fr->addr, shifted fd)}). A registration that would start before
+     * the address space's address 0 is left out (QEMU would abort converting its negative start).
+     */
+    private static boolean intersects(FlatRange fr, IoEventFd fd) {
+        if (Long.compareUnsigned(fd.offset(), fr.offsetInRegion()) >= 0) {
+            return Long.compareUnsigned(fd.offset() - fr.offsetInRegion(), fr.sizeMinusOne()) <= 0;
+        }
+        long back = fr.offsetInRegion() - fd.offset(); // it starts `back` bytes before the range
+        return Long.compareUnsigned(back, fd.size()) < 0 && Long.compareUnsigned(back, fr.start()) <= 0;
+    }
+
+    /** Forgets the space-wide list (the space was destroyed; its listeners were unregistered first). */
+    void clearIoEventFds() {
+        ioeventfds = new SpaceEventFd[0];
+    }
+
+    /**
+     * {@return the space-wide ioeventfd list as {@code (absolute address, registration)} sections:
+     * each section's region is the registering region, its offset within the address space the
+     * absolute address} For tests and diagnostics; under the update lock.
+     */
+    java.util.List<MemoryRegionSection> ioEventFdSections() {
+        java.util.List<MemoryRegionSection> out = new java.util.ArrayList<>();
+        for (SpaceEventFd e : ioeventfds) {
+            out.add(e.section());
+        }
+        return out;
     }
 
     @Override

@@ -445,7 +445,7 @@ public final class AddressSpaceAccessor implements GuestMemory {
     public Translation translate(long addr, long length, boolean isWrite, MemTxAttrs attrs) {
         boolean entered = enterIfNeeded();
         try {
-            return AccessPath.translate(refresh().view, addr, length);
+            return AccessPath.translate(refresh().view, addr, length, isWrite, Objects.requireNonNull(attrs, "attrs"));
         } finally {
             if (entered) {
                 reader.exit();
@@ -534,7 +534,8 @@ public final class AddressSpaceAccessor implements GuestMemory {
     /**
      * Fills an entry of {@code page}'s set from the view's tables and returns it: the new entry
      * goes to way 0 and way 0's previous entry moves to way 1. Returns -1 and fills nothing if
-     * the page is not cacheable (shared by several sections, or an IOMMU).
+     * the page is not cacheable (shared by several sections, or an IOMMU: IOMMU mappings change
+     * without a commit, so every IOMMU access is translated again by {@link AccessPath}).
      */
     private int fill(FlatView view, long page) {
         DispatchTable d = view.dispatch;

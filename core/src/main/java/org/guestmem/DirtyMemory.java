@@ -29,16 +29,35 @@ final class DirtyMemory {
         block.dirty().set(offset, length, mr.dirtyLogMask());
     }
 
+    /**
+     * QEMU's {@code cpu_physical_memory_test_and_clear_dirty}: clears the bits first, then tells
+     * listeners ({@code memory_region_clear_dirty_bitmap}) about the range widened to whole target
+     * pages, so a listener's {@code logClear} already sees the bits cleared.
+     */
     static boolean testAndClear(MemoryRegion mr, RamBlock block, long offset, long length, DirtyLogClient client) {
         checkRange(mr, block, offset, length);
+        if (length == 0) {
+            return false;
+        }
         boolean[] dirty = new boolean[1];
         mr.system.locked(() -> {
-            mr.system.logClearLocked(mr, offset, length);
-            dirty[0] = block.dirty().testAndClear(offset, length, client.ordinal());
+            DirtyBitmap bits = block.dirty();
+            dirty[0] = bits.testAndClear(offset, length, client.ordinal());
+            int pb = bits.pageBits();
+            long startPage = offset >>> pb;
+            long endPage = (offset + length + (1L << pb) - 1) >>> pb;
+            mr.system.logClearLocked(mr, startPage << pb, (endPage - startPage) << pb);
         });
         return dirty[0];
     }
 
+    /**
+     * QEMU's {@code memory_region_snapshot_and_clear_dirty}: {@code log_sync} for the region's
+     * logging ranges, copy-and-clear of whole 64-page words, {@code logClear} for exactly
+     * {@code [offset, offset + length)} ({@code memory_region_clear_dirty_bitmap(mr, offset,
+     * length)}), then {@code logGlobalAfterSync} on every listener
+     * ({@code memory_global_after_dirty_log_sync}).
+     */
     static DirtySnapshot snapshotAndClear(MemoryRegion mr, RamBlock block, long offset, long length, DirtyLogClient client) {
         checkRange(mr, block, offset, length);
         DirtySnapshot[] out = new DirtySnapshot[1];
@@ -47,12 +66,11 @@ final class DirtyMemory {
             DirtyBitmap bits = block.dirty();
             long[] words = bits.snapshotAndClear(offset, length, client.ordinal());
             long firstPage = (offset >>> bits.pageBits()) & ~63L;
-            long first = firstPage << bits.pageBits();
-            long end = Math.min(block.size(), first + ((long) words.length * 64 << bits.pageBits()));
-            if (end > first) {
-                mr.system.logClearLocked(mr, first, end - first);
+            if (length > 0) {
+                mr.system.logClearLocked(mr, offset, length);
             }
             out[0] = new DirtySnapshot(firstPage, bits.pageBits(), words);
+            mr.system.listenerRegistry().forwardAll(MemoryListener::logGlobalAfterSync);
         });
         return out[0];
     }

@@ -50,7 +50,10 @@ public final class FlatView {
     final MemorySegment[] sectionRam;
     /** The same blocks, for dirty tracking. */
     final RamBlock[] sectionBlock;
-    /** Where non-direct accesses to each section go (the region's ops, or "unassigned"). */
+    /**
+     * Where non-direct accesses to each section go (the region's ops, or "unassigned"; IOMMU
+     * sections have QEMU's default unassigned ops, reached only if a caller skips translation).
+     */
     final MmioDispatcher[] sectionIo;
     /** The FlatRange each section was cut from; -1 for the unassigned and subpage sections. */
     final int[] sectionRange;
@@ -115,6 +118,7 @@ public final class FlatView {
             case RomDeviceRegion rd -> r.romdMode() ? SectionLayout.KIND_ROMD : SectionLayout.KIND_MMIO;
             case MmioRegion m -> SectionLayout.KIND_MMIO;
             case ReservationRegion res -> SectionLayout.KIND_MMIO;
+            case IommuRegion iommu -> SectionLayout.KIND_IOMMU;
             case ContainerRegion c -> throw new IllegalStateException("a container cannot be a flat range");
             case AliasRegion a -> throw new IllegalStateException("an alias cannot be a flat range");
         };

@@ -167,8 +167,12 @@ final class ListenerRegistry {
      * ranges that intersect it, as absolute {@code [addr, len]} pairs.
      */
     static List<long[]> coalescedOf(FlatRange r) {
+        return coalescedOf(r, r.region().coalescedRanges());
+    }
+
+    private static List<long[]> coalescedOf(FlatRange r, List<long[]> ranges) {
         List<long[]> out = new ArrayList<>();
-        for (long[] c : r.region().coalescedRanges()) {
+        for (long[] c : ranges) {
             long cStart = c[0];
             long cLast = c[0] + c[1] - 1;
             long rFirst = r.offsetInRegion();
@@ -180,6 +184,25 @@ final class ListenerRegistry {
             }
         }
         return out;
+    }
+
+    /**
+     * QEMU's {@code flat_range_coalesced_io_notify}: the part of coalesced range {@code cmr}
+     * (region-relative {@code [offset, size]}) that {@code fr} shows, as {@code coalescedIoAdd}
+     * (forward) or {@code coalescedIoDel} (reverse) to the listeners of {@code space}.
+     */
+    void coalescedNotify(AddressSpace space, FlatRange fr, long[] cmr, boolean add) {
+        List<long[]> parts = coalescedOf(fr, List.<long[]>of(cmr));
+        if (parts.isEmpty()) {
+            return;
+        }
+        long[] c = parts.getFirst();
+        MemoryRegionSection s = section(fr);
+        if (add) {
+            forward(space, l -> l.coalescedIoAdd(s, c[0], c[1]));
+        } else {
+            reverse(space, l -> l.coalescedIoDel(s, c[0], c[1]));
+        }
     }
 
     /** QEMU's {@code flatrange_equal}: everything but the dirty log mask. */

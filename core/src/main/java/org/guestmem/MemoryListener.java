@@ -92,19 +92,36 @@ public interface MemoryListener {
     default void logGlobalAfterSync() {
     }
 
-    /** An ioeventfd now applies to {@code section} of this address space (reverse). */
+    /**
+     * An ioeventfd now applies in this address space (reverse; QEMU 7.2's inversion). Called at
+     * the end of each commit that changed the space's ioeventfd list, after its region callbacks
+     * (see {@link AddressSpace}'s ioeventfd diff), and not replayed on registration (as in 7.2).
+     * {@code section.offsetWithinAddressSpace()} is the absolute address of the registration,
+     * {@code section.region()} the region that registered it, {@code section.offsetWithinRegion()}
+     * its offset there; the section spans {@code max(1, eventfd.size())} bytes, so
+     * {@code eventfd.size()} (0: any size) is the authority on size. {@code eventfd} is the
+     * region's registration, data in the device's byte order. (QEMU passes a section without a
+     * region whose size is the ioeventfd's.)
+     */
     default void eventfdAdd(MemoryRegionSection section, IoEventFd eventfd) {
     }
 
-    /** An ioeventfd no longer applies (forward). */
+    /** An ioeventfd no longer applies (forward; QEMU 7.2's inversion). Arguments as {@link #eventfdAdd}. */
     default void eventfdDel(MemoryRegionSection section, IoEventFd eventfd) {
     }
 
-    /** {@code [addr, addr + len)} of {@code section} is coalesced MMIO (forward). */
+    /**
+     * {@code [addr, addr + len)} (absolute addresses) of {@code section} is coalesced MMIO
+     * (forward): after {@link #regionAdd} in a commit, or at once from
+     * {@link MemoryRegion#addCoalescing} / {@link MemoryRegion#setCoalescing}.
+     */
     default void coalescedIoAdd(MemoryRegionSection section, long addr, long len) {
     }
 
-    /** {@code [addr, addr + len)} of {@code section} is no longer coalesced MMIO (reverse). */
+    /**
+     * {@code [addr, addr + len)} of {@code section} is no longer coalesced MMIO (reverse): before
+     * {@link #regionDel} in a commit, or at once from {@link MemoryRegion#clearCoalescing}.
+     */
     default void coalescedIoDel(MemoryRegionSection section, long addr, long len) {
     }
 

@@ -5,10 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.guestmem.internal.Hex;
+import org.guestmem.internal.MmioDispatcher;
 
 /**
  * A node of a machine's memory map, QEMU's {@code MemoryRegion}: a container, RAM, ROM, MMIO, ROM
- * device, alias or reservation, with a size, an address within its container, a priority among
+ * device, alias, reservation or IOMMU, with a size, an address within its container, a priority among
  * its siblings and the flags that rendering propagates (enabled, readonly, nonvolatile).
  *
  * <p>Regions are created by a {@link MemorySystem} (or a {@link RegionFactory} bound to an owner)
@@ -39,7 +40,7 @@ import org.guestmem.internal.Hex;
  * rejected.
  */
 public abstract sealed class MemoryRegion
-        permits ContainerRegion, RamRegion, MmioRegion, RomDeviceRegion, AliasRegion, ReservationRegion {
+        permits ContainerRegion, RamRegion, MmioRegion, RomDeviceRegion, AliasRegion, ReservationRegion, IommuRegion {
 
     /** The size argument that means 2<sup>64</sup> bytes: QEMU's {@code UINT64_MAX}. */
     public static final long SIZE_2_64 = -1L;
@@ -70,6 +71,16 @@ public abstract sealed class MemoryRegion
     final int[] logCounts = new int[DirtyLogClient.values().length];
     /** Coalesced MMIO ranges, region-relative {@code [offset, size]} pairs in insertion order. */
     final ArrayList<long[]> coalesced = new ArrayList<>(0);
+    /** QEMU's {@code flush_coalesced_mmio}. */
+    boolean flushCoalescedMmio;
+    /** QEMU's {@code ioeventfds}: sorted by {@link IoEventFd#before}; replaced whole, never modified. */
+    IoEventFd[] ioeventfds = NO_EVENTFDS;
+    /**
+     * {@link #explicitLogMask()} as of the last {@link #setLog}, readable from any thread: RAM
+     * writes made outside the access path (DMA unmap) compute the effective mask from it.
+     */
+    volatile int explicitLogMaskVolatile;
+    private static final IoEventFd[] NO_EVENTFDS = new IoEventFd[0];
 
     MemoryRegion(MemorySystem system, Object owner, String name, long size) {
         this.system = system;
@@ -166,8 +177,8 @@ public abstract sealed class MemoryRegion
     /**
      * {@return the dirty-log clients this region logs for now (QEMU's
      * {@code memory_region_get_dirty_log_mask}): the clients requested with {@link #setLog}, plus
-     * MIGRATION while global dirty tracking is on and CODE when the system tracks code, for
-     * regions backed by a RAM block}
+     * MIGRATION while global dirty tracking is on (regions backed by a RAM block, and IOMMUs), plus
+     * CODE when the system tracks code (regions backed by a RAM block)} Safe from any thread.
      */
     public final int dirtyLogMask() {
         return system.effectiveLogMask(this);
@@ -185,7 +196,7 @@ public abstract sealed class MemoryRegion
 
     /**
      * {@return whether the region ends a rendering walk (QEMU's {@code terminates}): RAM, ROM,
-     * MMIO, ROM devices and reservations do, containers and aliases do not}
+     * MMIO, ROM devices, reservations and IOMMUs do, containers and aliases do not}
      */
     public abstract boolean terminates();
 
@@ -354,6 +365,7 @@ public abstract sealed class MemoryRegion
             }
             int before = logCounts[c];
             logCounts[c] += log ? 1 : -1;
+            explicitLogMaskVolatile = explicitLogMask();
             if ((before == 0) != (logCounts[c] == 0) && enabled) {
                 system.markUpdatePending();
             }
@@ -369,6 +381,231 @@ public abstract sealed class MemoryRegion
             }
         }
         return m;
+    }
+
+    // ------------------------------------------------------------------ ioeventfds
+
+    /**
+     * Registers an ioeventfd (QEMU's {@code memory_region_add_eventfd}): from now on a write of
+     * {@code size} bytes (0: any size) at {@code offset} of this region, with value {@code data}
+     * if {@code matchData}, signals {@code notifier} instead of reaching the device, and answers
+     * {@link MemTxResult#OK}. {@code data} is given as the guest CPU stores it (in the target's
+     * byte order) and kept in the device's byte order, truncated to {@code size} bytes: a 4-byte
+     * store of {@code 0x1234} matches {@code data = 0x1234} whatever the device's endianness.
+     *
+     * <p>The write short-circuit (QEMU's TCG path, {@code memory_region_dispatch_write_eventfds})
+     * applies to MMIO regions and ROM devices and takes effect at once, before this method
+     * returns, on every thread; it runs after the access checks of the region's
+     * {@link MemoryRegionOps} (a rejected write stays rejected) and before the device. Registrations
+     * on other kinds are kept and reported to listeners but never short-circuit anything (writes to
+     * RAM are direct; writes to ROM and reservations are rejected first), as in QEMU.
+     *
+     * <p>Listeners see the change as {@link MemoryListener#eventfdAdd} at the end of the
+     * outermost transaction (at the end of this call outside one) if the region is enabled.
+     * Registrations are kept sorted by offset, size, match flag, data and notifier, as QEMU's; the
+     * same registration may be added twice.
+     *
+     * @throws IllegalArgumentException if {@code size} is not 0, 1, 2, 4 or 8, or the bytes do not
+     *                                  lie inside the region
+     * @throws IllegalStateException    if the region was destroyed
+     */
+    public final void addEventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
+        system.mutate(() -> {
+            checkAlive();
+            IoEventFd fd = eventfd(offset, size, matchData, data, notifier);
+            IoEventFd[] old = ioeventfds;
+            int i = 0;
+            while (i < old.length && !IoEventFd.before(fd.offset(), fd, old[i].offset(), old[i])) {
+                i++;
+            }
+            IoEventFd[] next = new IoEventFd[old.length + 1];
+            System.arraycopy(old, 0, next, 0, i);
+            next[i] = fd;
+            System.arraycopy(old, i, next, i + 1, old.length - i);
+            setEventfds(next);
+        });
+    }
+
+    /**
+     * Removes an ioeventfd (QEMU's {@code memory_region_del_eventfd}): the first registration
+     * equal to the arguments in QEMU's sense (same offset, and either size is 0, or same size,
+     * match flag, data when matching, and the same notifier) is removed; {@code data} is converted
+     * like {@link #addEventfd} does. Listeners see {@link MemoryListener#eventfdDel} as for
+     * {@link #addEventfd}.
+     *
+     * @throws IllegalArgumentException if no registration matches (QEMU asserts), or the arguments
+     *                                  are invalid as for {@link #addEventfd}
+     */
+    public final void delEventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
+        system.mutate(() -> {
+            checkAlive();
+            IoEventFd fd = eventfd(offset, size, matchData, data, notifier);
+            IoEventFd[] old = ioeventfds;
+            int i = 0;
+            while (i < old.length && !IoEventFd.same(fd, old[i])) {
+                i++;
+            }
+            if (i == old.length) {
+                throw new IllegalArgumentException("cannot delete ioeventfd " + fd + " from " + describe(this)
+                        + ": no such registration");
+            }
+            IoEventFd[] next = new IoEventFd[old.length - 1];
+            System.arraycopy(old, 0, next, 0, i);
+            System.arraycopy(old, i + 1, next, i, old.length - i - 1);
+            setEventfds(next);
+        });
+    }
+
+    /** {@return the region's ioeventfds in QEMU's sorted order (offsets region-relative, data in device order)} */
+    public final List<IoEventFd> ioEventFds() {
+        return List.of(ioeventfds);
+    }
+
+    private IoEventFd eventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
+        java.util.Objects.requireNonNull(notifier, "notifier");
+        if (size != 0 && size != 1 && size != 2 && size != 4 && size != 8) {
+            throw new IllegalArgumentException("ioeventfd size must be 0, 1, 2, 4 or 8, got " + size);
+        }
+        long last = offset + Math.max(size, 1) - 1;
+        if (Long.compareUnsigned(last, offset) < 0 || Long.compareUnsigned(last, sizeMinus1) > 0) {
+            throw new IllegalArgumentException("cannot register ioeventfd at " + Hex.of(offset) + " size " + size
+                    + " on " + describe(this) + " of size " + Hex.ofSizeMinusOne(sizeMinus1) + ": outside the region");
+        }
+        long d = data;
+        if (size != 0) {
+            MmioDispatcher io = dispatcher();
+            boolean targetBig = system.targetByteOrder() == java.nio.ByteOrder.BIG_ENDIAN;
+            boolean deviceBig = io != null ? io.bigEndian() : targetBig; // no ops: QEMU's unassigned ops are native-endian
+            if (deviceBig != targetBig && size > 1) {
+                d = Long.reverseBytes(d) >>> (64 - 8 * size);
+            }
+            d = IoEventFd.truncate(d, size);
+        }
+        return new IoEventFd(offset, size, matchData, d, notifier);
+    }
+
+    private void setEventfds(IoEventFd[] next) {
+        ioeventfds = next;
+        MmioDispatcher io = dispatcher();
+        if (io != null) {
+            io.publishEventfds(next);
+        }
+        if (enabled) {
+            system.markIoEventFdsPending();
+        }
+    }
+
+    /** The dispatcher whose writes ioeventfds short-circuit: MMIO regions and ROM devices; null otherwise. */
+    MmioDispatcher dispatcher() {
+        return null;
+    }
+
+    // ------------------------------------------------------------------ coalesced MMIO
+
+    /**
+     * Makes the whole region coalesced MMIO (QEMU's {@code memory_region_set_coalescing}):
+     * {@link #clearCoalescing()}, then {@link #addCoalescing addCoalescing(0, size)}.
+     *
+     * @throws IllegalStateException if the region is 2<sup>64</sup> bytes long (QEMU asserts) or destroyed
+     */
+    public final void setCoalescing() {
+        system.locked("setCoalescing", () -> {
+            checkAlive();
+            if (sizeMinus1 == -1L) {
+                throw new IllegalStateException("cannot make " + describe(this) + " coalesced: its size is 2^64");
+            }
+            clearCoalescingLocked();
+            addCoalescingLocked(0, sizeMinus1 + 1);
+        });
+    }
+
+    /**
+     * Adds {@code [offset, offset + size)} to the region's coalesced MMIO ranges (QEMU's
+     * {@code memory_region_add_coalescing}) and sets the flush flag. Not a transaction: every
+     * listener of every address space whose current view shows the region gets
+     * {@link MemoryListener#coalescedIoAdd} (forward) at once, for the part of the new range each
+     * of the region's flat ranges shows, in address-space creation order and address order.
+     *
+     * @throws IllegalArgumentException if {@code size} is 0 or the range is not inside the region
+     * @throws IllegalStateException    if the region was destroyed
+     * @throws MemoryListenerException  if a listener threw (the range was added and every other
+     *                                  listener called)
+     */
+    public final void addCoalescing(long offset, long size) {
+        system.locked("addCoalescing", () -> {
+            checkAlive();
+            long last = offset + size - 1;
+            if (size == 0 || Long.compareUnsigned(last, offset) < 0 || Long.compareUnsigned(last, sizeMinus1) > 0) {
+                throw new IllegalArgumentException("cannot add coalesced range [" + Hex.of(offset) + ", +" + Hex.of(size)
+                        + ") to " + describe(this) + " of size " + Hex.ofSizeMinusOne(sizeMinus1));
+            }
+            addCoalescingLocked(offset, size);
+        });
+    }
+
+    /**
+     * Removes every coalesced range (QEMU's {@code memory_region_clear_coalescing}): if there were
+     * any, the flush flag is cleared and, range by range in insertion order, listeners get
+     * {@link MemoryListener#coalescedIoDel} (reverse) as {@link #addCoalescing} describes.
+     */
+    public final void clearCoalescing() {
+        system.locked("clearCoalescing", () -> {
+            checkAlive();
+            clearCoalescingLocked();
+        });
+    }
+
+    /**
+     * Sets the flush flag (QEMU's {@code memory_region_set_flush_coalesced}): accesses to this
+     * region must flush the coalesced MMIO buffer first. guestmem has no such buffer (it exists
+     * only with KVM); the flag is bookkeeping for the embedder, see {@link #isFlushCoalesced()}.
+     */
+    public final void setFlushCoalesced() {
+        system.locked("setFlushCoalesced", () -> flushCoalescedMmio = true);
+    }
+
+    /**
+     * Clears the flush flag unless the region still has coalesced ranges (QEMU's
+     * {@code memory_region_clear_flush_coalesced}).
+     */
+    public final void clearFlushCoalesced() {
+        system.locked("clearFlushCoalesced", () -> {
+            if (coalesced.isEmpty()) {
+                flushCoalescedMmio = false;
+            }
+        });
+    }
+
+    /** {@return QEMU's {@code flush_coalesced_mmio} flag} */
+    public final boolean isFlushCoalesced() {
+        return flushCoalescedMmio;
+    }
+
+    /** {@return a copy of the coalesced ranges as region-relative {@code [offset, size]} pairs, insertion order} */
+    public final List<long[]> coalescing() {
+        List<long[]> out = new ArrayList<>(coalesced.size());
+        for (long[] c : coalesced) {
+            out.add(c.clone());
+        }
+        return out;
+    }
+
+    private void addCoalescingLocked(long offset, long size) {
+        long[] cmr = {offset, size};
+        coalesced.add(cmr);
+        system.updateCoalescedRange(this, cmr, true);
+        flushCoalescedMmio = true;
+    }
+
+    private void clearCoalescingLocked() {
+        if (coalesced.isEmpty()) {
+            return;
+        }
+        flushCoalescedMmio = false;
+        while (!coalesced.isEmpty()) {
+            long[] cmr = coalesced.removeFirst();
+            system.updateCoalescedRange(this, cmr, false);
+        }
     }
 
     /**
@@ -399,6 +636,7 @@ public abstract sealed class MemoryRegion
             for (MemoryRegion sub : List.copyOf(subregions)) {
                 unlinkSubregion(sub);
             }
+            clearCoalescingLocked(); // QEMU's memory_region_finalize
             enabled = false;
             destroyed = true;
             onDestroy();

@@ -75,9 +75,17 @@ public final class MemorySystem implements AutoCloseable {
     private boolean closed;
     private long commits;
     private final ListenerRegistry listeners = new ListenerRegistry();
-    /** QEMU's {@code global_dirty_tracking}: the set of {@code GLOBAL_DIRTY_*} flags. */
-    private int globalDirtyFlags;
+    /**
+     * QEMU's {@code global_dirty_tracking}: the set of {@code GLOBAL_DIRTY_*} flags. Written under
+     * the update lock; volatile so that {@link #effectiveLogMask} can be computed by device
+     * threads (DMA unmap, {@code setDirty}) without the lock, as QEMU reads the global.
+     */
+    private volatile int globalDirtyFlags;
     private volatile CodeWriteHandler codeWriteHandler;
+    /** QEMU 7.2's {@code bounce.in_use}: one bounce buffer per system. */
+    private final java.util.concurrent.atomic.AtomicBoolean bounceInUse = new java.util.concurrent.atomic.AtomicBoolean();
+    /** QEMU's {@code map_client_list}, newest first; guarded by itself. */
+    private final java.util.LinkedList<Runnable> mapClients = new java.util.LinkedList<>();
 
     private MemorySystem(Builder b) {
         this.name = b.name;
@@ -177,6 +185,11 @@ public final class MemorySystem implements AutoCloseable {
         return anonymous.alias(name, target, offset, size);
     }
 
+    /** See {@link RegionFactory#iommu}. */
+    public IommuRegion iommu(String name, long size, IommuOps ops) {
+        return anonymous.iommu(name, size, ops);
+    }
+
     /** See {@link RegionFactory#reservation}. */
     public ReservationRegion reservation(String name, long size) {
         return anonymous.reservation(name, size);
@@ -236,6 +249,7 @@ public final class MemorySystem implements AutoCloseable {
                 alias.target().mappedAliases.add(alias);
             }
             addressSpaces.add(as);
+            as.updateIoEventFds(listeners); // QEMU's address_space_init; no listener can be registered yet
             return as;
         } finally {
             updateLock.unlock();
@@ -264,6 +278,7 @@ public final class MemorySystem implements AutoCloseable {
             }
             as.destroyed = true;
             addressSpaces.remove(as);
+            as.clearIoEventFds();
             for (MemoryRegion r = as.root(); r != null; r = r instanceof AliasRegion a ? a.target() : null) {
                 r.addressSpaceRoots--;
             }
@@ -444,22 +459,116 @@ public final class MemorySystem implements AutoCloseable {
     /**
      * Called after every direct RAM write of the access path (QEMU's
      * {@code invalidate_and_set_dirty}): {@code len} bytes at {@code offset} of section {@code s}'s
-     * RAM block changed.
+     * RAM block changed. Uses the mask the view rendered for the section.
      */
     void ramWritten(FlatView view, int s, long offset, long len) {
         int mask = view.dispatch.dirtyLogMask(s);
         if (mask == 0 || len == 0) {
             return;
         }
-        org.guestmem.internal.DirtyBitmap bits = view.sectionBlock[s].dirty();
+        markWritten(view.sectionRegion[s], view.sectionBlock[s], mask, offset, len);
+    }
+
+    /**
+     * QEMU's {@code invalidate_and_set_dirty} for writes made outside the access path (DMA
+     * unmap): uses the region's effective mask as of now, readable from any thread.
+     */
+    void regionWritten(MemoryRegion mr, RamBlock block, long offset, long len) {
+        int mask = effectiveLogMask(mr);
+        if (mask == 0 || len == 0) {
+            return;
+        }
+        markWritten(mr, block, mask, offset, len);
+    }
+
+    /**
+     * Sets the bits of {@code mask}'s clients that still have a clean page in the range, after
+     * telling the {@link CodeWriteHandler} if CODE is among them. Lock-free.
+     */
+    private void markWritten(MemoryRegion mr, RamBlock block, int mask, long offset, long len) {
+        org.guestmem.internal.DirtyBitmap bits = block.dirty();
         mask = bits.cleanClients(offset, len, mask);
         if ((mask & DirtyLogClient.CODE.bit()) != 0) {
             CodeWriteHandler h = codeWriteHandler;
             if (h != null) {
-                h.codeWritten(view.sectionRegion[s], offset, len);
+                h.codeWritten(mr, offset, len);
             }
         }
         bits.set(offset, len, mask);
+    }
+
+    // ------------------------------------------------------------------ DMA bounce buffer and map clients
+
+    /**
+     * Takes the system's single bounce buffer (QEMU 7.2's global {@code bounce.in_use}, here per
+     * system). {@return false if it is in use} Lock-free.
+     */
+    boolean acquireBounce() {
+        return bounceInUse.compareAndSet(false, true);
+    }
+
+    /**
+     * Frees the bounce buffer and runs every registered map client, newest first, on the calling
+     * thread, each removed before it runs (QEMU's {@code cpu_notify_map_clients}, which schedules
+     * them as bottom halves).
+     */
+    void releaseBounce() {
+        bounceInUse.set(false);
+        runMapClients();
+    }
+
+    private void runMapClients() {
+        List<Runnable> ready;
+        synchronized (mapClients) {
+            if (bounceInUse.get() || mapClients.isEmpty()) {
+                return;
+            }
+            ready = new ArrayList<>(mapClients);
+            mapClients.clear();
+        }
+        RuntimeException first = null;
+        for (Runnable r : ready) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** {@return whether the DMA bounce buffer is taken (a {@link DmaMapping} of non-RAM memory is open)} */
+    public boolean bounceBufferInUse() {
+        return bounceInUse.get();
+    }
+
+    /**
+     * Asks to be told when {@link AddressSpace#map} may succeed again (QEMU's
+     * {@code cpu_register_map_client}): {@code client} runs once, when the bounce buffer is freed,
+     * on the thread that frees it ({@link AddressSpace#unmap}); if the buffer is free already it runs
+     * at once on this thread. QEMU schedules a bottom half instead; guestmem has no main loop, so a
+     * client that wants to run elsewhere hands the work over itself. Clients run newest first and
+     * are forgotten once run. Thread-safe.
+     */
+    public void registerMapClient(Runnable client) {
+        Objects.requireNonNull(client, "client");
+        synchronized (mapClients) {
+            mapClients.addFirst(client);
+        }
+        runMapClients();
+    }
+
+    /** Forgets {@code client} if it has not run yet (QEMU's {@code cpu_unregister_map_client}). */
+    public void unregisterMapClient(Runnable client) {
+        synchronized (mapClients) {
+            mapClients.remove(client);
+        }
     }
 
     /**
@@ -468,14 +577,13 @@ public final class MemorySystem implements AutoCloseable {
      * dirty tracking and CODE under code tracking for RAM-backed regions.
      */
     int effectiveLogMask(MemoryRegion mr) {
-        int mask = mr.explicitLogMask();
-        if (FlatView.blockOf(mr) != null) {
-            if (globalDirtyFlags != 0) {
-                mask |= DirtyLogClient.MIGRATION.bit();
-            }
-            if (codeDirtyTracking) {
-                mask |= DirtyLogClient.CODE.bit();
-            }
+        int mask = mr.explicitLogMaskVolatile;
+        boolean ramBacked = FlatView.blockOf(mr) != null;
+        if (globalDirtyFlags != 0 && (ramBacked || mr instanceof IommuRegion)) {
+            mask |= DirtyLogClient.MIGRATION.bit();
+        }
+        if (codeDirtyTracking && ramBacked) { // TCG only cares about RAM, not IOMMUs
+            mask |= DirtyLogClient.CODE.bit();
         }
         return mask;
     }
@@ -714,16 +822,42 @@ public final class MemorySystem implements AutoCloseable {
 
     /** Runs {@code body} under the update lock (no transaction), rethrowing listener failures after. */
     void locked(Runnable body) {
+        locked("a dirty-log operation", body);
+    }
+
+    /**
+     * Runs {@code body} under the update lock (no transaction). Listener failures are rethrown
+     * afterwards, unless the calling thread holds an outer lock level (a transaction or a
+     * mutator): then they are left for that level to rethrow.
+     */
+    void locked(String what, Runnable body) {
         List<Throwable> failed;
         updateLock.lock();
         try {
             checkOpen();
             body.run();
         } finally {
-            failed = listeners.drainFailures();
+            failed = updateLock.getHoldCount() == 1 ? listeners.drainFailures() : List.of();
             updateLock.unlock();
         }
-        ListenerRegistry.throwIfAny(failed, "a dirty-log operation");
+        ListenerRegistry.throwIfAny(failed, what);
+    }
+
+    /**
+     * QEMU's {@code memory_region_update_coalesced_range}: tells the listeners of every address
+     * space about coalesced range {@code cmr} of {@code mr}, for each range of its current view
+     * that shows {@code mr}. Under the update lock.
+     */
+    void updateCoalescedRange(MemoryRegion mr, long[] cmr, boolean add) {
+        for (AddressSpace as : addressSpaces) {
+            FlatView v = as.currentView();
+            for (int i = 0; i < v.rangeCount(); i++) {
+                FlatRange fr = v.range(i);
+                if (fr.region() == mr) {
+                    listeners.coalescedNotify(as, fr, cmr, add);
+                }
+            }
+        }
     }
 
     NativeMemoryStats nativeMemoryStats() {

@@ -23,6 +23,11 @@ public final class MmioRegion extends MemoryRegion {
         return true;
     }
 
+    @Override
+    MmioDispatcher dispatcher() {
+        return dispatcher;
+    }
+
     /** {@return the callbacks and access rules} */
     public MemoryRegionOps ops() {
         return ops;

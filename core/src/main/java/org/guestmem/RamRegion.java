@@ -65,10 +65,11 @@ public final class RamRegion extends MemoryRegion {
     }
 
     /**
-     * Clears the range's bits for {@code client} (QEMU's {@code memory_region_reset_dirty}: listeners
-     * get {@code logClear} for the sections concerned first); {@return whether any page was dirty}
+     * Clears the range's bits for {@code client} (QEMU's {@code memory_region_reset_dirty}); then
+     * listeners get {@code logClear} for the sections concerned, widened to whole target pages.
      * Atomic per 64-page word: a page written meanwhile is reported now or stays dirty.
      *
+     * @return whether any page was dirty
      * @throws IllegalArgumentException if the range is outside the RAM block
      */
     public boolean testAndClearDirty(long offset, long length, DirtyLogClient client) {
@@ -76,8 +77,10 @@ public final class RamRegion extends MemoryRegion {
     }
 
     /**
-     * Syncs the listeners for this region, then copies and clears {@code client}'s bits for the
-     * range widened to 64-page words (QEMU's {@code memory_region_snapshot_and_clear_dirty}).
+     * Syncs the listeners for this region, copies and clears {@code client}'s bits for the range
+     * widened to 64-page words, sends {@code logClear} for the range and then
+     * {@code logGlobalAfterSync} to every listener (QEMU's
+     * {@code memory_region_snapshot_and_clear_dirty}).
      *
      * @throws IllegalArgumentException if the range is outside the RAM block
      */

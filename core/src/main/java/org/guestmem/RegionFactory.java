@@ -110,6 +110,15 @@ public final class RegionFactory {
         });
     }
 
+    /**
+     * {@return an IOMMU region of {@code size} bytes whose accesses {@code ops} translates (QEMU's
+     * {@code memory_region_init_iommu})}
+     */
+    public IommuRegion iommu(String name, long size, IommuOps ops) {
+        Objects.requireNonNull(ops, "ops");
+        return system.create(() -> new IommuRegion(system, owner, name, size, ops));
+    }
+
     /** {@return a reservation: claims its range and answers like a hole} */
     public ReservationRegion reservation(String name, long size) {
         return system.create(() -> new ReservationRegion(system, owner, name, size));

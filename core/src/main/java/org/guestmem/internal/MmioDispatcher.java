@@ -2,6 +2,7 @@ package org.guestmem.internal;
 
 import java.nio.ByteOrder;
 import org.guestmem.Endianness;
+import org.guestmem.IoEventFd;
 import org.guestmem.MemTxAttrs;
 import org.guestmem.MemTxResult;
 import org.guestmem.MemoryRegionOps;
@@ -13,7 +14,10 @@ import org.guestmem.MemoryRegionOps;
  * The host byte order is little-endian by definition: a request "in host order" is a
  * little-endian one.
  *
- * <p>Immutable and shared by all threads; per-call state lives in the caller's {@link IoStatus}.
+ * <p>Shared by all threads; per-call state lives in the caller's {@link IoStatus}. Everything is
+ * final except the region's ioeventfd list, which the writer replaces as a whole (copy on write)
+ * with a volatile store and every MMIO write reads with one volatile load: a reader sees either
+ * the old or the new immutable array, never a half-updated one, and takes no lock.
  */
 public final class MmioDispatcher {
     private static final int OK = 0;
@@ -33,6 +37,9 @@ public final class MmioDispatcher {
     private final int implMax;
     private final boolean implUnaligned;
     private final int maxAccessSize;
+    private static final IoEventFd[] NO_EVENTFDS = new IoEventFd[0];
+    /** The region's ioeventfds, sorted; replaced whole by the update-lock holder (see class doc). */
+    private volatile IoEventFd[] eventfds = NO_EVENTFDS;
 
     /** Prepares the dispatch of {@code ops} for a target of byte order {@code target}. */
     public MmioDispatcher(MemoryRegionOps ops, ByteOrder target) {
@@ -61,6 +68,14 @@ public final class MmioDispatcher {
     /** {@return whether the device's registers are big-endian (NATIVE resolved against the target)} */
     public boolean bigEndian() {
         return bigEndian;
+    }
+
+    /**
+     * Publishes the region's ioeventfd list for the write short-circuit. The array must not be
+     * modified afterwards. Called by the update-lock holder.
+     */
+    public void publishEventfds(IoEventFd[] sorted) {
+        this.eventfds = sorted.length == 0 ? NO_EVENTFDS : sorted;
     }
 
     /** QEMU's {@code memory_region_access_valid}. */
@@ -143,6 +158,10 @@ public final class MmioDispatcher {
         if (bigEndianRequest != bigEndian) {
             value = swap(value, size);
         }
+        IoEventFd[] fds = eventfds;
+        if (fds.length != 0 && signalEventfd(fds, addr, value, size)) {
+            return; // MEMTX_OK: the notifier replaces the device write
+        }
         int access = Math.max(Math.min(size, implMax), implMin);
         long mask = access == 8 ? -1L : (1L << (access * 8)) - 1;
         int r = OK;
@@ -156,6 +175,22 @@ public final class MmioDispatcher {
             }
         }
         st.bits |= r;
+    }
+
+    /**
+     * QEMU's {@code memory_region_dispatch_write_eventfds} (TCG; guestmem has no KVM): the first
+     * registration whose offset equals {@code addr} and whose size is 0 or {@code size} with, if it
+     * matches data, the same value (device order, truncated to {@code size}) is signalled.
+     */
+    private static boolean signalEventfd(IoEventFd[] fds, long addr, long value, int size) {
+        long v = size == 8 ? value : value & ((1L << (size * 8)) - 1);
+        for (IoEventFd fd : fds) {
+            if (fd.offset() == addr && (fd.size() == 0 || (fd.size() == size && (!fd.matchData() || fd.data() == v)))) {
+                fd.notifier().set();
+                return true;
+            }
+        }
+        return false;
     }
 
     /** QEMU's {@code bswap16/32/64} on the low {@code size} bytes (the upper bits are dropped). */

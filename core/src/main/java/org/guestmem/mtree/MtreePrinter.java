@@ -18,6 +18,7 @@ import org.guestmem.MemorySystem;
 import org.guestmem.MemoryTransaction;
 import org.guestmem.MmioRegion;
 import org.guestmem.RamRegion;
+import org.guestmem.IommuRegion;
 import org.guestmem.ReservationRegion;
 import org.guestmem.RomDeviceRegion;
 
@@ -141,6 +142,7 @@ public final class MtreePrinter {
             case RamRegion ram -> ram.isReadonly() ? "rom" : "ram";
             case MmioRegion m -> "i/o";
             case ReservationRegion r -> "i/o";
+            case IommuRegion r -> "i/o";
             case ContainerRegion c -> "i/o";
             case AliasRegion a -> throw new AssertionError("aliases were followed");
         };
