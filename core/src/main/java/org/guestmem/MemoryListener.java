@@ -125,8 +125,9 @@ public interface MemoryListener {
     default void coalescedIoDel(MemoryRegionSection section, long addr, long len) {
     }
 
-    /** {@return a name for diagnostics} */
+    /** {@return a name for diagnostics (the class's simple name, or its full name for anonymous classes and lambdas)} */
     default String name() {
-        return getClass().getSimpleName();
+        String simple = getClass().getSimpleName();
+        return simple.isEmpty() ? getClass().getName() : simple;
     }
 }
