@@ -130,11 +130,7 @@ public final class FlatView {
     }
 
     static RamBlock blockOf(MemoryRegion mr) {
-        return switch (mr) {
-            case RamRegion ram -> ram.block;
-            case RomDeviceRegion rd -> rd.block;
-            default -> null;
-        };
+        return mr instanceof RamBackedRegion r ? r.block : null;
     }
 
     private static MmioDispatcher ioOf(MemoryRegion mr, MemorySystem system) {

@@ -40,7 +40,7 @@ import org.guestmem.internal.MmioDispatcher;
  * rejected.
  */
 public abstract sealed class MemoryRegion
-        permits ContainerRegion, RamRegion, MmioRegion, RomDeviceRegion, AliasRegion, ReservationRegion, IommuRegion {
+        permits ContainerRegion, RamBackedRegion, MmioRegion, AliasRegion, ReservationRegion, IommuRegion {
 
     /** The size argument that means 2<sup>64</sup> bytes: QEMU's {@code UINT64_MAX}. */
     public static final long SIZE_2_64 = -1L;
