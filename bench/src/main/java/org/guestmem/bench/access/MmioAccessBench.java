@@ -256,7 +256,7 @@ public class MmioAccessBench {
     /** The limit: the device's read callback called with a precomputed device and offset. */
     @Benchmark
     @OperationsPerInvocation(CHUNK)
-    @Baseline("treeMapRead4")
+    @Baseline(value = "treeMapRead4", gated = false)
     public long directRead4(Direct d) {
         Device[] devs = d.devices;
         int[] dev = d.device;
@@ -272,7 +272,7 @@ public class MmioAccessBench {
     /** The limit: the device's write callback called with a precomputed device and offset. */
     @Benchmark
     @OperationsPerInvocation(CHUNK)
-    @Baseline("treeMapWrite4")
+    @Baseline(value = "treeMapWrite4", gated = false)
     public long directWrite4(Direct d) {
         Device[] devs = d.devices;
         int[] dev = d.device;

@@ -323,7 +323,7 @@ public class RamAccessBench {
     /** The limit: 8-byte loads at the stream's offsets in one plain segment. */
     @Benchmark
     @OperationsPerInvocation(CHUNK)
-    @Baseline("treeMapRead8")
+    @Baseline(value = "treeMapRead8", gated = false)
     public long rawRead8(Raw r) {
         MemorySegment m = r.buf;
         long[] s = r.addrs;
@@ -338,7 +338,7 @@ public class RamAccessBench {
     /** The limit: 8-byte stores of the loop counter at the stream's offsets in one plain segment. */
     @Benchmark
     @OperationsPerInvocation(CHUNK)
-    @Baseline("treeMapWrite8")
+    @Baseline(value = "treeMapWrite8", gated = false)
     public long rawWrite8(Raw r) {
         MemorySegment m = r.buf;
         long[] s = r.addrs;

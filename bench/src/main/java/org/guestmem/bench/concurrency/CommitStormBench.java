@@ -158,7 +158,7 @@ public class CommitStormBench {
     /** One reader while a writer commits continuously: ns per chunk of {@value #CHUNK} loads and a quiescent state. */
     @Benchmark
     @Group("storm1")
-    @Baseline("quiet1:quiet1Read")
+    @Baseline("quiet1Read")
     public long storm1Read(Cpu cpu) {
         return cpu.read();
     }
@@ -166,7 +166,7 @@ public class CommitStormBench {
     /** The writer beside one reader: ns per commit (toggle of a device outside the stream). */
     @Benchmark
     @Group("storm1")
-    @Baseline("alone:aloneCommit")
+    @Baseline("aloneCommit")
     public FlatView storm1Commit(Machine machine, Writer w) {
         return w.toggle(machine);
     }
@@ -175,7 +175,7 @@ public class CommitStormBench {
     @Benchmark
     @Group("quiet2")
     @GroupThreads(2)
-    @Baseline("quiet1:quiet1Read")
+    @Baseline("quiet1Read")
     public long quiet2Read(Cpu cpu) {
         return cpu.read();
     }
@@ -184,7 +184,7 @@ public class CommitStormBench {
     @Benchmark
     @Group("storm2")
     @GroupThreads(2)
-    @Baseline("quiet2:quiet2Read")
+    @Baseline("quiet2Read")
     public long storm2Read(Cpu cpu) {
         return cpu.read();
     }
@@ -192,7 +192,7 @@ public class CommitStormBench {
     /** The writer beside two readers: ns per commit. */
     @Benchmark
     @Group("storm2")
-    @Baseline("alone:aloneCommit")
+    @Baseline("aloneCommit")
     public FlatView storm2Commit(Machine machine, Writer w) {
         return w.toggle(machine);
     }

@@ -182,7 +182,7 @@ public class ReadSectionBench {
 
     /** Hand-written comparison: lock and unlock the read lock of an uncontended {@link ReentrantReadWriteLock}. */
     @Benchmark
-    @Baseline("fence")
+    @Baseline(value = "fence", gated = false)
     public long rwLockRead(Lock l) {
         ReentrantReadWriteLock.ReadLock rl = l.lock.readLock();
         rl.lock();

@@ -1,0 +1,408 @@
+package org.guestmem.bench.run;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedSet;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * {@code ./guestmem bench}: runs a suite through JMH's Runner API with a progress line per
+ * benchmark, prints the table (score, error, ratio to the in-run baseline), writes JMH's JSON, the
+ * table and the charts, and optionally runs the performance gate. Also checks an existing run
+ * against the baseline, makes a new baseline from runs, and redraws the report of a run.
+ * {@code bench/run} builds {@code benchmarks.jar} when needed and starts this class.
+ */
+public final class BenchMain {
+    static final String USAGE = """
+            usage: ./guestmem bench [--quick | --standard | --full | --peer | --include REGEX] [--out DIR]
+                                    [--check] [--baseline FILE] [--allow-missing] [-- JMH-OPTIONS...]
+                   ./guestmem bench check RUN.json [--baseline FILE] [--allow-missing]
+                   ./guestmem bench update-baseline RUN.json [RUN.json...] [--baseline FILE] [--tolerance 0.25]
+                   ./guestmem bench report RUN.json [--out DIR]
+                   ./guestmem bench list [--quick | --standard | --full | --peer]
+
+              (no command)      run a suite: the standard one (about eight minutes) unless told otherwise;
+                                writes DIR/results.json (JMH's JSON), table.txt, table.md, chart-*.png and
+                                chart-*.svg, run.json (machine, load, settings) and jmh.log
+              --quick           the same selection with short iterations, about two minutes (what CI runs)
+              --full            every benchmark at every parameter value, the annotations' timings
+              --peer            PeerWorkloads, the peer comparison of shared/bench/peer-workloads.md
+              --include REGEX   only the benchmarks whose name matches (quick timings with --quick)
+              --out DIR         where to write (default: bench-results/ at the repository root)
+              --check           run the performance gate on the fresh run; exit 1 if it fails
+              --baseline FILE   the gate's baseline (default: bench/baseline.json)
+              --allow-missing   let the gate pass when the run lacks ratios the baseline has
+              -- JMH-OPTIONS    passed to JMH, e.g. -- -prof gc  or  -- -f 3 (they win over the suite's timings)
+              check             the performance gate on an existing JMH JSON file
+              update-baseline   write the baseline from one or more runs of the same suite (median ratio;
+                                tolerance twice the runs' spread when that exceeds --tolerance)
+              report            print the table and draw the charts of an existing JMH JSON file
+            """;
+
+    private BenchMain() {
+    }
+
+    /** Entry point; exits 0 on success, 1 when a benchmark or the gate failed, 2 on bad usage. */
+    public static void main(String[] args) {
+        int status;
+        try {
+            status = run(args, System.out);
+        } catch (UsageException e) {
+            System.err.println("guestmem bench: " + e.getMessage());
+            System.err.print(USAGE);
+            status = 2;
+        } catch (RuntimeException | IOException e) {
+            System.err.println("guestmem bench: " + e.getMessage());
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    /** Bad command line. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** The parsed command line. */
+    static final class Args {
+        String command = "run";
+        Suites.Suite suite = Suites.STANDARD;
+        String include;
+        boolean quickTiming;
+        Path out = Path.of(System.getProperty("guestmem.bench.out", "bench-results"));
+        Path baseline = Path.of(System.getProperty("guestmem.bench.baseline", "bench/baseline.json"));
+        boolean check;
+        boolean allowMissing;
+        double tolerance = 0.25;
+        final List<Path> files = new ArrayList<>();
+        String[] jmh = new String[0];
+
+        static Args parse(String[] argv) {
+            Args a = new Args();
+            List<String> args = new ArrayList<>(Arrays.asList(argv));
+            int dashes = args.indexOf("--");
+            if (dashes >= 0) {
+                a.jmh = args.subList(dashes + 1, args.size()).toArray(new String[0]);
+                args = new ArrayList<>(args.subList(0, dashes));
+            }
+            if (!args.isEmpty() && !args.getFirst().startsWith("-")) {
+                a.command = args.removeFirst();
+                if (!List.of("run", "check", "update-baseline", "report", "list", "help").contains(a.command)) {
+                    throw new UsageException("unknown command '" + a.command + "'");
+                }
+            }
+            for (int i = 0; i < args.size(); i++) {
+                String s = args.get(i);
+                switch (s) {
+                    case "--quick" -> {
+                        a.suite = Suites.QUICK;
+                        a.quickTiming = true;
+                    }
+                    case "--standard" -> a.suite = Suites.STANDARD;
+                    case "--full" -> a.suite = Suites.FULL;
+                    case "--peer" -> a.suite = Suites.PEER;
+                    case "--include" -> a.include = value(args, ++i, s);
+                    case "--out" -> a.out = Path.of(value(args, ++i, s));
+                    case "--baseline" -> a.baseline = Path.of(value(args, ++i, s));
+                    case "--check" -> a.check = true;
+                    case "--allow-missing" -> a.allowMissing = true;
+                    case "--tolerance" -> {
+                        String v = value(args, ++i, s);
+                        try {
+                            a.tolerance = Double.parseDouble(v);
+                        } catch (NumberFormatException e) {
+                            throw new UsageException("--tolerance needs a number such as 0.25, got '" + v + "'");
+                        }
+                    }
+                    case "-h", "--help" -> a.command = "help";
+                    default -> {
+                        if (s.startsWith("-")) {
+                            throw new UsageException("unknown option '" + s + "'");
+                        }
+                        a.files.add(Path.of(s));
+                    }
+                }
+            }
+            if (a.include != null) {
+                a.suite = Suites.custom(a.include, a.quickTiming ? Suites.QUICK.timing() : Suites.STANDARD.timing());
+            }
+            boolean needsFiles = List.of("check", "update-baseline", "report").contains(a.command);
+            if (needsFiles && a.files.isEmpty()) {
+                throw new UsageException(a.command + " needs a JMH JSON result file");
+            }
+            if (!needsFiles && !a.files.isEmpty()) {
+                throw new UsageException("unexpected argument '" + a.files.getFirst() + "'");
+            }
+            return a;
+        }
+
+        private static String value(List<String> args, int i, String option) {
+            if (i >= args.size()) {
+                throw new UsageException(option + " needs a value");
+            }
+            return args.get(i);
+        }
+    }
+
+    static int run(String[] argv, PrintStream out) throws IOException {
+        Args a = Args.parse(argv);
+        Baselines baselines = new Baselines();
+        switch (a.command) {
+            case "help" -> {
+                out.print(USAGE);
+                return 0;
+            }
+            case "list" -> {
+                list(a.suite, out);
+                return 0;
+            }
+            case "check" -> {
+                return gate(a, Scores.read(a.files.getFirst()), baselines, out, null);
+            }
+            case "report" -> {
+                Files.createDirectories(a.out);
+                report(Scores.read(a.files.getFirst()), baselines, a.out, out);
+                return 0;
+            }
+            case "update-baseline" -> {
+                List<Scores> runs = a.files.stream().map(Scores::read).toList();
+                BaselineFile b = BaselineFile.fromRuns(runs, baselines, a.tolerance, ABOUT,
+                        "made by update-baseline from " + a.files.stream().map(p -> p.getFileName().toString()).toList()
+                                + " on " + DateTimeFormatter.ISO_LOCAL_DATE.format(ZonedDateTime.now()) + ", " + machine());
+                if (a.baseline.getParent() != null) {
+                    Files.createDirectories(a.baseline.getParent());
+                }
+                b.write(a.baseline);
+                out.println("wrote " + a.baseline + ": " + b.entries().size() + " ratios from " + runs.size() + " run(s), default tolerance "
+                        + Fmt.percent(a.tolerance) + ", " + b.entries().stream().filter(e -> !Double.isNaN(e.tolerance())).count()
+                        + " with a wider one from the runs' spread");
+                return 0;
+            }
+            default -> {
+                return runSuite(a, baselines, out);
+            }
+        }
+    }
+
+    static final String ABOUT = "The performance gate's baseline: for each gated benchmark and parameter set, its score divided by its "
+            + "in-run baseline's score (both ns/op, same run), from ./guestmem bench --quick. ./guestmem bench --quick --check "
+            + "fails when a fresh ratio exceeds ratio * (1 + tolerance). Remake with ./guestmem bench update-baseline RUN.json...";
+
+    private static int runSuite(Args a, Baselines baselines, PrintStream out) throws IOException {
+        Options user;
+        try {
+            user = new CommandLineOptions(a.jmh);
+        } catch (CommandLineOptionException e) {
+            throw new UsageException("JMH options after --: " + e.getMessage());
+        }
+        Files.createDirectories(a.out);
+        Path json = a.out.resolve("results.json");
+        Path logFile = a.out.resolve("jmh.log");
+        int total = count(a.suite, user);
+        String loadBefore = loadAverage();
+        out.println("guestmem bench: suite " + a.suite.name() + " (" + a.suite.description() + ")");
+        out.println("  " + total + " benchmarks, " + a.suite.timing().describe() + (a.jmh.length > 0 ? " + JMH options " + String.join(" ", a.jmh) : ""));
+        out.println("  " + machine() + ", load average " + loadBefore);
+        out.println("  JMH's own output goes to " + logFile);
+        long t0 = System.nanoTime();
+        List<RunResult> results = new ArrayList<>();
+        try (PrintStream log = new PrintStream(new FileOutputStream(logFile.toFile()), true, StandardCharsets.UTF_8)) {
+            ProgressFormat progress = new ProgressFormat(out, log, total);
+            for (Suites.Part part : a.suite.parts()) {
+                try {
+                    results.addAll(new Runner(options(part, a.suite.timing(), user), progress).run());
+                } catch (RunnerException e) {
+                    out.println();
+                    out.println("guestmem bench: a benchmark failed: " + e.getMessage());
+                    out.println("---- the end of " + logFile + " ----");
+                    List<String> lines = Files.readAllLines(logFile);
+                    lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(out::println);
+                    return 1;
+                }
+            }
+        }
+        if (results.isEmpty()) {
+            out.println("guestmem bench: no benchmark matched");
+            return 1;
+        }
+        ResultFormatFactory.getInstance(ResultFormatType.JSON, json.toString()).writeOut(results);
+        double minutes = (System.nanoTime() - t0) / 60e9;
+        writeMeta(a, total, loadBefore, minutes);
+        out.println();
+        Scores scores = Scores.read(json);
+        report(scores, baselines, a.out, out);
+        out.println(String.format(Locale.ROOT, "ran %d benchmarks in %.1f min; load average before %s, after %s",
+                results.size(), minutes, loadBefore, loadAverage()));
+        out.println("wrote " + json + " (JMH's JSON) and " + a.out.resolve("run.json") + " (machine, load, settings)");
+        return a.check ? gate(a, scores, baselines, out, a.out.resolve("gate.txt")) : 0;
+    }
+
+    private static Options options(Suites.Part part, Suites.Timing t, Options user) {
+        ChainedOptionsBuilder b = new OptionsBuilder().parent(user).include(part.include()).shouldFailOnError(true);
+        part.params().forEach((k, v) -> {
+            if (user.getParameter(k).hasValue()) {
+                return;
+            }
+            b.param(k, v);
+        });
+        if (t.forks() != null && !user.getForkCount().hasValue()) {
+            b.forks(t.forks());
+        }
+        if (t.warmupIterations() != null && !user.getWarmupIterations().hasValue()) {
+            b.warmupIterations(t.warmupIterations());
+        }
+        if (t.warmupTime() != null && !user.getWarmupTime().hasValue()) {
+            b.warmupTime(t.warmupTime());
+        }
+        if (t.measurementIterations() != null && !user.getMeasurementIterations().hasValue()) {
+            b.measurementIterations(t.measurementIterations());
+        }
+        if (t.measurementTime() != null && !user.getMeasurementTime().hasValue()) {
+            b.measurementTime(t.measurementTime());
+        }
+        return b.build();
+    }
+
+    /** {@return how many benchmark runs (benchmark x parameter combination) the suite makes} */
+    static int count(Suites.Suite suite, Options user) {
+        int n = 0;
+        for (Suites.Part part : suite.parts()) {
+            for (BenchmarkListEntry e : entries(part)) {
+                int combos = 1;
+                if (e.getParams().hasValue()) {
+                    for (Map.Entry<String, String[]> p : e.getParams().get().entrySet()) {
+                        if (user.getParameter(p.getKey()).hasValue()) {
+                            combos *= user.getParameter(p.getKey()).get().size();
+                        } else if (part.params().containsKey(p.getKey())) {
+                            combos *= part.params().get(p.getKey()).length;
+                        } else {
+                            combos *= p.getValue().length;
+                        }
+                    }
+                }
+                n += combos;
+            }
+        }
+        return n;
+    }
+
+    private static SortedSet<BenchmarkListEntry> entries(Suites.Part part) {
+        return BenchmarkList.defaultList().find(new ProgressFormat(new PrintStream(PrintStream.nullOutputStream()),
+                new PrintStream(PrintStream.nullOutputStream()), 0), List.of(part.include()), List.of());
+    }
+
+    private static void list(Suites.Suite suite, PrintStream out) {
+        Options none = new OptionsBuilder().build();
+        out.println("suite " + suite.name() + ": " + suite.description());
+        out.println("timing: " + suite.timing().describe() + "; " + count(suite, none) + " benchmark runs");
+        for (Suites.Part part : suite.parts()) {
+            StringBuilder p = new StringBuilder();
+            part.params().forEach((k, v) -> p.append(" ").append(k).append("=").append(String.join(",", v)));
+            out.println("  " + part.include() + p);
+            for (BenchmarkListEntry e : entries(part)) {
+                out.println("      " + Score.shortName(e.getUsername()));
+            }
+        }
+    }
+
+    static void report(Scores scores, Baselines baselines, Path dir, PrintStream out) throws IOException {
+        ResultTable table = new ResultTable(scores, baselines);
+        String text = table.text();
+        out.print(text);
+        Files.writeString(dir.resolve("table.txt"), text);
+        Files.writeString(dir.resolve("table.md"), table.markdown());
+        List<Charts.Chart> charts = Charts.plan(scores, baselines);
+        List<Path> files = Charts.write(charts, dir);
+        out.println();
+        out.println("wrote " + dir.resolve("table.txt") + ", " + dir.resolve("table.md")
+                + (files.isEmpty() ? " (no chart: no benchmark ran at two region counts)" : " and " + files.size() + " chart files:"));
+        for (Path f : files) {
+            out.println("  " + f);
+        }
+    }
+
+    private static int gate(Args a, Scores scores, Baselines baselines, PrintStream out, Path report) throws IOException {
+        BaselineFile base = BaselineFile.read(a.baseline);
+        Gate.Report r = Gate.check(base, scores, baselines, a.allowMissing);
+        String text = r.render(a.baseline.toString());
+        out.println();
+        out.print(text);
+        if (report != null) {
+            Files.writeString(report, text);
+        }
+        return r.passed() ? 0 : 1;
+    }
+
+    private static void writeMeta(Args a, int total, String loadBefore, double minutes) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        m.put("suite", a.suite.name());
+        m.put("timing", a.suite.timing().describe());
+        m.put("jmhOptions", String.join(" ", a.jmh));
+        m.put("benchmarks", (double) total);
+        m.put("minutes", Math.round(minutes * 10) / 10.0);
+        m.put("machine", machine());
+        m.put("loadAverageBefore", loadBefore);
+        m.put("loadAverageAfter", loadAverage());
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
+        try {
+            Files.writeString(a.out.resolve("run.json"), Json.write(m));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@return the CPU model, core count and OS, as far as /proc tells} */
+    static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) {
+                    cpu = l.substring(l.indexOf(':') + 1).strip();
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: keep "unknown CPU"
+        }
+        return Runtime.getRuntime().availableProcessors() + " cores, " + cpu + ", " + System.getProperty("os.name") + " "
+                + System.getProperty("os.version");
+    }
+
+    /** {@return the 1, 5 and 15 minute load averages, or "unknown"} */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+}
