@@ -109,11 +109,13 @@ public record BaselineFile(String about, String measured, double tolerance, List
     /**
      * {@return a baseline made from one or more runs of the same suite} Each gated ratio of the
      * first run becomes an entry: its ratio is the median over the runs that measured it, and its
-     * tolerance is twice the spread the runs showed ({@code max / min - 1}), rounded up to 5%,
-     * when that is more than {@code tolerance}; a ratio that only one run measured gets the
-     * default.
+     * tolerance is twice the spread the runs showed ({@code max / min - 1}), rounded up to 5% and
+     * capped at {@code maxTolerance}, when that is more than {@code tolerance}; a ratio that only
+     * one run measured gets the default. The cap keeps a gate made on a disturbed machine useful:
+     * a ratio that doubles still fails; an entry at the cap says its runs were that noisy.
      */
-    public static BaselineFile fromRuns(List<Scores> runs, Baselines baselines, double tolerance, String about, String measured) {
+    public static BaselineFile fromRuns(List<Scores> runs, Baselines baselines, double tolerance, double maxTolerance,
+                                        String about, String measured) {
         if (runs.isEmpty()) {
             throw new IllegalArgumentException("no runs");
         }
@@ -125,12 +127,12 @@ public record BaselineFile(String about, String measured, double tolerance, List
             List<Double> values = new ArrayList<>();
             for (Scores run : runs) {
                 run.find(r.score().benchmark(), r.score().params()).ifPresent(s -> run.findBaseline(r.baseline().benchmark(), s.params())
-                        .ifPresent(b -> values.add(s.score() / b.score())));
+                        .ifPresent(b -> values.add(s.robust() / b.robust())));
             }
             double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double median = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
             double spread = v[v.length - 1] / v[0] - 1;
-            double tol = Math.ceil(2 * spread * 20 - 1e-9) / 20;
+            double tol = Math.min(maxTolerance, Math.ceil(2 * spread * 20 - 1e-9) / 20);
             entries.add(new Entry(r.score().benchmark(), r.score().params(), r.baseline().benchmark(), median,
                     v.length > 1 && tol > tolerance ? round(tol, 2) : Double.NaN));
         }

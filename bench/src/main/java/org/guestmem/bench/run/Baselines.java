@@ -25,16 +25,17 @@ public final class Baselines {
     }
 
     /**
-     * A score divided by its baseline's score, measured in the same run.
+     * A score divided by its baseline's score, measured in the same run, both their
+     * {@linkplain Score#robust() median iterations}.
      *
      * @param score    the benchmark's score
      * @param baseline the baseline's score
      * @param gated    whether the performance gate checks this ratio
      */
     public record Ratio(Score score, Score baseline, boolean gated) {
-        /** {@return score / baseline score} */
+        /** {@return score / baseline score (median iterations)} */
         public double value() {
-            return score.score() / baseline.score();
+            return score.robust() / baseline.robust();
         }
     }
 

@@ -42,6 +42,7 @@ public final class BenchMain {
                                     [--check] [--baseline FILE] [--allow-missing] [-- JMH-OPTIONS...]
                    ./guestmem bench check RUN.json [--baseline FILE] [--allow-missing]
                    ./guestmem bench update-baseline RUN.json [RUN.json...] [--baseline FILE] [--tolerance 0.25]
+                                                   [--max-tolerance 1.5]
                    ./guestmem bench report RUN.json [--out DIR]
                    ./guestmem bench list [--quick | --standard | --full | --peer]
 
@@ -59,7 +60,7 @@ public final class BenchMain {
               -- JMH-OPTIONS    passed to JMH, e.g. -- -prof gc  or  -- -f 3 (they win over the suite's timings)
               check             the performance gate on an existing JMH JSON file
               update-baseline   write the baseline from one or more runs of the same suite (median ratio;
-                                tolerance twice the runs' spread when that exceeds --tolerance)
+                                tolerance twice the runs' spread, within --tolerance and --max-tolerance)
               report            print the table and draw the charts of an existing JMH JSON file
             """;
 
@@ -100,6 +101,7 @@ public final class BenchMain {
         boolean check;
         boolean allowMissing;
         double tolerance = 0.25;
+        double maxTolerance = 1.5;
         final List<Path> files = new ArrayList<>();
         String[] jmh = new String[0];
 
@@ -138,6 +140,14 @@ public final class BenchMain {
                             a.tolerance = Double.parseDouble(v);
                         } catch (NumberFormatException e) {
                             throw new UsageException("--tolerance needs a number such as 0.25, got '" + v + "'");
+                        }
+                    }
+                    case "--max-tolerance" -> {
+                        String v = value(args, ++i, s);
+                        try {
+                            a.maxTolerance = Double.parseDouble(v);
+                        } catch (NumberFormatException e) {
+                            throw new UsageException("--max-tolerance needs a number such as 1.5, got '" + v + "'");
                         }
                     }
                     case "-h", "--help" -> a.command = "help";
@@ -192,7 +202,7 @@ public final class BenchMain {
             }
             case "update-baseline" -> {
                 List<Scores> runs = a.files.stream().map(Scores::read).toList();
-                BaselineFile b = BaselineFile.fromRuns(runs, baselines, a.tolerance, ABOUT,
+                BaselineFile b = BaselineFile.fromRuns(runs, baselines, a.tolerance, a.maxTolerance, ABOUT,
                         "made by update-baseline from " + a.files.stream().map(p -> p.getFileName().toString()).toList()
                                 + " on " + DateTimeFormatter.ISO_LOCAL_DATE.format(ZonedDateTime.now()) + ", " + machine());
                 if (a.baseline.getParent() != null) {
@@ -201,7 +211,7 @@ public final class BenchMain {
                 b.write(a.baseline);
                 out.println("wrote " + a.baseline + ": " + b.entries().size() + " ratios from " + runs.size() + " run(s), default tolerance "
                         + Fmt.percent(a.tolerance) + ", " + b.entries().stream().filter(e -> !Double.isNaN(e.tolerance())).count()
-                        + " with a wider one from the runs' spread");
+                        + " with a wider one from the runs' spread (at most " + Fmt.percent(a.maxTolerance) + ")");
                 return 0;
             }
             default -> {
@@ -236,7 +246,9 @@ public final class BenchMain {
             ProgressFormat progress = new ProgressFormat(out, log, total);
             for (Suites.Part part : a.suite.parts()) {
                 try {
-                    results.addAll(new Runner(options(part, a.suite.timing(), user), progress).run());
+                    for (Map<String, String[]> params : interleaved(part, user)) {
+                        results.addAll(new Runner(options(part.include(), params, a.suite.timing(), user), progress).run());
+                    }
                 } catch (RunnerException e) {
                     out.println();
                     out.println("guestmem bench: a benchmark failed: " + e.getMessage());
@@ -263,9 +275,51 @@ public final class BenchMain {
         return a.check ? gate(a, scores, baselines, out, a.out.resolve("gate.txt")) : 0;
     }
 
-    private static Options options(Suites.Part part, Suites.Timing t, Options user) {
-        ChainedOptionsBuilder b = new OptionsBuilder().parent(user).include(part.include()).shouldFailOnError(true);
-        part.params().forEach((k, v) -> {
+    /**
+     * {@return the part's parameter sets, one JMH run each, so that a benchmark and its baseline
+     * run within seconds of each other instead of minutes apart} The part is split over the
+     * values of every parameter that all its benchmarks have (a machine whose load changes during
+     * the run then changes both sides of a ratio); parameters only some of them have stay whole,
+     * or the others would run once per value.
+     */
+    static List<Map<String, String[]>> interleaved(Suites.Part part, Options user) {
+        java.util.Set<String> shared = null;
+        for (BenchmarkListEntry e : entries(part)) {
+            java.util.Set<String> keys = e.getParams().hasValue() ? e.getParams().get().keySet() : java.util.Set.of();
+            if (shared == null) {
+                shared = new java.util.HashSet<>(keys);
+            } else {
+                shared.retainAll(keys);
+            }
+        }
+        List<Map<String, String[]>> sets = new ArrayList<>();
+        sets.add(new LinkedHashMap<>());
+        for (Map.Entry<String, String[]> p : part.params().entrySet()) {
+            if (user.getParameter(p.getKey()).hasValue()) {
+                continue;
+            }
+            List<Map<String, String[]>> next = new ArrayList<>();
+            for (Map<String, String[]> set : sets) {
+                if (shared != null && shared.contains(p.getKey())) {
+                    for (String v : p.getValue()) {
+                        Map<String, String[]> m = new LinkedHashMap<>(set);
+                        m.put(p.getKey(), new String[] {v});
+                        next.add(m);
+                    }
+                } else {
+                    Map<String, String[]> m = new LinkedHashMap<>(set);
+                    m.put(p.getKey(), p.getValue());
+                    next.add(m);
+                }
+            }
+            sets = next;
+        }
+        return sets;
+    }
+
+    private static Options options(String include, Map<String, String[]> params, Suites.Timing t, Options user) {
+        ChainedOptionsBuilder b = new OptionsBuilder().parent(user).include(include).shouldFailOnError(true);
+        params.forEach((k, v) -> {
             if (user.getParameter(k).hasValue()) {
                 return;
             }

@@ -57,7 +57,7 @@ public final class Charts {
         Map<String, Boolean> reference = new LinkedHashMap<>();
         for (Score s : scores.all()) {
             String regions = s.params().get("regions");
-            if (regions == null || !(s.score() > 0)) {
+            if (regions == null || !(s.robust() > 0)) {
                 continue;
             }
             String shortName = s.shortName();
@@ -73,7 +73,7 @@ public final class Charts {
             boolean ref = baselines.isReference(s.benchmark());
             String legend = series + (ref ? " (baseline)" : "");
             points.computeIfAbsent(file, k -> new LinkedHashMap<>()).computeIfAbsent(legend, k -> new TreeMap<>())
-                    .put(Double.parseDouble(regions), s.score());
+                    .put(Double.parseDouble(regions), s.robust());
             reference.put(file + "/" + legend, ref);
         }
         List<Chart> charts = new ArrayList<>();
@@ -95,7 +95,7 @@ public final class Charts {
     /** {@return the XChart chart for {@code c}} */
     public static XYChart draw(Chart c) {
         XYChart chart = new XYChartBuilder().width(1000).height(640).title(c.title())
-                .xAxisTitle("regions").yAxisTitle("ns per operation (log)").build();
+                .xAxisTitle("regions").yAxisTitle("ns per operation, median iteration (log)").build();
         XYStyler st = chart.getStyler();
         st.setXAxisLogarithmic(true);
         st.setYAxisLogarithmic(true);

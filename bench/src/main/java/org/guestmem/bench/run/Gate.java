@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The performance gate: compares the ratios of a fresh run (each benchmark's score divided by its
- * in-run baseline's score) with the committed {@link BaselineFile}. A ratio fails the gate when it
+ * The performance gate: compares the ratios of a fresh run (each benchmark's median iteration
+ * divided by its in-run baseline's) with the committed {@link BaselineFile}. A ratio fails the gate when it
  * rose by more than its tolerance; a committed ratio the run did not measure fails it too (unless
  * allowed), so renaming or dropping a benchmark cannot silently switch its check off. Ratios that
  * fell by more than the tolerance pass, with a note to refresh the baseline; gated ratios the
@@ -75,7 +75,7 @@ public final class Gate {
             StringBuilder b = new StringBuilder();
             b.append("Performance gate: ").append(rows.size() - count(Verdict.NEW)).append(" ratios against ")
                     .append(baselineName).append(", tolerance ").append(Fmt.percent(tolerance)).append(" unless noted.\n")
-                    .append("A ratio is a benchmark's score divided by its in-run baseline's score (both ns/op, same run);\n")
+                    .append("A ratio is a benchmark's median iteration divided by its in-run baseline's (both ns/op, same run);\n")
                     .append("it fails the gate when it rose by more than its tolerance.\n\n");
             Fmt.Table t = new Fmt.Table(new String[] {"verdict", "benchmark", "params", "baseline", "committed", "now", "change", "allowed"},
                     new boolean[] {false, false, false, false, true, true, true, true});
@@ -137,7 +137,7 @@ public final class Gate {
                 rows.add(new Row(e.benchmark(), e.params(), e.baseline(), e.ratio(), Double.NaN, tol, Verdict.MISSING));
                 continue;
             }
-            double actual = s.get().score() / b.get().score();
+            double actual = s.get().robust() / b.get().robust();
             Verdict v;
             if (!(actual <= e.ratio() * (1 + tol))) { // NaN fails too
                 v = Verdict.REGRESSED;

@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The run's table: every score with its error and its ratio to its in-run baseline, followed by
+ * The run's table: every score (JMH's mean) with its error, its median iteration and its ratio to
+ * its in-run baseline (medians, see {@link Score#robust()}), followed by
  * the figures issue 4 asks for when the concurrency suite ran (reader throughput during a commit
  * storm as a fraction of the quiet throughput, commits per second with readers).
  */
@@ -23,12 +24,13 @@ public final class ResultTable {
     }
 
     private Fmt.Table table() {
-        Fmt.Table t = new Fmt.Table(new String[] {"benchmark", "params", "ns/op", "error", "ratio", "to baseline"},
-                new boolean[] {false, false, true, true, true, false});
+        Fmt.Table t = new Fmt.Table(new String[] {"benchmark", "params", "ns/op", "error", "median", "ratio", "to baseline"},
+                new boolean[] {false, false, true, true, true, true, false});
         for (Score s : scores.all()) {
             Baselines.Ratio r = ratios.get(s);
             t.add(s.shortName(), s.paramText(), Fmt.num(s.score()) + (s.unit().equals("ns/op") ? "" : " " + s.unit()),
                     Double.isNaN(s.error()) ? "" : "± " + Fmt.num(s.error()),
+                    Fmt.num(s.robust()),
                     r == null ? "" : Fmt.num(r.value()),
                     r == null ? "" : method(r.baseline().benchmark()) + (r.gated() ? "" : " (not gated)"));
         }
@@ -61,9 +63,9 @@ public final class ResultTable {
             }
             if (s.benchmark().startsWith(storm) && s.benchmark().endsWith("Commit")) {
                 Optional<Score> alone = scores.findBaseline(storm + "alone", s.params());
-                b.append(bullet).append(s.shortName()).append(" ").append(s.paramText()).append(": ").append(Fmt.num(1e9 / s.score()))
+                b.append(bullet).append(s.shortName()).append(" ").append(s.paramText()).append(": ").append(Fmt.num(1e9 / s.robust()))
                         .append(" commits/s with readers running")
-                        .append(alone.map(a -> " (" + Fmt.num(1e9 / a.score()) + " commits/s with none)").orElse("")).append('\n');
+                        .append(alone.map(a -> " (" + Fmt.num(1e9 / a.robust()) + " commits/s with none)").orElse("")).append('\n');
             }
         }
         return b.isEmpty() ? "" : "\n" + b;

@@ -12,14 +12,24 @@ import java.util.stream.Collectors;
  *
  * @param benchmark the benchmark's key
  * @param params    its parameters, sorted by name
- * @param score     the score (ns/op for every suite here)
+ * @param score     JMH's score, the mean over the measured iterations (ns/op for every suite here)
  * @param error     JMH's 99.9% half-interval, NaN when there were too few iterations
+ * @param median    the median iteration, NaN if the file does not give it
  * @param unit      the score's unit
  */
-public record Score(String benchmark, Map<String, String> params, double score, double error, String unit) {
+public record Score(String benchmark, Map<String, String> params, double score, double error, double median, String unit) {
     /** Copies {@code params} into a sorted, unmodifiable map. */
     public Score {
         params = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(params));
+    }
+
+    /**
+     * {@return the value ratios, the gate and the charts use: the median iteration when known,
+     * else the mean} On a shared machine one iteration that lost its core to another process
+     * moves the mean a long way and the median hardly at all.
+     */
+    public double robust() {
+        return Double.isNaN(median) ? score : median;
     }
 
     /** {@return {@code Class.method} (the benchmark without its package)} */

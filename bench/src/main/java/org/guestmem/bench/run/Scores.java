@@ -79,7 +79,11 @@ public final class Scores {
     }
 
     private static Score score(String name, Map<String, String> params, Map<String, Object> metric) {
-        return new Score(name, params, Json.number(metric.get("score")), Json.number(metric.get("scoreError")),
+        double median = Double.NaN;
+        if (metric.get("scorePercentiles") instanceof Map<?, ?> pct && pct.get("50.0") != null) {
+            median = Json.number(pct.get("50.0"));
+        }
+        return new Score(name, params, Json.number(metric.get("score")), Json.number(metric.get("scoreError")), median,
                 (String) metric.get("scoreUnit"));
     }
 

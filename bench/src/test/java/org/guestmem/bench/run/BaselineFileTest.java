@@ -13,7 +13,7 @@ class BaselineFileTest {
     @Test
     void shouldTakeTheMedianRatioAndWidenTheToleranceToTwiceTheRunsSpread() {
         List<Scores> runs = List.of(RunFixtures.typical(1).scores(), RunFixtures.typical(1.2).scores(), RunFixtures.typical(0.9).scores());
-        BaselineFile f = BaselineFile.fromRuns(runs, baselines, 0.25, "a", "m");
+        BaselineFile f = BaselineFile.fromRuns(runs, baselines, 0.25, 1.5, "a", "m");
         BaselineFile.Entry flat = f.entries().stream().filter(e -> e.benchmark().endsWith(".toggle") && e.params().get("map").equals("flat"))
                 .findFirst().orElseThrow();
         assertEquals(100, flat.ratio(), 1e-9);
@@ -26,9 +26,18 @@ class BaselineFileTest {
     }
 
     @Test
+    void shouldCapTheToleranceSoThatADoublingStillFails() {
+        List<Scores> runs = List.of(RunFixtures.typical(1).scores(), RunFixtures.typical(3).scores());
+        BaselineFile f = BaselineFile.fromRuns(runs, baselines, 0.25, 0.8, "a", "m");
+        BaselineFile.Entry flat = f.entries().stream().filter(e -> e.benchmark().endsWith(".toggle") && e.params().get("map").equals("flat"))
+                .findFirst().orElseThrow();
+        assertEquals(0.8, flat.tolerance(), 1e-9);
+    }
+
+    @Test
     void shouldRoundTripThroughItsJson() {
         BaselineFile f = BaselineFile.fromRuns(List.of(RunFixtures.typical(1).scores(), RunFixtures.typical(1.5).scores()), baselines,
-                0.25, "about", "measured");
+                0.25, 1.5, "about", "measured");
         BaselineFile back = BaselineFile.parse(f.toJson());
         assertEquals(f.entries().size(), back.entries().size());
         assertEquals("about", back.about());

@@ -20,7 +20,7 @@ class GateTest {
 
     /** The baseline made from the typical run, default tolerance 25%. */
     private BaselineFile baseline() {
-        return BaselineFile.fromRuns(List.of(RunFixtures.typical(1).scores()), baselines, 0.25, "test", "test");
+        return BaselineFile.fromRuns(List.of(RunFixtures.typical(1).scores()), baselines, 0.25, 1.5, "test", "test");
     }
 
     @Test
@@ -99,6 +99,17 @@ class GateTest {
         Gate.Report r = Gate.check(b, stormy.scores(), baselines, true);
         assertFalse(r.passed());
         assertTrue(r.render("b").contains("regressed: CommitStormBench.storm1:storm1Read regions=64"), r.render("b"));
+    }
+
+    @Test
+    void shouldCompareMedianIterationsSoThatOnePreemptedIterationDoesNotFailTheGate() {
+        // JMH's mean of toggle doubled because one iteration lost its core; its median did not move
+        String json = RunFixtures.typical(1).json().replaceFirst("\"score\" : 1200000\\.0|\"score\": 1200000\\.0", "\"score\": 2400000.0");
+        Scores s = Scores.parse(json);
+        Score toggle = s.find(RunFixtures.COMMIT + "toggle", java.util.Map.of("map", "flat", "regions", "1024")).orElseThrow();
+        assertEquals(2_400_000, toggle.score(), 1e-6);
+        assertEquals(1_200_000, toggle.robust(), 1e-6);
+        assertTrue(Gate.check(baseline(), s, baselines, false).passed());
     }
 
     @Test

@@ -53,6 +53,7 @@ final class RunFixtures {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("score", score);
         m.put("scoreError", "NaN");
+        m.put("scorePercentiles", Map.of("0.0", score, "50.0", score, "100.0", score));
         m.put("scoreUnit", "ns/op");
         m.put("rawData", List.of(List.of(score)));
         return m;
