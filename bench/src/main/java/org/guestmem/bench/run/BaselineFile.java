@@ -2,6 +2,8 @@ package org.guestmem.bench.run;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The committed performance baseline, {@code bench/baseline.json}: for each gated benchmark and
@@ -89,7 +92,7 @@ public record BaselineFile(String about, String measured, double tolerance, List
         for (Entry e : entries) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("benchmark", e.benchmark());
-            m.put("params", new java.util.TreeMap<>(e.params()));
+            m.put("params", new TreeMap<>(e.params()));
             m.put("baseline", e.baseline());
             m.put("ratio", round(e.ratio(), 4));
             if (!Double.isNaN(e.tolerance())) {
@@ -143,7 +146,7 @@ public record BaselineFile(String about, String measured, double tolerance, List
         if (v == 0 || Double.isNaN(v) || Double.isInfinite(v)) {
             return v;
         }
-        return new java.math.BigDecimal(v).round(new java.math.MathContext(significant)).doubleValue();
+        return new BigDecimal(v).round(new MathContext(significant)).doubleValue();
     }
 
     @Override

@@ -11,10 +11,12 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
@@ -203,8 +205,8 @@ public final class BenchMain {
             case "update-baseline" -> {
                 List<Scores> runs = a.files.stream().map(Scores::read).toList();
                 BaselineFile b = BaselineFile.fromRuns(runs, baselines, a.tolerance, a.maxTolerance, ABOUT,
-                        "made by update-baseline from " + a.files.stream().map(p -> p.getFileName().toString()).toList()
-                                + " on " + DateTimeFormatter.ISO_LOCAL_DATE.format(ZonedDateTime.now()) + ", " + machine());
+                        "update-baseline on " + DateTimeFormatter.ISO_LOCAL_DATE.format(ZonedDateTime.now()) + " from "
+                                + a.files.stream().map(BenchMain::describeRun).toList() + "; " + machine());
                 if (a.baseline.getParent() != null) {
                     Files.createDirectories(a.baseline.getParent());
                 }
@@ -220,9 +222,10 @@ public final class BenchMain {
         }
     }
 
-    static final String ABOUT = "The performance gate's baseline: for each gated benchmark and parameter set, its score divided by its "
-            + "in-run baseline's score (both ns/op, same run), from ./guestmem bench --quick. ./guestmem bench --quick --check "
-            + "fails when a fresh ratio exceeds ratio * (1 + tolerance). Remake with ./guestmem bench update-baseline RUN.json...";
+    static final String ABOUT = "The performance gate's baseline (bench/README.md): for each gated benchmark and parameter set, its "
+            + "median iteration divided by its in-run baseline's (both ns/op, same run of ./guestmem bench --quick). "
+            + "./guestmem bench --quick --check fails when a fresh ratio exceeds ratio * (1 + tolerance). "
+            + "Remake with ./guestmem bench update-baseline RUN.json...";
 
     private static int runSuite(Args a, Baselines baselines, PrintStream out) throws IOException {
         Options user;
@@ -283,11 +286,11 @@ public final class BenchMain {
      * or the others would run once per value.
      */
     static List<Map<String, String[]>> interleaved(Suites.Part part, Options user) {
-        java.util.Set<String> shared = null;
+        Set<String> shared = null;
         for (BenchmarkListEntry e : entries(part)) {
-            java.util.Set<String> keys = e.getParams().hasValue() ? e.getParams().get().keySet() : java.util.Set.of();
+            Set<String> keys = e.getParams().hasValue() ? e.getParams().get().keySet() : Set.of();
             if (shared == null) {
-                shared = new java.util.HashSet<>(keys);
+                shared = new HashSet<>(keys);
             } else {
                 shared.retainAll(keys);
             }
@@ -429,6 +432,18 @@ public final class BenchMain {
             Files.writeString(a.out.resolve("run.json"), Json.write(m));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@return the run file's name, with its suite, date and load average from the run.json beside it, when there is one} */
+    static String describeRun(Path results) {
+        Path meta = results.resolveSibling("run.json");
+        String what = results.toString();
+        try {
+            Map<String, Object> m = Json.object(Json.parse(Files.readString(meta)));
+            return what + " (" + m.get("suite") + ", " + m.get("date") + ", load average " + m.get("loadAverageBefore") + ")";
+        } catch (IOException | RuntimeException e) {
+            return what;
         }
     }
 

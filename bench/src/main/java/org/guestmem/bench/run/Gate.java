@@ -3,6 +3,7 @@ package org.guestmem.bench.run;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -81,7 +82,7 @@ public final class Gate {
                     new boolean[] {false, false, false, false, true, true, true, true});
             for (Row r : rows) {
                 boolean fails = r.verdict() == Verdict.REGRESSED || r.verdict() == Verdict.MISSING;
-                t.add(fails ? r.verdict().name() : r.verdict().name().toLowerCase(java.util.Locale.ROOT),
+                t.add(fails ? r.verdict().name() : r.verdict().name().toLowerCase(Locale.ROOT),
                         Score.shortName(r.benchmark()), Score.paramText(r.params()), method(r.baseline()),
                         Fmt.num(r.expected()), Fmt.num(r.actual()),
                         Double.isNaN(r.expected()) || Double.isNaN(r.actual()) ? "" : Fmt.percent(r.change()),

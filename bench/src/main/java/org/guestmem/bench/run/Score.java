@@ -1,5 +1,6 @@
 package org.guestmem.bench.run;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -20,7 +21,7 @@ import java.util.stream.Collectors;
 public record Score(String benchmark, Map<String, String> params, double score, double error, double median, String unit) {
     /** Copies {@code params} into a sorted, unmodifiable map. */
     public Score {
-        params = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(params));
+        params = Collections.unmodifiableSortedMap(new TreeMap<>(params));
     }
 
     /**

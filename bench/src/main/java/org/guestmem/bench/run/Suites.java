@@ -86,7 +86,7 @@ public final class Suites {
     /** The chosen selection with short iterations: about two minutes on a 2-core machine. */
     public static final Suite QUICK = new Suite("quick",
             "the chosen selection with short iterations (about two minutes); what CI and the gate run",
-            chosen(), new Timing(1, 1, TimeValue.milliseconds(200), 5, TimeValue.milliseconds(100)));
+            chosen(), new Timing(1, 1, TimeValue.milliseconds(500), 5, TimeValue.milliseconds(100)));
 
     /** The chosen selection with iterations long enough to trust (about eight minutes). */
     public static final Suite STANDARD = new Suite("standard",
