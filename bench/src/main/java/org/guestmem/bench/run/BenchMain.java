@@ -48,7 +48,7 @@ public final class BenchMain {
                    ./guestmem bench report RUN.json [--out DIR]
                    ./guestmem bench list [--quick | --standard | --full | --peer]
 
-              (no command)      run a suite: the standard one (about eight minutes) unless told otherwise;
+              (no command)      run a suite: the standard one (about seven minutes) unless told otherwise;
                                 writes DIR/results.json (JMH's JSON), table.txt, table.md, chart-*.png and
                                 chart-*.svg, run.json (machine, load, settings) and jmh.log
               --quick           the same selection with short iterations, about two minutes (what CI runs)

@@ -88,9 +88,9 @@ public final class Suites {
             "the chosen selection with short iterations (about two minutes); what CI and the gate run",
             chosen(), new Timing(1, 1, TimeValue.milliseconds(500), 5, TimeValue.milliseconds(100)));
 
-    /** The chosen selection with iterations long enough to trust (about eight minutes). */
+    /** The chosen selection with iterations long enough to trust (about seven minutes). */
     public static final Suite STANDARD = new Suite("standard",
-            "the chosen selection with trustworthy iterations (about eight minutes)",
+            "the chosen selection with trustworthy iterations (about seven minutes)",
             chosen(), new Timing(1, 2, TimeValue.seconds(1), 5, TimeValue.seconds(1)));
 
     /** Every benchmark of the access, commit and concurrency suites at every parameter value. */
