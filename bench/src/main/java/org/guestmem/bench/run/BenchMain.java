@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.regex.Pattern;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -41,7 +42,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 public final class BenchMain {
     static final String USAGE = """
             usage: ./guestmem bench [--quick | --standard | --full | --peer | --include REGEX] [--out DIR]
-                                    [--check] [--baseline FILE] [--allow-missing] [-- JMH-OPTIONS...]
+                                    [--check [--no-confirm]] [--baseline FILE] [--allow-missing] [-- JMH-OPTIONS...]
                    ./guestmem bench check RUN.json [--baseline FILE] [--allow-missing]
                    ./guestmem bench update-baseline RUN.json [RUN.json...] [--baseline FILE] [--tolerance 0.25]
                                                    [--max-tolerance 1.5]
@@ -56,7 +57,9 @@ public final class BenchMain {
               --peer            PeerWorkloads, the peer comparison of shared/bench/peer-workloads.md
               --include REGEX   only the benchmarks whose name matches (quick timings with --quick)
               --out DIR         where to write (default: bench-results/ at the repository root)
-              --check           run the performance gate on the fresh run; exit 1 if it fails
+              --check           run the performance gate on the fresh run; exit 1 if it fails. Regressed
+                                ratios are measured once more first, and fail only if they regress again
+              --no-confirm      with --check: fail on the first run's regressions
               --baseline FILE   the gate's baseline (default: bench/baseline.json)
               --allow-missing   let the gate pass when the run lacks ratios the baseline has
               -- JMH-OPTIONS    passed to JMH, e.g. -- -prof gc  or  -- -f 3 (they win over the suite's timings)
@@ -101,6 +104,7 @@ public final class BenchMain {
         Path out = Path.of(System.getProperty("guestmem.bench.out", "bench-results"));
         Path baseline = Path.of(System.getProperty("guestmem.bench.baseline", "bench/baseline.json"));
         boolean check;
+        boolean confirm = true;
         boolean allowMissing;
         double tolerance = 0.25;
         double maxTolerance = 1.5;
@@ -136,6 +140,7 @@ public final class BenchMain {
                     case "--baseline" -> a.baseline = Path.of(value(args, ++i, s));
                     case "--check" -> a.check = true;
                     case "--allow-missing" -> a.allowMissing = true;
+                    case "--no-confirm" -> a.confirm = false;
                     case "--tolerance" -> {
                         String v = value(args, ++i, s);
                         try {
@@ -237,30 +242,16 @@ public final class BenchMain {
         Files.createDirectories(a.out);
         Path json = a.out.resolve("results.json");
         Path logFile = a.out.resolve("jmh.log");
-        int total = count(a.suite, user);
+        int total = count(a.suite, user, false);
         String loadBefore = loadAverage();
         out.println("guestmem bench: suite " + a.suite.name() + " (" + a.suite.description() + ")");
         out.println("  " + total + " benchmarks, " + a.suite.timing().describe() + (a.jmh.length > 0 ? " + JMH options " + String.join(" ", a.jmh) : ""));
         out.println("  " + machine() + ", load average " + loadBefore);
         out.println("  JMH's own output goes to " + logFile);
         long t0 = System.nanoTime();
-        List<RunResult> results = new ArrayList<>();
-        try (PrintStream log = new PrintStream(new FileOutputStream(logFile.toFile()), true, StandardCharsets.UTF_8)) {
-            ProgressFormat progress = new ProgressFormat(out, log, total);
-            for (Suites.Part part : a.suite.parts()) {
-                try {
-                    for (Map<String, String[]> params : interleaved(part, user)) {
-                        results.addAll(new Runner(options(part.include(), params, a.suite.timing(), user), progress).run());
-                    }
-                } catch (RunnerException e) {
-                    out.println();
-                    out.println("guestmem bench: a benchmark failed: " + e.getMessage());
-                    out.println("---- the end of " + logFile + " ----");
-                    List<String> lines = Files.readAllLines(logFile);
-                    lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(out::println);
-                    return 1;
-                }
-            }
+        List<RunResult> results = runParts(a.suite, user, out, logFile, false, false);
+        if (results == null) {
+            return 1;
         }
         if (results.isEmpty()) {
             out.println("guestmem bench: no benchmark matched");
@@ -275,7 +266,68 @@ public final class BenchMain {
         out.println(String.format(Locale.ROOT, "ran %d benchmarks in %.1f min; load average before %s, after %s",
                 results.size(), minutes, loadBefore, loadAverage()));
         out.println("wrote " + json + " (JMH's JSON) and " + a.out.resolve("run.json") + " (machine, load, settings)");
-        return a.check ? gate(a, scores, baselines, out, a.out.resolve("gate.txt")) : 0;
+        if (!a.check) {
+            return 0;
+        }
+        BaselineFile base = BaselineFile.read(a.baseline);
+        Gate.Report r = Gate.check(base, scores, baselines, a.allowMissing);
+        if (r.count(Gate.Verdict.REGRESSED) > 0 && a.confirm) {
+            List<Suites.Part> again = new ArrayList<>();
+            for (Gate.Row row : r.rows()) {
+                if (row.verdict() == Gate.Verdict.REGRESSED) {
+                    Map<String, String[]> params = new LinkedHashMap<>();
+                    row.params().forEach((k, v) -> params.put(k, new String[] {v}));
+                    again.add(new Suites.Part("^(" + Pattern.quote(jmhName(row.benchmark())) + "|" + Pattern.quote(jmhName(row.baseline()))
+                            + ")$", params));
+                }
+            }
+            out.println();
+            out.println("guestmem bench: " + again.size() + " ratio(s) regressed; measuring them and their baselines again"
+                    + " to tell a regression from noise (--no-confirm to skip)");
+            Suites.Suite confirmation = new Suites.Suite("confirmation", "the regressed ratios again", again, a.suite.timing());
+            List<RunResult> second = runParts(confirmation, user, out, logFile, true, true);
+            if (second == null) {
+                return 1;
+            }
+            Path json2 = a.out.resolve("results-confirmation.json");
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, json2.toString()).writeOut(second);
+            r = Gate.confirm(r, Scores.read(json2));
+        }
+        return gateReport(r, a, out, a.out.resolve("gate.txt"));
+    }
+
+    /** {@return JMH's name for the benchmark behind a score key: a group's method key names the group} */
+    static String jmhName(String benchmark) {
+        int colon = benchmark.indexOf(':');
+        return colon < 0 ? benchmark : benchmark.substring(0, colon);
+    }
+
+    /**
+     * Runs every part of {@code suite}, one JMH run per parameter set, progress on {@code out}
+     * and JMH's output in {@code logFile}; with {@code exact}, the parts' parameters win over
+     * {@code -p} options given after {@code --} (the confirmation run measures exactly the
+     * regressed parameter sets). {@return the results, or null after a benchmark failed (the end
+     * of the log is printed)}
+     */
+    private static List<RunResult> runParts(Suites.Suite suite, Options user, PrintStream out, Path logFile, boolean append,
+                                            boolean exact) throws IOException {
+        List<RunResult> results = new ArrayList<>();
+        try (PrintStream log = new PrintStream(new FileOutputStream(logFile.toFile(), append), true, StandardCharsets.UTF_8)) {
+            ProgressFormat progress = new ProgressFormat(out, log, count(suite, user, exact));
+            for (Suites.Part part : suite.parts()) {
+                for (Map<String, String[]> params : interleaved(part, user, exact)) {
+                    results.addAll(new Runner(options(part.include(), params, suite.timing(), user, exact), progress).run());
+                }
+            }
+        } catch (RunnerException e) {
+            out.println();
+            out.println("guestmem bench: a benchmark failed: " + e.getMessage());
+            out.println("---- the end of " + logFile + " ----");
+            List<String> lines = Files.readAllLines(logFile);
+            lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(out::println);
+            return null;
+        }
+        return results;
     }
 
     /**
@@ -285,7 +337,7 @@ public final class BenchMain {
      * the run then changes both sides of a ratio); parameters only some of them have stay whole,
      * or the others would run once per value.
      */
-    static List<Map<String, String[]>> interleaved(Suites.Part part, Options user) {
+    static List<Map<String, String[]>> interleaved(Suites.Part part, Options user, boolean exact) {
         Set<String> shared = null;
         for (BenchmarkListEntry e : entries(part)) {
             Set<String> keys = e.getParams().hasValue() ? e.getParams().get().keySet() : Set.of();
@@ -298,7 +350,7 @@ public final class BenchMain {
         List<Map<String, String[]>> sets = new ArrayList<>();
         sets.add(new LinkedHashMap<>());
         for (Map.Entry<String, String[]> p : part.params().entrySet()) {
-            if (user.getParameter(p.getKey()).hasValue()) {
+            if (!exact && user.getParameter(p.getKey()).hasValue()) {
                 continue;
             }
             List<Map<String, String[]>> next = new ArrayList<>();
@@ -320,10 +372,10 @@ public final class BenchMain {
         return sets;
     }
 
-    private static Options options(String include, Map<String, String[]> params, Suites.Timing t, Options user) {
+    private static Options options(String include, Map<String, String[]> params, Suites.Timing t, Options user, boolean exact) {
         ChainedOptionsBuilder b = new OptionsBuilder().parent(user).include(include).shouldFailOnError(true);
         params.forEach((k, v) -> {
-            if (user.getParameter(k).hasValue()) {
+            if (!exact && user.getParameter(k).hasValue()) {
                 return;
             }
             b.param(k, v);
@@ -347,17 +399,17 @@ public final class BenchMain {
     }
 
     /** {@return how many benchmark runs (benchmark x parameter combination) the suite makes} */
-    static int count(Suites.Suite suite, Options user) {
+    static int count(Suites.Suite suite, Options user, boolean exact) {
         int n = 0;
         for (Suites.Part part : suite.parts()) {
             for (BenchmarkListEntry e : entries(part)) {
                 int combos = 1;
                 if (e.getParams().hasValue()) {
                     for (Map.Entry<String, String[]> p : e.getParams().get().entrySet()) {
-                        if (user.getParameter(p.getKey()).hasValue()) {
-                            combos *= user.getParameter(p.getKey()).get().size();
-                        } else if (part.params().containsKey(p.getKey())) {
+                        if (part.params().containsKey(p.getKey()) && (exact || !user.getParameter(p.getKey()).hasValue())) {
                             combos *= part.params().get(p.getKey()).length;
+                        } else if (user.getParameter(p.getKey()).hasValue()) {
+                            combos *= user.getParameter(p.getKey()).get().size();
                         } else {
                             combos *= p.getValue().length;
                         }
@@ -377,7 +429,7 @@ public final class BenchMain {
     private static void list(Suites.Suite suite, PrintStream out) {
         Options none = new OptionsBuilder().build();
         out.println("suite " + suite.name() + ": " + suite.description());
-        out.println("timing: " + suite.timing().describe() + "; " + count(suite, none) + " benchmark runs");
+        out.println("timing: " + suite.timing().describe() + "; " + count(suite, none, false) + " benchmark runs");
         for (Suites.Part part : suite.parts()) {
             StringBuilder p = new StringBuilder();
             part.params().forEach((k, v) -> p.append(" ").append(k).append("=").append(String.join(",", v)));
@@ -405,8 +457,10 @@ public final class BenchMain {
     }
 
     private static int gate(Args a, Scores scores, Baselines baselines, PrintStream out, Path report) throws IOException {
-        BaselineFile base = BaselineFile.read(a.baseline);
-        Gate.Report r = Gate.check(base, scores, baselines, a.allowMissing);
+        return gateReport(Gate.check(BaselineFile.read(a.baseline), scores, baselines, a.allowMissing), a, out, report);
+    }
+
+    private static int gateReport(Gate.Report r, Args a, PrintStream out, Path report) throws IOException {
         String text = r.render(a.baseline.toString());
         out.println();
         out.print(text);

@@ -70,6 +70,36 @@ class GateTest {
     }
 
     @Test
+    void shouldPassARegressionThatTheConfirmationRunDoesNotRepeat() {
+        Gate.Report first = Gate.check(baseline(), RunFixtures.typical(1.3).scores(), baselines, false);
+        assertFalse(first.passed());
+        Gate.Report confirmed = Gate.confirm(first, RunFixtures.typical(1.05).scores());
+        assertTrue(confirmed.passed(), () -> confirmed.render("b"));
+        Gate.Row row = confirmed.rows().stream().filter(r -> !Double.isNaN(r.firstRun())).findFirst().orElseThrow();
+        assertEquals(130, row.firstRun(), 1e-9);
+        assertEquals(105, row.actual(), 1e-9);
+        String text = confirmed.render("b");
+        assertTrue(text.contains("noise: CommitBench.toggle map=flat regions=1024 regressed by +30% in the first run and +5.0% in the second"), text);
+        assertTrue(text.contains("first run"), text);
+    }
+
+    @Test
+    void shouldFailARegressionThatTheConfirmationRunRepeats() {
+        Gate.Report first = Gate.check(baseline(), RunFixtures.typical(1.5).scores(), baselines, false);
+        Gate.Report confirmed = Gate.confirm(first, RunFixtures.typical(1.4).scores());
+        assertFalse(confirmed.passed());
+        String text = confirmed.render("b");
+        assertTrue(text.contains("regressed: CommitBench.toggle map=flat regions=1024 is 140 x treeMapToggle, was 100 (+40%, allowed +25%);"
+                + " confirmed by a second run (first: +50%)"), text);
+    }
+
+    @Test
+    void shouldKeepARegressionTheConfirmationRunDidNotMeasure() {
+        Gate.Report first = Gate.check(baseline(), RunFixtures.typical(1.5).scores(), baselines, false);
+        assertFalse(Gate.confirm(first, new RunFixtures().scores()).passed());
+    }
+
+    @Test
     void shouldPassAndReportARatioThatImproved() {
         Gate.Report r = Gate.check(baseline(), RunFixtures.typical(0.5).scores(), baselines, false);
         assertTrue(r.passed());
