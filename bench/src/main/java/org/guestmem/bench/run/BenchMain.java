@@ -79,7 +79,8 @@ public final class BenchMain {
             status = run(args, System.out);
         } catch (UsageException e) {
             System.err.println("guestmem bench: " + e.getMessage());
-            System.err.print(USAGE);
+            USAGE.lines().takeWhile(l -> !l.isBlank()).forEach(System.err::println);
+            System.err.println("(./guestmem bench help explains every option)");
             status = 2;
         } catch (RuntimeException | IOException e) {
             System.err.println("guestmem bench: " + e.getMessage());

@@ -1,7 +1,6 @@
 package org.guestmem.bench.run;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -74,10 +73,5 @@ public final class ResultTable {
     private static String method(String benchmark) {
         String s = Score.shortName(benchmark);
         return s.substring(s.indexOf('.') + 1);
-    }
-
-    /** {@return the ratios of this table} */
-    public List<Baselines.Ratio> ratios() {
-        return List.copyOf(ratios.values());
     }
 }

@@ -103,17 +103,6 @@ public final class Suites {
             "PeerWorkloads: W1-W5 of the peer comparison, to sit beside Unicorn's and vm-memory's numbers",
             List.of(new Part(P + "PeerWorkloads\\.", Map.of())), new Timing(null, null, null, null, null));
 
-    /** {@return the suite called {@code name}} @throws IllegalArgumentException if there is none */
-    public static Suite named(String name) {
-        return switch (name) {
-            case "quick" -> QUICK;
-            case "standard" -> STANDARD;
-            case "full" -> FULL;
-            case "peer" -> PEER;
-            default -> throw new IllegalArgumentException("no suite '" + name + "' (quick, standard, full, peer)");
-        };
-    }
-
     /** {@return a one-part suite for a user's include pattern, with {@code timing}} */
     public static Suite custom(String include, Timing timing) {
         return new Suite("custom", "benchmarks matching " + include, List.of(new Part(include, Map.of())), timing);
