@@ -112,7 +112,7 @@ public final class Gate {
                     .append(count(Verdict.FASTER)).append(" faster, ").append(count(Verdict.OK)).append(" within tolerance, ")
                     .append(count(Verdict.NEW)).append(" new.\n");
             for (Row r : rows) {
-                String what = Score.shortName(r.benchmark()) + " " + Score.paramText(r.params());
+                String what = Score.shortName(r.benchmark()) + (r.params().isEmpty() ? "" : " " + Score.paramText(r.params()));
                 switch (r.verdict()) {
                     case REGRESSED -> b.append("  regressed: ").append(what).append(" is ").append(Fmt.num(r.actual())).append(" x ")
                             .append(method(r.baseline())).append(", was ").append(Fmt.num(r.expected())).append(" (")
