@@ -4,6 +4,17 @@ package org.guestmem.bench;
  * The address streams and layouts of the peer workloads ({@code shared/bench/peer-workloads.md}),
  * computed exactly as the C and Rust harnesses compute them, so guestmem's numbers sit beside the
  * peers' in one table.
+ *
+ * <p>The suites in the subpackages also run these streams at region counts the peers did not
+ * measure (16,384 regions, several MMIO regions). There the generators are generalised, and for
+ * every count the peers measured they produce exactly the peers' streams:
+ * <ul>
+ * <li>hot stream: each region gets {@code h = max(8, 64 KiB / N)} hot bytes and there are
+ * {@code max(8192, N)} hot slots, so beyond 8192 regions every region keeps one hot word (the
+ * peers' formula would give it none);</li>
+ * <li>MMIO stream: the offset in the region is {@code rng % 1024 * 4} as in W4, and the region is
+ * {@code (rng >>> 10) % N}, which is region 0 for N = 1.</li>
+ * </ul>
  */
 public final class PeerStreams {
     /** xorshift64 seed used for every stream. */
@@ -47,14 +58,23 @@ public final class PeerStreams {
         return hot(regions, false);
     }
 
+    /** {@return the hot bytes per region: 64 KiB / N, at least one word} */
+    public static long hotBytesPerRegion(int regions) {
+        return Math.max(8, HOT_REGION / regions);
+    }
+
     private static long[] hot(int regions, boolean guest) {
+        if (regions <= 0 || Integer.bitCount(regions) != 1) {
+            throw new IllegalArgumentException("the hot stream needs a power-of-two region count, got " + regions);
+        }
         long[] out = new long[HOT_ENTRIES];
-        long h = HOT_REGION / regions;
+        long h = hotBytesPerRegion(regions);
         long slotsPerRegion = h / 8;
+        long slots = Math.max(8192, regions);
         long x = SEED;
         for (int i = 0; i < out.length; i++) {
             x = next(x);
-            long s = Long.remainderUnsigned(x, 8192);
+            long s = Long.remainderUnsigned(x, slots);
             long r = s / slotsPerRegion;
             long in = ((r * h) % HOT_REGION) + (s % slotsPerRegion) * 8;
             out[i] = guest ? BASE + r * HOT_STRIDE + in : r * HOT_REGION + in;
@@ -87,13 +107,40 @@ public final class PeerStreams {
 
     /** W4: guest addresses of 4-byte reads at random 4-aligned offsets of the 4 KiB MMIO region. */
     public static long[] mmio() {
+        return mmio(1);
+    }
+
+    /**
+     * Generalised W4: 4-byte accesses at random 4-aligned offsets of {@code regions} 4 KiB MMIO
+     * regions, region {@code r} at {@link #mmioRegionAddress}; equal to {@link #mmio()} for one region.
+     */
+    public static long[] mmio(int regions) {
+        if (regions <= 0) {
+            throw new IllegalArgumentException("regions must be positive, got " + regions);
+        }
         long[] out = new long[HOT_ENTRIES];
         long x = SEED;
         for (int i = 0; i < out.length; i++) {
             x = next(x);
-            out[i] = MMIO_BASE + Long.remainderUnsigned(x, 1024) * 4;
+            long r = Long.remainderUnsigned(x >>> 10, regions);
+            out[i] = mmioRegionAddress(r) + Long.remainderUnsigned(x, 1024) * 4;
         }
         return out;
+    }
+
+    /** Size of each MMIO region of the generalised W4 layout: 4 KiB. */
+    public static final long MMIO_REGION = 4 << 10;
+    /** Stride between the MMIO regions of the generalised W4 layout: 64 KiB. */
+    public static final long MMIO_STRIDE = 64 << 10;
+
+    /** {@return the guest address of MMIO region {@code r} of the generalised W4 layout} */
+    public static long mmioRegionAddress(long r) {
+        return MMIO_BASE + r * MMIO_STRIDE;
+    }
+
+    /** W1/W2: guest address of region {@code i}. */
+    public static long hotRegionAddress(int i) {
+        return BASE + i * HOT_STRIDE;
     }
 
     /** W3: guest address of region {@code i} of {@code regions}. */

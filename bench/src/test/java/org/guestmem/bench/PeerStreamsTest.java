@@ -2,7 +2,10 @@ package org.guestmem.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -43,5 +46,62 @@ class PeerStreamsTest {
             long in = (guest[i] - PeerStreams.BASE) % PeerStreams.HOT_STRIDE;
             assertEquals(r * PeerStreams.HOT_REGION + in, raw[i], "entry " + i);
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1", "64", "1024", "16384"})
+    void shouldKeepEveryHotAddressInsideItsRegionAndTouchEveryRegion(int regions) {
+        long[] guest = PeerStreams.hotGuest(regions);
+        boolean[] touched = new boolean[regions];
+        for (long a : guest) {
+            long rel = a - PeerStreams.BASE;
+            int r = (int) (rel / PeerStreams.HOT_STRIDE);
+            long in = rel % PeerStreams.HOT_STRIDE;
+            assertTrue(r < regions && in + 8 <= PeerStreams.HOT_REGION && in % 8 == 0, () -> "0x" + Long.toHexString(a));
+            touched[r] = true;
+        }
+        for (int r = 0; r < regions; r++) {
+            assertTrue(touched[r], "region " + r + " never touched");
+        }
+    }
+
+    @Test
+    void shouldGiveEachOf16384RegionsOneHotWord() {
+        long[] raw = PeerStreams.hotRaw(16384);
+        java.util.Set<Long> distinct = new java.util.HashSet<>();
+        for (long o : raw) {
+            distinct.add(o);
+        }
+        assertEquals(16384, distinct.size());
+        assertEquals(8, PeerStreams.hotBytesPerRegion(16384));
+    }
+
+    @Test
+    void shouldReproduceW4ForOneMmioRegion() {
+        long[] w4 = PeerStreams.mmio(1);
+        long x = PeerStreams.SEED;
+        for (int i = 0; i < 4096; i++) {
+            x = PeerStreams.next(x);
+            assertEquals(PeerStreams.MMIO_BASE + Long.remainderUnsigned(x, 1024) * 4, w4[i]);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"64", "16384"})
+    void shouldSpreadMmioAccessesOverEveryRegion(int regions) {
+        boolean[] touched = new boolean[regions];
+        for (long a : PeerStreams.mmio(regions)) {
+            long rel = a - PeerStreams.MMIO_BASE;
+            assertTrue(rel % PeerStreams.MMIO_STRIDE < PeerStreams.MMIO_REGION);
+            touched[(int) (rel / PeerStreams.MMIO_STRIDE)] = true;
+        }
+        for (int r = 0; r < regions; r++) {
+            assertTrue(touched[r], "region " + r);
+        }
+    }
+
+    @Test
+    void shouldRejectRegionCountsTheHotStreamCannotSplit() {
+        assertThrows(IllegalArgumentException.class, () -> PeerStreams.hotGuest(3));
     }
 }
