@@ -379,14 +379,16 @@ final class AccessPath {
     }
 
     /**
-     * {@code address_space_get_iotlb_entry}: translates without resolving subpages (QEMU's
-     * {@code is_mmio = false}); a hole or a denied IOMMU answers {@link IommuTlbEntry#INVALID},
+     * {@code address_space_get_iotlb_entry}: a hole or a denied IOMMU answers
+     * {@link IommuTlbEntry#INVALID} (deviation: QEMU does not resolve sub-page regions here and
+     * answers a page shared by several regions with its subpage container; guestmem's tables are
+     * byte-granular and answer the region at the address),
      * anything else an entry of the final address space with permission RW whose mask is the AND of
      * the IOMMU pages' masks, or the target page mask when no IOMMU is involved.
      */
     static IommuTlbEntry iotlbEntry(AddressSpace as, FlatView v, long addr, boolean isWrite, MemTxAttrs attrs) {
         DispatchTable d = v.dispatch;
-        int s = d.findPage(addr);
+        int s = d.find(addr);
         if (d.kind(s) == SectionLayout.KIND_IOMMU) {
             IommuWalk w = IommuWalk.walk(v, s, addr, -1L, isWrite, false, attrs);
             try {
@@ -403,7 +405,7 @@ final class AccessPath {
         if (d.kind(s) == SectionLayout.KIND_UNASSIGNED) {
             return IommuTlbEntry.INVALID;
         }
-        long pageMask = (1L << d.pageBits()) - 1;
+        long pageMask = (1L << v.system().pageBits()) - 1;
         return new IommuTlbEntry(as, addr & ~pageMask, addr & ~pageMask, pageMask, IommuPerm.RW);
     }
 }

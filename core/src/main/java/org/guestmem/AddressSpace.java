@@ -265,7 +265,8 @@ public final class AddressSpace implements GuestMemory {
 
     /**
      * {@return the IOTLB entry for DMA at {@code addr}, QEMU's {@code address_space_get_iotlb_entry}}
-     * The address is followed through IOMMUs (subpages are not resolved, as in QEMU); the entry
+     * The address is followed through IOMMUs to the region at the address (where QEMU stops at the
+     * subpage container of a page shared by several regions; see docs/memory-model.md); the entry
      * names the final address space, covers the page given by the AND of the IOMMU page masks (the
      * target page when no IOMMU is involved) and has permission {@link IommuPerm#RW}. A hole, or an
      * IOMMU that denies the access, gives {@link IommuTlbEntry#INVALID}.

@@ -33,8 +33,8 @@ import org.guestmem.rcu.RcuReader;
  * A two-way set-associative table of page entries (QEMU's softmmu TLB, hashed by page number),
  * each saying how the page is read and written: straight into a RAM block segment, or through
  * the ops of the region that serves it. Only pages served entirely by one section are cached;
- * pages shared by several regions (QEMU's subpages) and RAM writes that must be dirty-logged
- * take the general path every time. Entries are tagged with a per-accessor stamp; when the
+ * pages shared by several regions (QEMU's subpages) are looked up in the view's dispatch index
+ * on every access, and RAM writes that must be dirty-logged take the general path every time. Entries are tagged with a per-accessor stamp; when the
  * address space publishes a new view, the accessor drops only the entries of pages the commit
  * changed (the publication lists them), so a commit elsewhere in the map costs this thread
  * nothing; after an unrelated series of views it drops everything, in O(1), by moving to a new
@@ -540,14 +540,10 @@ public final class AddressSpaceAccessor implements GuestMemory {
     private int fill(FlatView view, long page) {
         DispatchTable d = view.dispatch;
         long pa = page << PAGE_BITS;
-        int s = d.findPage(pa);
-        // target pages smaller than the cache's page: every one of them must be the same section
-        for (long p = pa + (1L << d.pageBits()); Long.compareUnsigned(p, pa + PAGE_MASK) <= 0 && p != 0;
-                p += 1L << d.pageBits()) {
-            if (d.findPage(p) != s) {
-                return -1;
-            }
+        if (!d.uniform(pa, pa + PAGE_MASK)) {
+            return -1; // several sections share the page: the general path every time
         }
+        int s = d.find(pa);
         long key = page | stampBits;
         long read;
         long write;

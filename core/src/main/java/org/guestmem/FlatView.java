@@ -1,9 +1,8 @@
 package org.guestmem;
 
 import java.lang.foreign.MemorySegment;
-import java.util.IdentityHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import org.guestmem.internal.DispatchBuilder;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.RamBlock;
@@ -12,8 +11,8 @@ import org.guestmem.layout.SectionLayout;
 
 /**
  * What an address space shows, rendered from its region tree: sorted, disjoint, merged
- * {@link FlatRange}s, QEMU's {@code FlatView}, together with its packed section table and radix
- * dispatch table in native memory. A published view never changes; everything a reader needs
+ * {@link FlatRange}s, QEMU's {@code FlatView}, together with its packed section table and sorted
+ * dispatch index in native memory. A published view never changes; everything a reader needs
  * (ranges, native tables, the Java arrays indexed by section number) hangs off this one object,
  * so no reader pairs a new view with old data.
  *
@@ -44,7 +43,7 @@ public final class FlatView {
 
     // ---- dispatch: native tables plus Java arrays indexed by section number ----
     final DispatchTable dispatch;
-    /** The region shown by each section; null for the unassigned section and subpage sections. */
+    /** The region shown by each section; null for the unassigned section 0. */
     final MemoryRegion[] sectionRegion;
     /** The RAM block of RAM, ROM and ROM-device sections; null otherwise. */
     final MemorySegment[] sectionRam;
@@ -55,7 +54,7 @@ public final class FlatView {
      * sections have QEMU's default unassigned ops, reached only if a caller skips translation).
      */
     final MmioDispatcher[] sectionIo;
-    /** The FlatRange each section was cut from; -1 for the unassigned and subpage sections. */
+    /** The FlatRange each section shows ({@code s - 1}); -1 for the unassigned section 0. */
     final int[] sectionRange;
     /** Distinct regions of the view, indexed by the sections' {@code region_index}. */
     private final MemoryRegion[] regions;
@@ -72,44 +71,45 @@ public final class FlatView {
         this.rootName = root == null ? null : root.name();
         this.ramBlocks = ramBlocks;
 
-        IdentityHashMap<MemoryRegion, Integer> regionIndex = new IdentityHashMap<>();
-        DispatchBuilder b = new DispatchBuilder(system.pageBits());
+        long mark = system.nextViewMark();
+        ArrayList<MemoryRegion> distinct = new ArrayList<>(ranges.length);
         this.rangeKind = new byte[ranges.length];
-        for (int i = 0; i < ranges.length; i++) {
-            FlatRange r = ranges[i];
-            MemoryRegion mr = r.region();
-            int idx = regionIndex.computeIfAbsent(mr, k -> regionIndex.size());
-            int flags = (r.readonly() ? SectionLayout.FLAG_READONLY : 0)
-                    | (r.nonvolatile() ? SectionLayout.FLAG_NONVOLATILE : 0)
-                    | (r.romdMode() ? SectionLayout.FLAG_ROMD_MODE : 0)
-                    | (mr == root ? SectionLayout.FLAG_ROOT : 0);
-            MemorySegment ram = ramOf(mr);
-            long addend = ram != null && ram.isNative() ? ram.address() + r.offsetInRegion() - r.start() : 0;
-            rangeKind[i] = (byte) kindOf(r);
-            b.addRange(i, r.start(), r.sizeMinusOne(), r.offsetInRegion(), rangeKind[i], flags, r.dirtyLogMask(), idx, addend);
-        }
-        this.dispatch = b.build(system.tablePool());
-        int n = b.sectionCount();
+        DispatchTable.Builder b = new DispatchTable.Builder(system.tablePool(), system.pageBits(), ranges.length);
+        int n = ranges.length + 1;
         this.sectionRegion = new MemoryRegion[n];
         this.sectionRam = new MemorySegment[n];
         this.sectionBlock = new RamBlock[n];
         this.sectionIo = new MmioDispatcher[n];
         this.sectionRange = new int[n];
-        for (int s = 0; s < n; s++) {
-            int origin = b.sectionOrigin(s);
-            sectionRange[s] = origin >= 0 ? origin : -1;
-            if (origin >= 0) {
-                MemoryRegion mr = ranges[origin].region();
-                sectionRegion[s] = mr;
-                sectionRam[s] = ramOf(mr);
-                sectionBlock[s] = blockOf(mr);
-                sectionIo[s] = ioOf(mr, system);
-            } else {
-                sectionIo[s] = system.unassignedDispatcher();
+        sectionRange[0] = -1;
+        sectionIo[0] = system.unassignedDispatcher();
+        for (int i = 0; i < ranges.length; i++) {
+            FlatRange r = ranges[i];
+            MemoryRegion mr = r.region();
+            if (mr.viewMark != mark) {
+                mr.viewMark = mark;
+                mr.viewIndex = distinct.size();
+                distinct.add(mr);
             }
+            int idx = mr.viewIndex;
+            int flags = (r.readonly() ? SectionLayout.FLAG_READONLY : 0)
+                    | (r.nonvolatile() ? SectionLayout.FLAG_NONVOLATILE : 0)
+                    | (r.romdMode() ? SectionLayout.FLAG_ROMD_MODE : 0)
+                    | (mr == root ? SectionLayout.FLAG_ROOT : 0);
+            RamBlock block = blockOf(mr);
+            MemorySegment ram = block == null ? null : block.segment();
+            long addend = ram != null && ram.isNative() ? ram.address() + r.offsetInRegion() - r.start() : 0;
+            rangeKind[i] = (byte) kindOf(r);
+            b.add(r.start(), r.sizeMinusOne(), r.offsetInRegion(), addend, idx, rangeKind[i], flags, r.dirtyLogMask());
+            int s = i + 1;
+            sectionRange[s] = i;
+            sectionRegion[s] = mr;
+            sectionRam[s] = ram;
+            sectionBlock[s] = block;
+            sectionIo[s] = ioOf(mr, system);
         }
-        this.regions = new MemoryRegion[regionIndex.size()];
-        regionIndex.forEach((mr, i) -> regions[i] = mr);
+        this.dispatch = b.build();
+        this.regions = distinct.toArray(MemoryRegion[]::new);
     }
 
     private static int kindOf(FlatRange r) {
@@ -122,11 +122,6 @@ public final class FlatView {
             case ContainerRegion c -> throw new IllegalStateException("a container cannot be a flat range");
             case AliasRegion a -> throw new IllegalStateException("an alias cannot be a flat range");
         };
-    }
-
-    private static MemorySegment ramOf(MemoryRegion mr) {
-        RamBlock b = blockOf(mr);
-        return b == null ? null : b.segment();
     }
 
     static RamBlock blockOf(MemoryRegion mr) {
@@ -204,9 +199,10 @@ public final class FlatView {
 
     /**
      * {@return the view's native tables: a {@code guestmem_dispatch_header} followed by the section
-     * table, the radix nodes and the subpage tables (see {@code native-layout} and the generated
-     * {@code guestmem_layout.h})} The segment is valid while the view is alive: inside an RCU read
-     * section that loaded the view, or while holding a {@link AddressSpace.RetainedView}.
+     * table and the sorted search index (see {@code native-layout} and the generated
+     * {@code guestmem_layout.h}, which has the lookup in C)} The segment is valid while the view is
+     * alive: inside an RCU read section that loaded the view, or while holding a
+     * {@link AddressSpace.RetainedView}.
      */
     public MemorySegment nativeTables() {
         return dispatch.block();
@@ -214,12 +210,22 @@ public final class FlatView {
 
     /**
      * {@return the region section {@code s} of the native table shows, or null for the unassigned
-     * section 0 and for subpage sections}
+     * section 0} Section {@code s >= 1} shows range {@code s - 1}.
      *
      * @throws IndexOutOfBoundsException if there is no such section
      */
     public MemoryRegion sectionRegion(int s) {
         return sectionRegion[s];
+    }
+
+    /**
+     * {@return the {@code Dispatch} block QEMU 7.2's {@code info mtree -f -d} prints for this view}
+     * The block describes QEMU's own dispatch structure (sections, subpages and radix nodes), which
+     * guestmem rebuilds with QEMU's algorithm for the comparison; guestmem itself dispatches with
+     * {@link #nativeTables()}. QEMU's {@code [MRU]} marker never appears (guestmem keeps no MRU).
+     */
+    public String qemuDispatchDump() {
+        return QemuDispatchDump.print(this);
     }
 
     /** {@return the memory system this view belongs to} */

@@ -1,9 +1,7 @@
 package org.guestmem;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Arrays;
 import org.guestmem.internal.RamBlock;
 
 /**
@@ -13,37 +11,35 @@ import org.guestmem.internal.RamBlock;
  * <p>QEMU computes with signed 128-bit addresses because alias offsets can move a base below zero
  * or above 2<sup>64</sup>. Here only the running {@code base} needs that width; it travels as two
  * longs ({@code baseHi}, {@code baseLo}). The clip is always inside {@code [0, 2^64)} and travels
- * as an unsigned inclusive pair. Gaps are found in a tree of the pieces rendered so far, so
- * rendering costs O(n log n) instead of QEMU's O(n^2) array insertion.
+ * as an unsigned inclusive pair.
  *
- * <p>Runs on the writer thread under the update lock; not thread-safe.
+ * <p>QEMU inserts each terminating region into the gaps the regions rendered before it left, an
+ * O(n^2) array insertion. The result is the same as giving every address to the first candidate
+ * in rendering order that covers it, which is what this class computes: the recursion records the
+ * candidates (a terminating region clipped to its window, in QEMU's order), then a sweep over
+ * their starts with a min-heap of ranks emits the pieces in address order, O(n log n) in primitive
+ * arrays. {@code flatview_simplify} then merges the pieces as QEMU does, so split points that
+ * differ from QEMU's before simplification cannot show.
+ *
+ * <p>Runs on the writer thread under the update lock; not thread-safe. One instance per
+ * {@link MemorySystem} reuses its arrays across renders.
  */
 final class FlatViewRenderer {
 
-    /** A rendered piece before merging; mutable only during rendering. */
-    private static final class Piece {
-        final long start;
-        final long last;
-        final MemoryRegion region;
-        final long offset;
-        final boolean readonly;
-        final boolean nonvolatile;
-
-        Piece(long start, long last, MemoryRegion region, long offset, boolean readonly, boolean nonvolatile) {
-            this.start = start;
-            this.last = last;
-            this.region = region;
-            this.offset = offset;
-            this.readonly = readonly;
-            this.nonvolatile = nonvolatile;
-        }
-    }
-
     private final MemorySystem system;
-    /** Pieces keyed by {@code start ^ Long.MIN_VALUE}, so that signed order is unsigned address order. */
-    private final TreeMap<Long, Piece> pieces = new TreeMap<>();
 
-    private FlatViewRenderer(MemorySystem system) {
+    // candidates in rendering order (the index is the rank: lower wins)
+    private int count;
+    private long[] cStart = new long[16];
+    private long[] cLast = new long[16];
+    private long[] cOffset = new long[16];
+    private MemoryRegion[] cRegion = new MemoryRegion[16];
+    private byte[] cFlags = new byte[16];
+    private static final byte READONLY = 1;
+    private static final byte NONVOLATILE = 2;
+
+    /** A renderer for {@code system}'s views; it keeps its scratch arrays from one render to the next. */
+    FlatViewRenderer(MemorySystem system) {
         this.system = system;
     }
 
@@ -83,10 +79,14 @@ final class FlatViewRenderer {
     }
 
     /** Renders the view of flatview root {@code physmr} (non-null). */
-    static FlatView render(MemorySystem system, MemoryRegion physmr) {
-        FlatViewRenderer r = new FlatViewRenderer(system);
-        r.render(physmr, 0, 0, 0, -1L, false, false);
-        return r.finish(physmr);
+    FlatView render(MemoryRegion physmr) {
+        count = 0;
+        try {
+            render(physmr, 0, 0, 0, -1L, false, false);
+            return finish(physmr);
+        } finally {
+            Arrays.fill(cRegion, 0, count, null); // the scratch must not keep removed regions reachable
+        }
     }
 
     /**
@@ -146,87 +146,195 @@ final class FlatViewRenderer {
         return Long.compareUnsigned(lo, v);
     }
 
-    /** Inserts {@code mr} into every part of {@code [cs, cl]} no piece covers yet. */
+    /** Records {@code mr} over {@code [cs, cl]} as the next candidate (QEMU would fill its gaps now). */
     private void fillGaps(MemoryRegion mr, long cs, long cl, long offsetAtCs, boolean readonly, boolean nonvolatile) {
-        long pos = cs;
-        Map.Entry<Long, Piece> e = pieces.floorEntry(pos ^ Long.MIN_VALUE);
-        if (e != null && Long.compareUnsigned(e.getValue().last, pos) >= 0) {
-            long covered = e.getValue().last;
-            if (Long.compareUnsigned(covered, cl) >= 0) {
-                return;
-            }
-            pos = covered + 1;
+        if (count == cStart.length) {
+            int n = count * 2;
+            cStart = Arrays.copyOf(cStart, n);
+            cLast = Arrays.copyOf(cLast, n);
+            cOffset = Arrays.copyOf(cOffset, n);
+            cRegion = Arrays.copyOf(cRegion, n);
+            cFlags = Arrays.copyOf(cFlags, n);
         }
-        while (true) {
-            e = pieces.ceilingEntry(pos ^ Long.MIN_VALUE);
-            if (e == null || Long.compareUnsigned(e.getValue().start, cl) > 0) {
-                insert(pos, cl, mr, offsetAtCs + (pos - cs), readonly, nonvolatile);
-                return;
-            }
-            Piece next = e.getValue();
-            if (next.start != pos) {
-                insert(pos, next.start - 1, mr, offsetAtCs + (pos - cs), readonly, nonvolatile);
-            }
-            if (Long.compareUnsigned(next.last, cl) >= 0) {
-                return;
-            }
-            pos = next.last + 1;
-        }
+        cStart[count] = cs;
+        cLast[count] = cl;
+        cOffset[count] = offsetAtCs;
+        cRegion[count] = mr;
+        cFlags[count] = (byte) ((readonly ? READONLY : 0) | (nonvolatile ? NONVOLATILE : 0));
+        count++;
     }
 
-    private void insert(long start, long last, MemoryRegion mr, long offset, boolean readonly, boolean nonvolatile) {
-        pieces.put(start ^ Long.MIN_VALUE, new Piece(start, last, mr, offset, readonly, nonvolatile));
-    }
-
-    /** {@code flatview_simplify}, then the immutable view. */
+    /**
+     * The sweep: every address goes to the lowest-ranked candidate covering it; consecutive
+     * pieces are merged by {@code flatview_simplify}'s rule as they are emitted.
+     */
     private FlatView finish(MemoryRegion physmr) {
-        ArrayList<FlatRange> out = new ArrayList<>(pieces.size());
-        Piece cur = null;
+        int[] order = byStart();
+        int[] heap = new int[Math.max(1, count)];
+        int heapSize = 0;
+        ArrayList<FlatRange> out = new ArrayList<>(count);
+        int cur = -1; // candidate of the open range, -1 if none
+        long curStart = 0;
         long curLast = 0;
-        for (Piece p : pieces.values()) {
-            if (cur != null && canMerge(cur, curLast, p)) {
-                curLast = p.last;
+        long curOffset = 0;
+        int next = 0;
+        long pos = 0;
+        while (next < count || heapSize > 0) {
+            if (heapSize == 0) {
+                pos = cStart[order[next]];
+            }
+            while (next < count && Long.compareUnsigned(cStart[order[next]], pos) <= 0) {
+                heapSize = push(heap, heapSize, order[next++]);
+            }
+            while (heapSize > 0 && Long.compareUnsigned(cLast[heap[0]], pos) < 0) {
+                heapSize = pop(heap, heapSize);
+            }
+            if (heapSize == 0) {
                 continue;
             }
-            if (cur != null) {
-                out.add(toRange(cur, curLast));
+            int c = heap[0];
+            long end = cLast[c];
+            if (next < count && Long.compareUnsigned(cStart[order[next]] - 1, end) < 0) {
+                end = cStart[order[next]] - 1; // a later start may bring a lower rank
             }
-            cur = p;
-            curLast = p.last;
+            long offset = cOffset[c] + (pos - cStart[c]);
+            if (cur >= 0 && canMerge(cur, curStart, curLast, curOffset, c, pos, offset)) {
+                curLast = end;
+            } else {
+                if (cur >= 0) {
+                    out.add(toRange(cur, curStart, curLast, curOffset));
+                }
+                cur = c;
+                curStart = pos;
+                curLast = end;
+                curOffset = offset;
+            }
+            if (end == -1L) {
+                break; // the last byte of the address space
+            }
+            pos = end + 1;
         }
-        if (cur != null) {
-            out.add(toRange(cur, curLast));
+        if (cur >= 0) {
+            out.add(toRange(cur, curStart, curLast, curOffset));
         }
         FlatRange[] ranges = out.toArray(FlatRange[]::new);
         return new FlatView(system, ranges, physmr, retainRamBlocks(ranges));
     }
 
-    /** QEMU's {@code can_merge}, with {@code prev} already extended to {@code prevLast}. */
-    private boolean canMerge(Piece prev, long prevLast, Piece next) {
-        if (prevLast == -1L || prevLast + 1 != next.start || prev.region != next.region
-                || prev.readonly != next.readonly || prev.nonvolatile != next.nonvolatile) {
-            return false;
+    /**
+     * Candidate indices sorted by start (unsigned); equal starts keep rank order. Containers list
+     * their newest subregion first, so a map built in address order renders in descending order:
+     * that case and the ascending one are recognised in one pass; anything else is merge sorted.
+     */
+    private int[] byStart() {
+        int[] a = new int[count];
+        boolean ascending = true;
+        boolean descending = true;
+        for (int i = 1; i < count; i++) {
+            int c = Long.compareUnsigned(cStart[i - 1], cStart[i]);
+            ascending &= c <= 0;
+            descending &= c > 0;
         }
-        // prev.offset + prev.size == next.offset, exactly (no wrap past 2^64)
-        long prevEndOff = prev.offset + (prevLast - prev.start);
-        return Long.compareUnsigned(prevEndOff, prev.offset) >= 0 && prevEndOff != -1L && prevEndOff + 1 == next.offset;
+        for (int i = 0; i < count; i++) {
+            a[i] = ascending || !descending ? i : count - 1 - i;
+        }
+        if (ascending || descending) {
+            return a;
+        }
+        int[] b = new int[count];
+        for (int width = 1; width < count; width *= 2) {
+            for (int lo = 0; lo < count; lo += 2 * width) {
+                int mid = Math.min(lo + width, count);
+                int hi = Math.min(lo + 2 * width, count);
+                int i = lo;
+                int j = mid;
+                for (int k = lo; k < hi; k++) {
+                    b[k] = i < mid && (j >= hi || Long.compareUnsigned(cStart[a[i]], cStart[a[j]]) <= 0) ? a[i++] : a[j++];
+                }
+            }
+            int[] t = a;
+            a = b;
+            b = t;
+        }
+        return a;
     }
 
-    private FlatRange toRange(Piece p, long last) {
-        MemoryRegion mr = p.region;
-        return new FlatRange(p.start, last, mr, p.offset, p.readonly, mr.isRomdMode(), p.nonvolatile,
-                system.effectiveLogMask(mr));
+    /** Adds rank {@code c} to the binary min-heap of {@code size} ranks; returns the new size. */
+    private static int push(int[] heap, int size, int c) {
+        int i = size;
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            if (heap[parent] <= c) {
+                break;
+            }
+            heap[i] = heap[parent];
+            i = parent;
+        }
+        heap[i] = c;
+        return size + 1;
+    }
+
+    /** Removes the smallest rank; returns the new size. */
+    private static int pop(int[] heap, int size) {
+        int last = heap[--size];
+        int i = 0;
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= size) {
+                break;
+            }
+            if (child + 1 < size && heap[child + 1] < heap[child]) {
+                child++;
+            }
+            if (heap[child] >= last) {
+                break;
+            }
+            heap[i] = heap[child];
+            i = child;
+        }
+        if (size > 0) {
+            heap[i] = last;
+        }
+        return size;
+    }
+
+    /**
+     * QEMU's {@code can_merge} of the open range (candidate {@code a} over {@code [aStart, aLast]}
+     * from {@code aOffset}) with a piece of candidate {@code b} at {@code bStart} from {@code bOffset}.
+     */
+    private boolean canMerge(int a, long aStart, long aLast, long aOffset, int b, long bStart, long bOffset) {
+        if (aLast == -1L || aLast + 1 != bStart || cRegion[a] != cRegion[b] || cFlags[a] != cFlags[b]) {
+            return false;
+        }
+        // aOffset + size == bOffset, exactly (no wrap past 2^64)
+        long aEndOff = aOffset + (aLast - aStart);
+        return Long.compareUnsigned(aEndOff, aOffset) >= 0 && aEndOff != -1L && aEndOff + 1 == bOffset;
+    }
+
+    private FlatRange toRange(int c, long start, long last, long offset) {
+        MemoryRegion mr = cRegion[c];
+        return new FlatRange(start, last, mr, offset, (cFlags[c] & READONLY) != 0, mr.isRomdMode(),
+                (cFlags[c] & NONVOLATILE) != 0, system.effectiveLogMask(mr));
     }
 
     /** One reference on each distinct RAM block the view maps, dropped when the view is destroyed. */
-    private static RamBlock[] retainRamBlocks(FlatRange[] ranges) {
-        Map<RamBlock, Boolean> seen = new IdentityHashMap<>();
+    private RamBlock[] retainRamBlocks(FlatRange[] ranges) {
+        long mark = system.nextViewMark(); // a RAM block belongs to exactly one region: dedupe by region
+        ArrayList<RamBlock> blocks = new ArrayList<>();
         for (FlatRange r : ranges) {
-            RamBlock b = FlatView.blockOf(r.region());
-            if (b != null && seen.put(b, Boolean.TRUE) == null && !b.retain()) {
-                throw new IllegalStateException("RAM block '" + b.name() + "' was freed while still mapped");
+            MemoryRegion mr = r.region();
+            if (mr.viewMark == mark) {
+                continue;
+            }
+            mr.viewMark = mark;
+            RamBlock b = FlatView.blockOf(mr);
+            if (b != null) {
+                if (!b.retain()) {
+                    throw new IllegalStateException("RAM block '" + b.name() + "' was freed while still mapped");
+                }
+                blocks.add(b);
             }
         }
-        return seen.keySet().toArray(RamBlock[]::new);
+        return blocks.toArray(RamBlock[]::new);
     }
 }

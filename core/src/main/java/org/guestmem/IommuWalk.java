@@ -77,7 +77,8 @@ final class IommuWalk {
      *
      * @param plen            the length requested (unsigned; -1 for "as much as possible")
      * @param isWrite         whether the access writes (asks the IOMMUs for WO, else RO)
-     * @param resolveSubpage  QEMU's {@code is_mmio}: resolve subpage sections in the target views
+     * @param resolveSubpage  QEMU's {@code is_mmio}; guestmem's tables are byte-granular, so sections
+     *                        are always resolved (where QEMU would stop at a subpage container)
      */
     static IommuWalk walk(FlatView v, int s, long addr, long plen, boolean isWrite, boolean resolveSubpage,
                           MemTxAttrs attrs) {
@@ -111,7 +112,7 @@ final class IommuWalk {
                 }
                 held = tv;
                 DispatchTable td = tv.dispatch;
-                int ts = resolveSubpage ? td.find(a) : td.findPage(a);
+                int ts = td.find(a); // byte-granular: guestmem has no subpage containers to stop at
                 xlat = a - td.start(ts) + td.offsetInRegion(ts);
                 int kind = td.kind(ts);
                 if (AccessPath.isRam(kind)) {

@@ -71,6 +71,14 @@ public abstract sealed class MemoryRegion
     final int[] logCounts = new int[DirtyLogClient.values().length];
     /** Coalesced MMIO ranges, region-relative {@code [offset, size]} pairs in insertion order. */
     final ArrayList<long[]> coalesced = new ArrayList<>(0);
+    /**
+     * Scratch of FlatView construction, written and read only by the writer under the update
+     * lock: the {@link MemorySystem#nextViewMark()} of the view being built when this region was
+     * first met, and its index among the view's distinct regions.
+     */
+    long viewMark;
+    /** See {@link #viewMark}. */
+    int viewIndex;
     /** QEMU's {@code flush_coalesced_mmio}. */
     boolean flushCoalescedMmio;
     /** QEMU's {@code ioeventfds}: sorted by {@link IoEventFd#before}; replaced whole, never modified. */

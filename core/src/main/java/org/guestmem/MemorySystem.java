@@ -74,6 +74,10 @@ public final class MemorySystem implements AutoCloseable {
     private IdentityHashMap<MemoryRegion, FlatView> flatViews = new IdentityHashMap<>();
     private boolean closed;
     private long commits;
+    /** Renders views; its scratch arrays are reused (writer only, under the update lock). */
+    private final FlatViewRenderer renderer = new FlatViewRenderer(this);
+    /** The last mark handed out by {@link #nextViewMark()} (writer only, under the update lock). */
+    private long viewMarks;
     private final ListenerRegistry listeners = new ListenerRegistry();
     /**
      * QEMU's {@code global_dirty_tracking}: the set of {@code GLOBAL_DIRTY_*} flags. Written under
@@ -116,6 +120,14 @@ public final class MemorySystem implements AutoCloseable {
     /** {@return the target's byte order: what {@link Endianness#NATIVE} means for devices} */
     public ByteOrder targetByteOrder() {
         return targetByteOrder;
+    }
+
+    /**
+     * {@return a mark no region carries yet} FlatView construction stamps each distinct region of
+     * the view with it ({@link MemoryRegion#viewMark}) instead of hashing. Under the update lock.
+     */
+    long nextViewMark() {
+        return ++viewMarks;
     }
 
     /** {@return log2 of the target page size (QEMU's {@code TARGET_PAGE_BITS})} */
@@ -234,7 +246,7 @@ public final class MemorySystem implements AutoCloseable {
                 MemoryRegion physmr = FlatViewRenderer.flatviewRoot(root);
                 FlatView v = flatViews.get(physmr);
                 if (v == null) {
-                    v = physmr == null ? retainedEmptyView() : FlatViewRenderer.render(this, physmr);
+                    v = physmr == null ? retainedEmptyView() : renderer.render(physmr);
                     flatViews.put(physmr, v);
                 }
                 if (!v.tryRetain()) {
@@ -419,7 +431,7 @@ public final class MemorySystem implements AutoCloseable {
             MemoryRegion physmr = FlatViewRenderer.flatviewRoot(addressSpaces.get(i).root());
             FlatView v = fresh.get(physmr);
             if (v == null) {
-                v = physmr == null ? retainedEmptyView() : FlatViewRenderer.render(this, physmr);
+                v = physmr == null ? retainedEmptyView() : renderer.render(physmr);
                 fresh.put(physmr, v);
             }
             chosen[i] = v;

@@ -20,6 +20,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 import org.guestmem.RandomTree.Kind;
 import org.guestmem.RandomTree.Node;
+import org.guestmem.internal.DispatchTable;
 
 /**
  * Random region trees ({@link RandomTree}) against a deliberately simple reference model.
@@ -207,6 +208,7 @@ class FlatViewPropertyTest {
         Hit want = serve(phys, BigInteger.ZERO, BigInteger.ZERO, TWO_64, false, false, bx);
         FlatRange got = v.lookup(x);
         String at = ctx + ", address 0x" + Long.toHexString(x);
+        checkNativeDispatch(t, v, x, got, at);
         if (want == null) {
             expect(t, got == null, at, "the model has a hole here but the view has " + got);
             return;
@@ -223,6 +225,38 @@ class FlatViewPropertyTest {
         expect(t, got.readonly() == want.readonly(), at, "readonly: model " + want.readonly() + ", view " + got);
         expect(t, got.nonvolatile() == want.nonvolatile(), at, "nonvolatile: model " + want.nonvolatile() + ", view " + got);
         expect(t, got.romdMode() == want.node().romd, at, "romd: model " + want.node().romd + ", view " + got);
+    }
+
+    /**
+     * The native table agrees with the Java ranges: {@code find} names the section of the range
+     * {@code lookup} returns (section i is range i - 1), and {@code uniform} over the 4 KiB page
+     * and over a short span holds exactly when no range starts or ends inside it.
+     */
+    void checkNativeDispatch(RandomTree t, FlatView v, long x, FlatRange got, String at) {
+        DispatchTable d = v.dispatch;
+        int s = d.find(x);
+        FlatRange[] ranges = v.ranges().toArray(FlatRange[]::new);
+        expect(t, got == null ? s == 0 : s >= 1 && ranges[s - 1] == got, at,
+                "native find gives section " + s + " but lookup gives " + got);
+        if (s != 0) {
+            expect(t, d.start(s) == got.start() && d.sizeMinusOne(s) == got.sizeMinusOne(), at,
+                    "native section " + s + " is [0x" + Long.toHexString(d.start(s)) + ", +0x" + Long.toHexString(d.sizeMinusOne(s))
+                            + "] but the range is " + got);
+        }
+        for (long[] span : new long[][] {{x & ~0xfffL, x | 0xfffL}, {x, x + 7}}) {
+            if (Long.compareUnsigned(span[0], span[1]) > 0) {
+                continue; // wraps past 2^64
+            }
+            boolean boundaryInside = false;
+            for (FlatRange r : ranges) {
+                boolean startsInside = Long.compareUnsigned(r.start(), span[0]) > 0 && Long.compareUnsigned(r.start(), span[1]) <= 0;
+                boolean endsInside = Long.compareUnsigned(r.last(), span[0]) >= 0 && Long.compareUnsigned(r.last(), span[1]) < 0;
+                boundaryInside |= startsInside || endsInside;
+            }
+            expect(t, d.uniform(span[0], span[1]) == !boundaryInside, at,
+                    "uniform(0x" + Long.toHexString(span[0]) + ", 0x" + Long.toHexString(span[1]) + ") = "
+                            + d.uniform(span[0], span[1]) + " but a range boundary is " + (boundaryInside ? "" : "not ") + "inside");
+        }
     }
 
     void expect(RandomTree t, boolean ok, String where, String what) {

@@ -33,7 +33,8 @@ public final class NativeTablePool implements AutoCloseable {
     }
 
     /**
-     * {@return a zero-filled block of at least {@code bytes} bytes, 64-byte aligned}
+     * {@return a block of at least {@code bytes} bytes, 64-byte aligned; a recycled block keeps its
+     * old contents (the table builder writes every byte it will read)}
      *
      * @throws IllegalStateException if the pool was closed
      */
@@ -53,8 +54,6 @@ public final class NativeTablePool implements AutoCloseable {
                 stats.allocated(1, 0);
             }
             block = arena.allocate(1L << cls, 64);
-        } else {
-            block.fill((byte) 0);
         }
         stats.allocated(0, block.byteSize());
         inUse += block.byteSize();

@@ -121,7 +121,7 @@ public final class MtreePrinter {
                     out.append('\n');
                 }
                 if (dispatch) {
-                    DispatchDump.print(out, view);
+                    out.append(view.qemuDispatchDump());
                 }
                 out.append('\n');
             }

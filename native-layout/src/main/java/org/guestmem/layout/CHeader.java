@@ -31,9 +31,33 @@ public final class CHeader {
         return List.of(
                 new Struct("guestmem_dispatch_header", DispatchHeaderLayout.LAYOUT),
                 new Struct("guestmem_section", SectionLayout.LAYOUT),
-                new Struct("guestmem_dispatch_node", DispatchNodeLayout.LAYOUT),
                 new Struct("guestmem_rcu_reader_slot", RcuReaderSlotLayout.LAYOUT));
     }
+
+    /** The lookup of {@link DispatchHeaderLayout}'s Javadoc, in C. */
+    private static final String LOOKUP = """
+            /* The section serving guest address a: a branch-free binary search of the index, then the
+             * cover check (0, the unassigned section, when nothing covers a). */
+            static inline uint32_t guestmem_find_section(const struct guestmem_dispatch_header *h, uint64_t a) {
+                const unsigned char *base_ptr = (const unsigned char *) h;
+                const uint64_t *index = (const uint64_t *) (const void *) (base_ptr + h->index_offset);
+                const struct guestmem_section *sections =
+                        (const struct guestmem_section *) (const void *) (base_ptr + h->sections_offset);
+                uint64_t base = 0;
+                for (uint64_t half = h->index_count / 2; half > 0; half /= 2) {
+                    base = index[base + half] <= a ? base + half : base;
+                }
+                uint32_t s = (uint32_t) base + 1;
+                if (s > h->section_count - 1) {
+                    s = h->section_count - 1;
+                }
+                if (s == 0 || a - sections[s].start > sections[s].size_minus_1) {
+                    return 0;
+                }
+                return s;
+            }
+
+            """;
 
     private CHeader() {
     }
@@ -58,20 +82,13 @@ public final class CHeader {
                 """);
         define(h, "GUESTMEM_DISPATCH_MAGIC", "0x" + Integer.toHexString(DispatchHeaderLayout.MAGIC) + "u");
         define(h, "GUESTMEM_DISPATCH_VERSION", Short.toString(DispatchHeaderLayout.VERSION));
-        define(h, "GUESTMEM_DISPATCH_BITS_PER_LEVEL", Integer.toString(DispatchNodeLayout.BITS_PER_LEVEL));
-        define(h, "GUESTMEM_DISPATCH_ENTRIES", Integer.toString(DispatchNodeLayout.ENTRIES));
-        define(h, "GUESTMEM_DISPATCH_NIL", "0x" + Integer.toHexString(DispatchNodeLayout.NIL) + "u");
-        define(h, "GUESTMEM_DISPATCH_PTR_BITS", Integer.toString(DispatchNodeLayout.PTR_BITS));
-        define(h, "GUESTMEM_ENTRY_SKIP(e)", "((uint32_t)(e) >> GUESTMEM_DISPATCH_PTR_BITS)");
-        define(h, "GUESTMEM_ENTRY_PTR(e)", "((uint32_t)(e) & ((1u << GUESTMEM_DISPATCH_PTR_BITS) - 1u))");
-        define(h, "GUESTMEM_DISPATCH_LEVELS(page_bits)", "(((64 - (page_bits) - 1) / GUESTMEM_DISPATCH_BITS_PER_LEVEL) + 1)");
+        define(h, "GUESTMEM_DISPATCH_INDEX_PADDING", "0xffffffffffffffffull");
         h.append('\n');
         define(h, "GUESTMEM_SECTION_KIND_UNASSIGNED", Integer.toString(SectionLayout.KIND_UNASSIGNED));
         define(h, "GUESTMEM_SECTION_KIND_RAM", Integer.toString(SectionLayout.KIND_RAM));
         define(h, "GUESTMEM_SECTION_KIND_ROM", Integer.toString(SectionLayout.KIND_ROM));
         define(h, "GUESTMEM_SECTION_KIND_ROMD", Integer.toString(SectionLayout.KIND_ROMD));
         define(h, "GUESTMEM_SECTION_KIND_MMIO", Integer.toString(SectionLayout.KIND_MMIO));
-        define(h, "GUESTMEM_SECTION_KIND_SUBPAGE", Integer.toString(SectionLayout.KIND_SUBPAGE));
         define(h, "GUESTMEM_SECTION_KIND_IOMMU", Integer.toString(SectionLayout.KIND_IOMMU));
         define(h, "GUESTMEM_SECTION_FLAG_READONLY", Integer.toString(SectionLayout.FLAG_READONLY));
         define(h, "GUESTMEM_SECTION_FLAG_NONVOLATILE", Integer.toString(SectionLayout.FLAG_NONVOLATILE));
@@ -89,6 +106,7 @@ public final class CHeader {
         for (Struct s : structs()) {
             struct(h, s);
         }
+        h.append(LOOKUP);
         h.append("#endif /* GUESTMEM_LAYOUT_H */\n");
         return h.toString();
     }

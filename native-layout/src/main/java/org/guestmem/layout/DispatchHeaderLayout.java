@@ -6,53 +6,59 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * The header of a FlatView's native tables. One contiguous block holds, in this order: this
- * header, {@code section_count} {@link SectionLayout} entries, {@code node_count}
- * {@link DispatchNodeLayout} nodes and {@code subpage_count} subpage tables of
- * {@code 2^page_bits} 32-bit section indices each (one per byte of the page, QEMU's
- * {@code sub_section}; 32 bits instead of QEMU's 16 so that views may hold more than 65536
- * sections).
+ * The header of a FlatView's native dispatch tables. One contiguous block holds, in this order:
+ * this header, {@code section_count} {@link SectionLayout} entries, and a search index of
+ * {@code index_count} unsigned 64-bit section starts.
  *
  * <pre>
  * offset size member
  *      0    4 magic            MAGIC
  *      4    2 version          VERSION
  *      6    1 page_bits        log2 of the target page size
- *      7    1 levels           radix levels (6 for 4 KiB pages)
- *      8    4 root             root entry, packed like a node entry
- *     12    4 section_count
- *     16    4 node_count
- *     20    4 subpage_count
- *     24    8 sections_offset  byte offset of section 0 from the header
- *     32    8 nodes_offset     byte offset of node 0
- *     40    8 subpages_offset  byte offset of subpage table 0
- *     48    8 total_bytes      size of the whole block
- *     56    8 padding
+ *      7    1 reserved         0
+ *      8    4 section_count    sections; 0 is the unassigned section, section i &gt;= 1 is the
+ *                              view's i-th range in address order
+ *     12    4 index_count      entries of the search index: a power of two, at least 1
+ *     16    8 sections_offset  byte offset of section 0 from the header
+ *     24    8 index_offset     byte offset of index entry 0
+ *     32    8 total_bytes      size of the whole block
+ *     40   24 padding
  * </pre>
- * The block is immutable once its view is published and lives until the view is destroyed, an RCU
- * grace period after its last reference is dropped.
+ *
+ * <h2 id="lookup">Looking an address up</h2>
+ * Index entry {@code j} holds the start of section {@code j + 1} for {@code j < section_count - 1}
+ * and {@link #INDEX_PADDING} after that; entries ascend (unsigned). To find the section of
+ * address {@code a}: {@code base = 0}; for {@code half = index_count / 2, index_count / 4, ..., 1}:
+ * {@code if (index[base + half] <= a) base += half} (unsigned compare; a branch-free binary
+ * search); then {@code s = min(base + 1, section_count - 1)}; the answer is {@code s} if section
+ * {@code s} covers {@code a} ({@code a - start <= size_minus_1}, unsigned), else 0. Sections are
+ * byte-granular: a region smaller than a page needs nothing special.
+ *
+ * <p>The block is immutable once its view is published and lives until the view is destroyed, an
+ * RCU grace period after its last reference is dropped.
  */
 public final class DispatchHeaderLayout {
     /** {@code "GMDT"} read as a little-endian int. */
     public static final int MAGIC = 0x54444d47;
     /** Layout version. */
-    public static final short VERSION = 1;
+    public static final short VERSION = 2;
+    /** The value of index entries past the last section. */
+    public static final long INDEX_PADDING = -1L;
+    /** Bytes per index entry. */
+    public static final long INDEX_ENTRY_BYTES = 8;
 
     /** The header structure. */
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ValueLayout.JAVA_INT.withName("magic"),
             ValueLayout.JAVA_SHORT.withName("version"),
             ValueLayout.JAVA_BYTE.withName("page_bits"),
-            ValueLayout.JAVA_BYTE.withName("levels"),
-            ValueLayout.JAVA_INT.withName("root"),
+            ValueLayout.JAVA_BYTE.withName("reserved"),
             ValueLayout.JAVA_INT.withName("section_count"),
-            ValueLayout.JAVA_INT.withName("node_count"),
-            ValueLayout.JAVA_INT.withName("subpage_count"),
+            ValueLayout.JAVA_INT.withName("index_count"),
             ValueLayout.JAVA_LONG.withName("sections_offset"),
-            ValueLayout.JAVA_LONG.withName("nodes_offset"),
-            ValueLayout.JAVA_LONG.withName("subpages_offset"),
+            ValueLayout.JAVA_LONG.withName("index_offset"),
             ValueLayout.JAVA_LONG.withName("total_bytes"),
-            MemoryLayout.paddingLayout(8)).withName("guestmem_dispatch_header");
+            MemoryLayout.paddingLayout(24)).withName("guestmem_dispatch_header");
 
     /** Bytes of the header. */
     public static final long BYTES = LAYOUT.byteSize();
@@ -63,22 +69,16 @@ public final class DispatchHeaderLayout {
     public static final VarHandle VERSION_FIELD = handle("version");
     /** {@code page_bits}. */
     public static final VarHandle PAGE_BITS = handle("page_bits");
-    /** {@code levels}. */
-    public static final VarHandle LEVELS = handle("levels");
-    /** {@code root}. */
-    public static final VarHandle ROOT = handle("root");
+    /** {@code reserved}. */
+    public static final VarHandle RESERVED = handle("reserved");
     /** {@code section_count}. */
     public static final VarHandle SECTION_COUNT = handle("section_count");
-    /** {@code node_count}. */
-    public static final VarHandle NODE_COUNT = handle("node_count");
-    /** {@code subpage_count}. */
-    public static final VarHandle SUBPAGE_COUNT = handle("subpage_count");
+    /** {@code index_count}. */
+    public static final VarHandle INDEX_COUNT = handle("index_count");
     /** {@code sections_offset}. */
     public static final VarHandle SECTIONS_OFFSET = handle("sections_offset");
-    /** {@code nodes_offset}. */
-    public static final VarHandle NODES_OFFSET = handle("nodes_offset");
-    /** {@code subpages_offset}. */
-    public static final VarHandle SUBPAGES_OFFSET = handle("subpages_offset");
+    /** {@code index_offset}. */
+    public static final VarHandle INDEX_OFFSET = handle("index_offset");
     /** {@code total_bytes}. */
     public static final VarHandle TOTAL_BYTES = handle("total_bytes");
 
@@ -90,9 +90,10 @@ public final class DispatchHeaderLayout {
         return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(member));
     }
 
-    /** {@return the bytes of one subpage table for {@code pageBits}} */
-    public static long subpageBytes(int pageBits) {
-        return (1L << pageBits) * Integer.BYTES;
+    /** {@return the index entries for {@code sectionCount} sections: a power of two, at least 1} */
+    public static int indexCount(int sectionCount) {
+        int ranges = sectionCount - 1;
+        return ranges <= 1 ? 1 : Integer.highestOneBit(ranges - 1) << 1;
     }
 
     private static VarHandle handle(String name) {

@@ -8,7 +8,8 @@ import java.lang.invoke.VarHandle;
 /**
  * One entry of a FlatView's packed section table: everything a reader needs to serve an access
  * to the section, QEMU's {@code MemoryRegionSection} as the dispatch sees it. Entry 0 is always
- * the unassigned section covering all 2<sup>64</sup> addresses.
+ * the unassigned section covering all 2<sup>64</sup> addresses; entry {@code i >= 1} is the view's
+ * {@code i}-th range in address order (see {@link DispatchHeaderLayout} for the lookup).
  *
  * <pre>
  * offset size member                 meaning
@@ -18,7 +19,7 @@ import java.lang.invoke.VarHandle;
  *     24    8 host_addend            RAM-backed sections: host address of byte {@code a} is
  *                                    {@code a + host_addend}; 0 otherwise
  *     32    4 region_index           index into the view's Java arrays (regions, RAM segments, ops)
- *     36    4 aux                    SUBPAGE: index of the subpage table; otherwise 0
+ *     36    4 padding
  *     40    1 kind                   one of the KIND_* constants
  *     41    1 flags                  FLAG_* bits
  *     42    1 dirty_log_mask         dirty-log clients (bit 0 VGA, 1 CODE, 2 MIGRATION)
@@ -39,10 +40,8 @@ public final class SectionLayout {
     public static final int KIND_ROMD = 3;
     /** MMIO (including a ROM device out of romd mode, reservations): every access to the ops. */
     public static final int KIND_MMIO = 4;
-    /** A page split between several sections: resolve through the subpage table {@code aux}. */
-    public static final int KIND_SUBPAGE = 5;
     /** An IOMMU region: translate through the IOMMU before accessing the target address space. */
-    public static final int KIND_IOMMU = 6;
+    public static final int KIND_IOMMU = 5;
 
     /** The range is readonly, propagated along the path from the root (QEMU's section readonly). */
     public static final int FLAG_READONLY = 1;
@@ -60,7 +59,7 @@ public final class SectionLayout {
             ValueLayout.JAVA_LONG.withName("offset_in_region"),
             ValueLayout.JAVA_LONG.withName("host_addend"),
             ValueLayout.JAVA_INT.withName("region_index"),
-            ValueLayout.JAVA_INT.withName("aux"),
+            MemoryLayout.paddingLayout(4),
             ValueLayout.JAVA_BYTE.withName("kind"),
             ValueLayout.JAVA_BYTE.withName("flags"),
             ValueLayout.JAVA_BYTE.withName("dirty_log_mask"),
@@ -79,8 +78,6 @@ public final class SectionLayout {
     public static final VarHandle HOST_ADDEND = handle("host_addend");
     /** {@code region_index}. */
     public static final VarHandle REGION_INDEX = handle("region_index");
-    /** {@code aux}. */
-    public static final VarHandle AUX = handle("aux");
     /** {@code kind}. */
     public static final VarHandle KIND = handle("kind");
     /** {@code flags}. */
@@ -98,8 +95,6 @@ public final class SectionLayout {
     public static final long HOST_ADDEND_OFFSET = offset("host_addend");
     /** Byte offset of {@code region_index}. */
     public static final long REGION_INDEX_OFFSET = offset("region_index");
-    /** Byte offset of {@code aux}. */
-    public static final long AUX_OFFSET = offset("aux");
     /** Byte offset of {@code kind}. */
     public static final long KIND_OFFSET = offset("kind");
     /** Byte offset of {@code flags}. */

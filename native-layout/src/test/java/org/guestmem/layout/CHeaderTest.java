@@ -48,7 +48,6 @@ class CHeaderTest {
     static {
         STRUCTS.put("guestmem_dispatch_header", DispatchHeaderLayout.LAYOUT);
         STRUCTS.put("guestmem_section", SectionLayout.LAYOUT);
-        STRUCTS.put("guestmem_dispatch_node", DispatchNodeLayout.LAYOUT);
         STRUCTS.put("guestmem_rcu_reader_slot", RcuReaderSlotLayout.LAYOUT);
     }
 
@@ -57,16 +56,12 @@ class CHeaderTest {
         Map<String, Long> d = new TreeMap<>();
         d.put("GUESTMEM_DISPATCH_MAGIC", DispatchHeaderLayout.MAGIC & 0xffff_ffffL);
         d.put("GUESTMEM_DISPATCH_VERSION", (long) DispatchHeaderLayout.VERSION);
-        d.put("GUESTMEM_DISPATCH_BITS_PER_LEVEL", (long) DispatchNodeLayout.BITS_PER_LEVEL);
-        d.put("GUESTMEM_DISPATCH_ENTRIES", (long) DispatchNodeLayout.ENTRIES);
-        d.put("GUESTMEM_DISPATCH_NIL", (long) DispatchNodeLayout.NIL);
-        d.put("GUESTMEM_DISPATCH_PTR_BITS", (long) DispatchNodeLayout.PTR_BITS);
+        d.put("GUESTMEM_DISPATCH_INDEX_PADDING", DispatchHeaderLayout.INDEX_PADDING);
         d.put("GUESTMEM_SECTION_KIND_UNASSIGNED", (long) SectionLayout.KIND_UNASSIGNED);
         d.put("GUESTMEM_SECTION_KIND_RAM", (long) SectionLayout.KIND_RAM);
         d.put("GUESTMEM_SECTION_KIND_ROM", (long) SectionLayout.KIND_ROM);
         d.put("GUESTMEM_SECTION_KIND_ROMD", (long) SectionLayout.KIND_ROMD);
         d.put("GUESTMEM_SECTION_KIND_MMIO", (long) SectionLayout.KIND_MMIO);
-        d.put("GUESTMEM_SECTION_KIND_SUBPAGE", (long) SectionLayout.KIND_SUBPAGE);
         d.put("GUESTMEM_SECTION_KIND_IOMMU", (long) SectionLayout.KIND_IOMMU);
         d.put("GUESTMEM_SECTION_FLAG_READONLY", (long) SectionLayout.FLAG_READONLY);
         d.put("GUESTMEM_SECTION_FLAG_NONVOLATILE", (long) SectionLayout.FLAG_NONVOLATILE);
@@ -83,12 +78,8 @@ class CHeaderTest {
     private static final Pattern OBJECT_DEFINE = Pattern.compile("^#define (GUESTMEM_[A-Z0-9_]+) (\\S.*)$", Pattern.MULTILINE);
     private static final Pattern MACRO_DEFINE = Pattern.compile("^#define (GUESTMEM_[A-Z0-9_]+)\\(", Pattern.MULTILINE);
 
-    /** Sample entries for the SKIP/PTR macros. */
-    private static final int[] ENTRIES = {0, 5, DispatchNodeLayout.entry(1, DispatchNodeLayout.NIL), DispatchNodeLayout.entry(6, 3),
-            DispatchNodeLayout.entry(63, 0), DispatchNodeLayout.entry(63, DispatchNodeLayout.NIL), DispatchNodeLayout.entry(2, 123456)};
-
     @Test
-    void headerShouldDescribeExactlyTheFourStructures() {
+    void headerShouldDescribeExactlyTheThreeStructures() {
         Map<String, StructLayout> got = new LinkedHashMap<>();
         for (CHeader.Struct s : CHeader.structs()) {
             got.put(s.cName(), s.layout());
@@ -118,8 +109,9 @@ class CHeaderTest {
         while (f.find()) {
             functionLike.add(f.group(1));
         }
-        assertEquals(new TreeSet<>(List.of("GUESTMEM_DISPATCH_LEVELS", "GUESTMEM_ENTRY_PTR", "GUESTMEM_ENTRY_SKIP",
-                "GUESTMEM_DIRTY_WORDS", "GUESTMEM_DIRTY_WORD_OFFSET")), functionLike);
+        assertEquals(new TreeSet<>(List.of("GUESTMEM_DIRTY_WORDS", "GUESTMEM_DIRTY_WORD_OFFSET")), functionLike);
+        assertTrue(h.contains("static inline uint32_t guestmem_find_section(const struct guestmem_dispatch_header *h, uint64_t a)"),
+                "the lookup function");
         assertTrue(h.contains("#ifndef GUESTMEM_LAYOUT_H\n#define GUESTMEM_LAYOUT_H\n"), "include guard");
     }
 
@@ -160,17 +152,6 @@ class CHeaderTest {
             line(c, "define " + d.getKey(), d.getKey());
             expected.put("define " + d.getKey(), d.getValue());
         }
-        for (int e : ENTRIES) {
-            String lit = "0x" + Integer.toHexString(e) + "u";
-            line(c, "skip " + lit, "GUESTMEM_ENTRY_SKIP(" + lit + ")");
-            expected.put("skip " + lit, (long) DispatchNodeLayout.skip(e));
-            line(c, "ptr " + lit, "GUESTMEM_ENTRY_PTR(" + lit + ")");
-            expected.put("ptr " + lit, (long) DispatchNodeLayout.ptr(e));
-        }
-        for (int pb = 10; pb <= 16; pb++) {
-            line(c, "levels " + pb, "GUESTMEM_DISPATCH_LEVELS(" + pb + ")");
-            expected.put("levels " + pb, (long) DispatchNodeLayout.levels(pb));
-        }
         for (long pages : new long[] {1, 63, 64, 65, 1000, 1L << 20}) {
             line(c, "dirty words " + pages, "GUESTMEM_DIRTY_WORDS(" + pages + "ull)");
             expected.put("dirty words " + pages, DirtyBitmapLayout.words(pages));
@@ -195,7 +176,6 @@ class CHeaderTest {
                         s.offset_in_region = 0x0102030405060708ull;
                         s.host_addend = 0x8000000000000001ull;
                         s.region_index = 0x7eadbeefu;
-                        s.aux = 0x0abcdef0u;
                         s.kind = GUESTMEM_SECTION_KIND_ROMD;
                         s.flags = GUESTMEM_SECTION_FLAG_READONLY | GUESTMEM_SECTION_FLAG_ROOT;
                         s.dirty_log_mask = 5;
@@ -207,22 +187,13 @@ class CHeaderTest {
                         h.magic = GUESTMEM_DISPATCH_MAGIC;
                         h.version = GUESTMEM_DISPATCH_VERSION;
                         h.page_bits = 12;
-                        h.levels = GUESTMEM_DISPATCH_LEVELS(12);
-                        h.root = (3u << GUESTMEM_DISPATCH_PTR_BITS) | 2u;
+                        h.reserved = 0x5a;
                         h.section_count = 0x11111111u;
-                        h.node_count = 0x22222222u;
-                        h.subpage_count = 0x33333333u;
+                        h.index_count = 0x22222222u;
                         h.sections_offset = 0x4444444444444444ull;
-                        h.nodes_offset = 0x5555555555555555ull;
-                        h.subpages_offset = 0x6666666666666666ull;
+                        h.index_offset = 0x5555555555555555ull;
                         h.total_bytes = 0x7777777777777777ull;
                         bytes("guestmem_dispatch_header", &h, sizeof h);
-                    }
-                    {
-                        static struct guestmem_dispatch_node n;
-                        n.entries[0] = GUESTMEM_DISPATCH_NIL | (1u << GUESTMEM_DISPATCH_PTR_BITS);
-                        n.entries[511] = 42u;
-                        bytes("guestmem_dispatch_node", &n, sizeof n);
                     }
                     {
                         struct guestmem_rcu_reader_slot r;
@@ -268,7 +239,7 @@ class CHeaderTest {
         assertEquals(javaBytes(), dumps, "bytes of structs filled in C equal the bytes the Java VarHandles write");
     }
 
-    /** The same four structs as the C program fills, written through the Java VarHandles. */
+    /** The same three structs as the C program fills, written through the Java VarHandles. */
     private static Map<String, String> javaBytes() {
         Map<String, String> m = new TreeMap<>();
         HexFormat hex = HexFormat.of();
@@ -279,7 +250,6 @@ class CHeaderTest {
             SectionLayout.OFFSET_IN_REGION.set(s, 0L, 0x0102030405060708L);
             SectionLayout.HOST_ADDEND.set(s, 0L, 0x8000000000000001L);
             SectionLayout.REGION_INDEX.set(s, 0L, 0x7eadbeef);
-            SectionLayout.AUX.set(s, 0L, 0x0abcdef0);
             SectionLayout.KIND.set(s, 0L, (byte) SectionLayout.KIND_ROMD);
             SectionLayout.FLAGS.set(s, 0L, (byte) (SectionLayout.FLAG_READONLY | SectionLayout.FLAG_ROOT));
             SectionLayout.DIRTY_LOG_MASK.set(s, 0L, (byte) 5);
@@ -289,21 +259,13 @@ class CHeaderTest {
             DispatchHeaderLayout.MAGIC_FIELD.set(h, 0L, DispatchHeaderLayout.MAGIC);
             DispatchHeaderLayout.VERSION_FIELD.set(h, 0L, DispatchHeaderLayout.VERSION);
             DispatchHeaderLayout.PAGE_BITS.set(h, 0L, (byte) 12);
-            DispatchHeaderLayout.LEVELS.set(h, 0L, (byte) DispatchNodeLayout.levels(12));
-            DispatchHeaderLayout.ROOT.set(h, 0L, DispatchNodeLayout.entry(3, 2));
+            DispatchHeaderLayout.RESERVED.set(h, 0L, (byte) 0x5a);
             DispatchHeaderLayout.SECTION_COUNT.set(h, 0L, 0x11111111);
-            DispatchHeaderLayout.NODE_COUNT.set(h, 0L, 0x22222222);
-            DispatchHeaderLayout.SUBPAGE_COUNT.set(h, 0L, 0x33333333);
+            DispatchHeaderLayout.INDEX_COUNT.set(h, 0L, 0x22222222);
             DispatchHeaderLayout.SECTIONS_OFFSET.set(h, 0L, 0x4444444444444444L);
-            DispatchHeaderLayout.NODES_OFFSET.set(h, 0L, 0x5555555555555555L);
-            DispatchHeaderLayout.SUBPAGES_OFFSET.set(h, 0L, 0x6666666666666666L);
+            DispatchHeaderLayout.INDEX_OFFSET.set(h, 0L, 0x5555555555555555L);
             DispatchHeaderLayout.TOTAL_BYTES.set(h, 0L, 0x7777777777777777L);
             m.put("guestmem_dispatch_header", hex.formatHex(h.toArray(ValueLayout.JAVA_BYTE)));
-
-            MemorySegment n = arena.allocate(DispatchNodeLayout.LAYOUT);
-            DispatchNodeLayout.ENTRY.set(n, 0L, 0L, DispatchNodeLayout.entry(1, DispatchNodeLayout.NIL));
-            DispatchNodeLayout.ENTRY.set(n, 0L, 511L, DispatchNodeLayout.entry(0, 42));
-            m.put("guestmem_dispatch_node", hex.formatHex(n.toArray(ValueLayout.JAVA_BYTE)));
 
             MemorySegment r = arena.allocate(RcuReaderSlotLayout.LAYOUT);
             RcuReaderSlotLayout.CTR.set(r, 0L, 0x0123456789abcdefL);

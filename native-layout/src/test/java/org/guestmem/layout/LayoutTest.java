@@ -36,7 +36,6 @@ class LayoutTest {
             new Member("offset_in_region", 16, 8),
             new Member("host_addend", 24, 8),
             new Member("region_index", 32, 4),
-            new Member("aux", 36, 4),
             new Member("kind", 40, 1),
             new Member("flags", 41, 1),
             new Member("dirty_log_mask", 42, 1));
@@ -45,17 +44,12 @@ class LayoutTest {
             new Member("magic", 0, 4),
             new Member("version", 4, 2),
             new Member("page_bits", 6, 1),
-            new Member("levels", 7, 1),
-            new Member("root", 8, 4),
-            new Member("section_count", 12, 4),
-            new Member("node_count", 16, 4),
-            new Member("subpage_count", 20, 4),
-            new Member("sections_offset", 24, 8),
-            new Member("nodes_offset", 32, 8),
-            new Member("subpages_offset", 40, 8),
-            new Member("total_bytes", 48, 8));
-
-    static final List<Member> NODE = List.of(new Member("entries", 0, 512 * 4));
+            new Member("reserved", 7, 1),
+            new Member("section_count", 8, 4),
+            new Member("index_count", 12, 4),
+            new Member("sections_offset", 16, 8),
+            new Member("index_offset", 24, 8),
+            new Member("total_bytes", 32, 8));
 
     static final List<Member> SLOT = List.of(new Member("ctr", 0, 8));
 
@@ -91,7 +85,6 @@ class LayoutTest {
                 () -> assertEquals(16, SectionLayout.OFFSET_IN_REGION_OFFSET),
                 () -> assertEquals(24, SectionLayout.HOST_ADDEND_OFFSET),
                 () -> assertEquals(32, SectionLayout.REGION_INDEX_OFFSET),
-                () -> assertEquals(36, SectionLayout.AUX_OFFSET),
                 () -> assertEquals(40, SectionLayout.KIND_OFFSET),
                 () -> assertEquals(41, SectionLayout.FLAGS_OFFSET),
                 () -> assertEquals(42, SectionLayout.DIRTY_LOG_MASK_OFFSET));
@@ -105,20 +98,11 @@ class LayoutTest {
         for (Member m : HEADER) {
             assertEquals(m.offset(), DispatchHeaderLayout.offsetOf(m.name()), "offsetOf(" + m.name() + ")");
         }
-        assertEquals(4096L * 4, DispatchHeaderLayout.subpageBytes(12), "one 32-bit section index per byte of a 4 KiB page");
-        assertEquals(65536L * 4, DispatchHeaderLayout.subpageBytes(16));
+        assertEquals(8, DispatchHeaderLayout.INDEX_ENTRY_BYTES);
+        assertEquals(-1L, DispatchHeaderLayout.INDEX_PADDING, "padding is the largest unsigned value");
         byte[] gmdt = {'G', 'M', 'D', 'T'};
         assertEquals(DispatchHeaderLayout.MAGIC, MemorySegment.ofArray(gmdt).get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0),
                 "MAGIC is \"GMDT\" read as a little-endian int");
-    }
-
-    @Test
-    void dispatchNodeShouldBe512EntriesOf32Bits() {
-        assertMembers(DispatchNodeLayout.LAYOUT, NODE, 2048, 4);
-        assertEquals("guestmem_dispatch_node", DispatchNodeLayout.LAYOUT.name().orElseThrow());
-        assertEquals(2048, DispatchNodeLayout.BYTES);
-        assertEquals(512, DispatchNodeLayout.ENTRIES);
-        assertEquals(9, DispatchNodeLayout.BITS_PER_LEVEL);
     }
 
     @Test
@@ -139,7 +123,6 @@ class LayoutTest {
             SectionLayout.OFFSET_IN_REGION.set(table, base, 0x0102_0304_0506_0708L);
             SectionLayout.HOST_ADDEND.set(table, base, 0x8000_0000_0000_0001L);
             SectionLayout.REGION_INDEX.set(table, base, 0x7eadbeef);
-            SectionLayout.AUX.set(table, base, 0x0abc_def0);
             SectionLayout.KIND.set(table, base, (byte) SectionLayout.KIND_IOMMU);
             SectionLayout.FLAGS.set(table, base, (byte) 0x8f);
             SectionLayout.DIRTY_LOG_MASK.set(table, base, (byte) 7);
@@ -152,7 +135,6 @@ class LayoutTest {
                     () -> assertEquals(0x0102_0304_0506_0708L, table.get(le64, base + 16)),
                     () -> assertEquals(0x8000_0000_0000_0001L, table.get(le64, base + 24)),
                     () -> assertEquals(0x7eadbeef, table.get(le32, base + 32)),
-                    () -> assertEquals(0x0abc_def0, table.get(le32, base + 36)),
                     () -> assertEquals(SectionLayout.KIND_IOMMU, table.get(ValueLayout.JAVA_BYTE, base + 40)),
                     () -> assertEquals((byte) 0x8f, table.get(ValueLayout.JAVA_BYTE, base + 41)),
                     () -> assertEquals(7, table.get(ValueLayout.JAVA_BYTE, base + 42)),
@@ -162,10 +144,10 @@ class LayoutTest {
                     () -> assertEquals(0x0102_0304_0506_0708L, (long) SectionLayout.OFFSET_IN_REGION.get(table, base)),
                     () -> assertEquals(0x8000_0000_0000_0001L, (long) SectionLayout.HOST_ADDEND.get(table, base)),
                     () -> assertEquals(0x7eadbeef, (int) SectionLayout.REGION_INDEX.get(table, base)),
-                    () -> assertEquals(0x0abc_def0, (int) SectionLayout.AUX.get(table, base)),
                     () -> assertEquals((byte) SectionLayout.KIND_IOMMU, (byte) SectionLayout.KIND.get(table, base)),
                     () -> assertEquals((byte) 0x8f, (byte) SectionLayout.FLAGS.get(table, base)),
                     () -> assertEquals((byte) 7, (byte) SectionLayout.DIRTY_LOG_MASK.get(table, base)));
+            assertEquals(0, table.get(le32, base + 36), "padding after region_index untouched");
             // neighbours untouched
             for (long i = 0; i < 2 * SectionLayout.BYTES; i++) {
                 assertEquals(0, table.get(ValueLayout.JAVA_BYTE, i), "byte " + i + " of entries 0 and 1");
@@ -183,14 +165,11 @@ class LayoutTest {
             DispatchHeaderLayout.MAGIC_FIELD.set(h, 0L, DispatchHeaderLayout.MAGIC);
             DispatchHeaderLayout.VERSION_FIELD.set(h, 0L, (short) 0x0102);
             DispatchHeaderLayout.PAGE_BITS.set(h, 0L, (byte) 12);
-            DispatchHeaderLayout.LEVELS.set(h, 0L, (byte) 6);
-            DispatchHeaderLayout.ROOT.set(h, 0L, DispatchNodeLayout.entry(4, 3));
+            DispatchHeaderLayout.RESERVED.set(h, 0L, (byte) 0x5a);
             DispatchHeaderLayout.SECTION_COUNT.set(h, 0L, 0x11111111);
-            DispatchHeaderLayout.NODE_COUNT.set(h, 0L, 0x22222222);
-            DispatchHeaderLayout.SUBPAGE_COUNT.set(h, 0L, 0x33333333);
+            DispatchHeaderLayout.INDEX_COUNT.set(h, 0L, 0x22222222);
             DispatchHeaderLayout.SECTIONS_OFFSET.set(h, 0L, 0x4444_4444_4444_4444L);
-            DispatchHeaderLayout.NODES_OFFSET.set(h, 0L, 0x5555_5555_5555_5555L);
-            DispatchHeaderLayout.SUBPAGES_OFFSET.set(h, 0L, 0x6666_6666_6666_6666L);
+            DispatchHeaderLayout.INDEX_OFFSET.set(h, 0L, 0x5555_5555_5555_5555L);
             DispatchHeaderLayout.TOTAL_BYTES.set(h, 0L, 0x7777_7777_7777_7777L);
             ValueLayout.OfLong le64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
             ValueLayout.OfInt le32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -199,15 +178,14 @@ class LayoutTest {
                     () -> assertEquals('T', h.get(ValueLayout.JAVA_BYTE, 3)),
                     () -> assertEquals((short) 0x0102, h.get(ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN), 4)),
                     () -> assertEquals(12, h.get(ValueLayout.JAVA_BYTE, 6)),
-                    () -> assertEquals(6, h.get(ValueLayout.JAVA_BYTE, 7)),
-                    () -> assertEquals(DispatchNodeLayout.entry(4, 3), h.get(le32, 8)),
-                    () -> assertEquals(0x11111111, h.get(le32, 12)),
-                    () -> assertEquals(0x22222222, h.get(le32, 16)),
-                    () -> assertEquals(0x33333333, h.get(le32, 20)),
-                    () -> assertEquals(0x4444_4444_4444_4444L, h.get(le64, 24)),
-                    () -> assertEquals(0x5555_5555_5555_5555L, h.get(le64, 32)),
-                    () -> assertEquals(0x6666_6666_6666_6666L, h.get(le64, 40)),
-                    () -> assertEquals(0x7777_7777_7777_7777L, h.get(le64, 48)),
+                    () -> assertEquals(0x5a, h.get(ValueLayout.JAVA_BYTE, 7)),
+                    () -> assertEquals(0x11111111, h.get(le32, 8)),
+                    () -> assertEquals(0x22222222, h.get(le32, 12)),
+                    () -> assertEquals(0x4444_4444_4444_4444L, h.get(le64, 16)),
+                    () -> assertEquals(0x5555_5555_5555_5555L, h.get(le64, 24)),
+                    () -> assertEquals(0x7777_7777_7777_7777L, h.get(le64, 32)),
+                    () -> assertEquals(0L, h.get(le64, 40), "padding untouched"),
+                    () -> assertEquals(0L, h.get(le64, 48), "padding untouched"),
                     () -> assertEquals(0L, h.get(le64, 56), "padding untouched"),
                     () -> assertEquals((short) 0x0102, (short) DispatchHeaderLayout.VERSION_FIELD.get(h, 0L)),
                     () -> assertEquals(0x7777_7777_7777_7777L, (long) DispatchHeaderLayout.TOTAL_BYTES.get(h, 0L)));
@@ -215,19 +193,15 @@ class LayoutTest {
     }
 
     @Test
-    void nodeEntryHandleShouldIndexEntriesFourBytesApart() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment nodes = arena.allocate(DispatchNodeLayout.BYTES * 2, 4);
-            long second = DispatchNodeLayout.BYTES;
-            for (long i = 0; i < DispatchNodeLayout.ENTRIES; i++) {
-                DispatchNodeLayout.ENTRY.set(nodes, second, i, DispatchNodeLayout.entry((int) (i % 64), (int) (i * 1000)));
-            }
-            for (long i = 0; i < DispatchNodeLayout.ENTRIES; i++) {
-                int e = nodes.get(ValueLayout.JAVA_INT, second + 4 * i);
-                assertEquals(DispatchNodeLayout.entry((int) (i % 64), (int) (i * 1000)), e, "entry " + i);
-                assertEquals(e, (int) DispatchNodeLayout.ENTRY.get(nodes, second, i));
-                assertEquals(0, nodes.get(ValueLayout.JAVA_INT, 4 * i), "first node untouched at " + i);
-            }
+    void indexCountShouldBeTheSmallestPowerOfTwoHoldingOneStartPerRange() {
+        assertEquals(1, DispatchHeaderLayout.indexCount(1), "only the unassigned section");
+        assertEquals(1, DispatchHeaderLayout.indexCount(2), "one range");
+        for (int sections = 3; sections < 5000; sections++) {
+            int n = DispatchHeaderLayout.indexCount(sections);
+            int ranges = sections - 1;
+            assertEquals(1, Integer.bitCount(n), sections + " sections: " + n + " is a power of two");
+            assertTrue(n >= ranges, sections + " sections: " + n + " entries hold " + ranges + " starts");
+            assertTrue(n / 2 < ranges, sections + " sections: " + n + " is the smallest");
         }
     }
 
@@ -243,39 +217,9 @@ class LayoutTest {
     }
 
     @Test
-    void entryShouldPackSkipInTheTopSixBitsAndPtrInTheLow26() {
-        int[] ptrs = {0, 1, 2, 511, 12345, (1 << 25), DispatchNodeLayout.NIL - 1, DispatchNodeLayout.NIL};
-        for (int skip = 0; skip < 64; skip++) {
-            for (int ptr : ptrs) {
-                int e = DispatchNodeLayout.entry(skip, ptr);
-                assertEquals(skip, DispatchNodeLayout.skip(e), "skip of entry(" + skip + ", " + ptr + ")");
-                assertEquals(ptr, DispatchNodeLayout.ptr(e), "ptr of entry(" + skip + ", " + ptr + ")");
-                assertEquals(((long) skip << 26) | ptr, e & 0xffff_ffffL, "bits of entry(" + skip + ", " + ptr + ")");
-            }
-        }
-        assertEquals((1 << 26) - 1, DispatchNodeLayout.NIL, "QEMU's PHYS_MAP_NODE_NIL");
-        assertEquals(DispatchNodeLayout.PTR_MASK, DispatchNodeLayout.NIL);
-        assertEquals(26, DispatchNodeLayout.PTR_BITS);
-        assertEquals(0x07ff_ffff, DispatchNodeLayout.entry(1, DispatchNodeLayout.NIL), "a fresh interior entry {skip=1, ptr=NIL}");
-        assertEquals(0, DispatchNodeLayout.entry(0, 0), "a fresh leaf entry {skip=0, ptr=0}: section 0");
-        assertEquals(DispatchNodeLayout.NIL, DispatchNodeLayout.ptr(-1), "all ones decodes as ptr NIL");
-        assertEquals(63, DispatchNodeLayout.skip(-1));
-    }
-
-    @Test
-    void levelsShouldBeQemusPL2Levels() {
-        for (int pageBits = 10; pageBits <= 16; pageBits++) {
-            assertEquals(6, DispatchNodeLayout.levels(pageBits), "P_L2_LEVELS for TARGET_PAGE_BITS " + pageBits);
-        }
-        assertEquals(7, DispatchNodeLayout.levels(9));
-        assertEquals(6, DispatchNodeLayout.levels(18));
-        assertEquals(5, DispatchNodeLayout.levels(19));
-    }
-
-    @Test
     void kindsAndFlagsShouldBeDistinct() {
         int[] kinds = {SectionLayout.KIND_UNASSIGNED, SectionLayout.KIND_RAM, SectionLayout.KIND_ROM, SectionLayout.KIND_ROMD,
-                SectionLayout.KIND_MMIO, SectionLayout.KIND_SUBPAGE, SectionLayout.KIND_IOMMU};
+                SectionLayout.KIND_MMIO, SectionLayout.KIND_IOMMU};
         Set<Integer> seen = new HashSet<>();
         for (int k : kinds) {
             assertTrue(seen.add(k), "kind " + k + " repeats");

@@ -1,37 +1,54 @@
 package org.guestmem.internal;
 
-import static org.guestmem.layout.DispatchNodeLayout.ENTRIES;
-import static org.guestmem.layout.DispatchNodeLayout.NIL;
-import static org.guestmem.layout.DispatchNodeLayout.entry;
-import static org.guestmem.layout.DispatchNodeLayout.ptr;
-import static org.guestmem.layout.DispatchNodeLayout.skip;
-
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
-import org.guestmem.layout.DispatchHeaderLayout;
-import org.guestmem.layout.DispatchNodeLayout;
-import org.guestmem.layout.SectionLayout;
 
 /**
- * Builds a {@link DispatchTable} from a view's ranges exactly as QEMU 7.2's
+ * QEMU 7.2's dispatch structure for one view, rebuilt on demand for {@code info mtree -f -d}:
  * {@code flatview_add_to_dispatch}, {@code phys_page_set} and {@code address_space_dispatch_compact}
- * do, so that the sections and nodes (and {@code info mtree -f -d}) match QEMU's: each range is
- * split into a sub-page head, a run of whole pages and a sub-page tail; pages shared by several
- * ranges get a page-sized subpage section whose table maps every byte of the page to a section.
+ * exactly, so the sections and radix nodes it prints are QEMU's (the tests compare them with the
+ * dumps of ten real machines). Each range is split into a sub-page head, a run of whole pages and
+ * a sub-page tail; pages shared by several ranges get a page-sized subpage section.
  *
- * <p>Why this structure: lookups cost a few dependent loads from tables that stay in cache
- * (level skipping removes the empty top levels), every byte of a sub-page region resolves
- * correctly, and the layout is QEMU's, so QEMU's own dispatch dumps check it. The hot path does
- * not use it at all when a reader's translation cache hits (see {@code AddressSpaceAccessor}).
- *
- * <p>Not thread-safe: used by the writer while rendering.
+ * <p>A node is 512 entries of 32 bits packed as {@code skip:6 | ptr:26} ({@link #entry},
+ * {@link #skip}, {@link #ptr}; QEMU declares them as C bitfields). guestmem's own dispatch uses
+ * {@link DispatchTable} instead (see its Javadoc for why). Java-only; not thread-safe: used while
+ * printing, under the update lock.
  */
-public final class DispatchBuilder {
+public final class QemuDispatch {
     /** {@link #sectionOrigin} of the unassigned section. */
     public static final int ORIGIN_UNASSIGNED = -1;
     /** {@link #sectionOrigin} of a subpage section. */
     public static final int ORIGIN_SUBPAGE = -2;
+    /** Index bits per level (QEMU's {@code P_L2_BITS}). */
+    public static final int BITS_PER_LEVEL = 9;
+    /** Entries per node (QEMU's {@code P_L2_SIZE}). */
+    public static final int ENTRIES = 1 << BITS_PER_LEVEL;
+    /** The NIL node pointer (QEMU's {@code PHYS_MAP_NODE_NIL}). */
+    public static final int NIL = (1 << 26) - 1;
+    private static final int PTR_BITS = 26;
+    private static final int PTR_MASK = (1 << PTR_BITS) - 1;
+    /** Kind of a subpage section (guestmem's own tables have none). */
+    public static final int KIND_SUBPAGE = -1;
+
+    /** {@return QEMU's {@code P_L2_LEVELS} for {@code pageBits}} */
+    public static int levels(int pageBits) {
+        return ((64 - pageBits - 1) / BITS_PER_LEVEL) + 1;
+    }
+
+    /** {@return the entry with the given fields} */
+    public static int entry(int skip, int ptr) {
+        return (skip << PTR_BITS) | (ptr & PTR_MASK);
+    }
+
+    /** {@return the {@code skip} field of an entry} */
+    public static int skip(int entry) {
+        return entry >>> PTR_BITS;
+    }
+
+    /** {@return the {@code ptr} field of an entry} */
+    public static int ptr(int entry) {
+        return entry & PTR_MASK;
+    }
 
     private final int pageBits;
     private final long pageSize;
@@ -52,6 +69,8 @@ public final class DispatchBuilder {
 
     private int[] nodes = new int[0];
     private int nodeCount;
+    /** Whether each node is a bottom-level node (all its entries are leaves, never NIL). */
+    private boolean[] bottomNode = new boolean[16];
     private int root = entry(1, NIL);
 
     private int[][] subpages = new int[4][];
@@ -63,12 +82,12 @@ public final class DispatchBuilder {
     private int setLeaf;
 
     /** Creates a builder whose section 0 is the unassigned section covering every address. */
-    public DispatchBuilder(int pageBits) {
+    public QemuDispatch(int pageBits) {
         this.pageBits = pageBits;
         this.pageSize = 1L << pageBits;
         this.pageMask = pageSize - 1;
-        this.levels = DispatchNodeLayout.levels(pageBits);
-        addSection(0, -1L, 0, SectionLayout.KIND_UNASSIGNED, 0, 0, 0, 0, 0, ORIGIN_UNASSIGNED);
+        this.levels = levels(pageBits);
+        addSection(0, -1L, 0, 0, 0, 0, 0, 0, 0, ORIGIN_UNASSIGNED);
     }
 
     /**
@@ -120,7 +139,7 @@ public final class DispatchBuilder {
         long base = start & ~pageMask;
         int existing = physPageFind(base);
         int sp;
-        if (secKind[existing] != SectionLayout.KIND_SUBPAGE) {
+        if (secKind[existing] != KIND_SUBPAGE) {
             if (existing != 0) {
                 throw new IllegalStateException("page " + Hex.of(base) + " is already mapped whole; ranges overlap");
             }
@@ -129,7 +148,7 @@ public final class DispatchBuilder {
                 subpages = Arrays.copyOf(subpages, sp * 2);
             }
             subpages[sp] = new int[(int) pageSize];
-            int container = addSection(base, pageMask, 0, SectionLayout.KIND_SUBPAGE, 0, 0, 0, sp, 0, ORIGIN_SUBPAGE);
+            int container = addSection(base, pageMask, 0, KIND_SUBPAGE, 0, 0, 0, sp, 0, ORIGIN_SUBPAGE);
             physPageSet(base >>> pageBits, 1, container);
         } else {
             sp = secAux[existing];
@@ -143,8 +162,8 @@ public final class DispatchBuilder {
     private int addSection(long start, long size1, long off, int kind, int flags, int mask, int regionIndex, int aux,
                            long addend, int origin) {
         int s = sectionCount++;
-        if (s >= DispatchNodeLayout.PTR_MASK) {
-            throw new IllegalStateException("a view cannot hold more than " + DispatchNodeLayout.PTR_MASK + " sections");
+        if (s >= PTR_MASK) {
+            throw new IllegalStateException("a view cannot hold more than " + PTR_MASK + " sections");
         }
         if (s == secStart.length) {
             int n = s * 2;
@@ -184,6 +203,10 @@ public final class DispatchBuilder {
             nodes = Arrays.copyOf(nodes, Math.max(need, nodes.length * 2));
         }
         Arrays.fill(nodes, n * ENTRIES, need, leaf ? entry(0, 0) : entry(1, NIL));
+        if (n == bottomNode.length) {
+            bottomNode = Arrays.copyOf(bottomNode, n * 2);
+        }
+        bottomNode[n] = leaf;
         return n;
     }
 
@@ -208,14 +231,14 @@ public final class DispatchBuilder {
 
     /** QEMU's {@code phys_page_set_level}; {@code loc} is -1 for the root entry, else an index into {@link #nodes}. */
     private void setLevel(int loc, int level) {
-        long step = 1L << (level * DispatchNodeLayout.BITS_PER_LEVEL);
+        long step = 1L << (level * BITS_PER_LEVEL);
         int e = getEntry(loc);
         if (skip(e) != 0 && ptr(e) == NIL) {
             e = entry(skip(e), allocNode(level == 0));
             setEntry(loc, e);
         }
         int base = ptr(e) * ENTRIES;
-        int slot = (int) ((setIndex >>> (level * DispatchNodeLayout.BITS_PER_LEVEL)) & (ENTRIES - 1));
+        int slot = (int) ((setIndex >>> (level * BITS_PER_LEVEL)) & (ENTRIES - 1));
         while (setCount != 0 && slot < ENTRIES) {
             if ((setIndex & (step - 1)) == 0 && Long.compareUnsigned(setCount, step) >= 0) {
                 nodes[base + slot] = entry(0, setLeaf);
@@ -228,8 +251,11 @@ public final class DispatchBuilder {
         }
     }
 
-    /** QEMU's {@code phys_page_find} on the table being built. */
-    private int physPageFind(long addr) {
+    /**
+     * QEMU's {@code phys_page_find}: the section of the page holding {@code addr} (a subpage
+     * section where ranges share the page), or 0 if nothing covers {@code addr}.
+     */
+    public int physPageFind(long addr) {
         long index = addr >>> pageBits;
         int e = root;
         int i = levels;
@@ -241,7 +267,7 @@ public final class DispatchBuilder {
             if (ptr(e) == NIL) {
                 return 0;
             }
-            e = nodes[ptr(e) * ENTRIES + (int) ((index >>> (i * DispatchNodeLayout.BITS_PER_LEVEL)) & (ENTRIES - 1))];
+            e = nodes[ptr(e) * ENTRIES + (int) ((index >>> (i * BITS_PER_LEVEL)) & (ENTRIES - 1))];
         }
         int s = ptr(e);
         long size1 = secSize1[s];
@@ -250,8 +276,8 @@ public final class DispatchBuilder {
 
     /** QEMU's {@code phys_page_compact}: fold nodes that have a single child into their parent entry. */
     private int compact(int e) {
-        if (ptr(e) == NIL) {
-            return e;
+        if (ptr(e) == NIL || bottomNode[ptr(e)]) {
+            return e; // a bottom node's 512 entries are all leaves (never NIL): it never folds
         }
         int base = ptr(e) * ENTRIES;
         int valid = 0;
@@ -289,52 +315,50 @@ public final class DispatchBuilder {
         return sectionCount;
     }
 
-    /**
-     * Compacts the table (QEMU's {@code address_space_dispatch_compact}) and writes it into one
-     * native block from {@code pool}. The builder must not be used afterwards.
-     */
-    public DispatchTable build(NativeTablePool pool) {
+    /** Compacts the table (QEMU's {@code address_space_dispatch_compact}); call once, after the last range. */
+    public void compact() {
         if (skip(root) != 0) {
             root = compact(root);
         }
-        long sectionsOffset = DispatchHeaderLayout.BYTES;
-        long nodesOffset = align(sectionsOffset + sectionCount * SectionLayout.BYTES, 64);
-        long subpagesOffset = nodesOffset + nodeCount * DispatchNodeLayout.BYTES;
-        long subpageBytes = DispatchHeaderLayout.subpageBytes(pageBits);
-        long total = subpagesOffset + subpageCount * subpageBytes;
-        MemorySegment b = pool.allocate(total);
-        DispatchHeaderLayout.MAGIC_FIELD.set(b, 0L, DispatchHeaderLayout.MAGIC);
-        DispatchHeaderLayout.VERSION_FIELD.set(b, 0L, DispatchHeaderLayout.VERSION);
-        DispatchHeaderLayout.PAGE_BITS.set(b, 0L, (byte) pageBits);
-        DispatchHeaderLayout.LEVELS.set(b, 0L, (byte) levels);
-        DispatchHeaderLayout.ROOT.set(b, 0L, root);
-        DispatchHeaderLayout.SECTION_COUNT.set(b, 0L, sectionCount);
-        DispatchHeaderLayout.NODE_COUNT.set(b, 0L, nodeCount);
-        DispatchHeaderLayout.SUBPAGE_COUNT.set(b, 0L, subpageCount);
-        DispatchHeaderLayout.SECTIONS_OFFSET.set(b, 0L, sectionsOffset);
-        DispatchHeaderLayout.NODES_OFFSET.set(b, 0L, nodesOffset);
-        DispatchHeaderLayout.SUBPAGES_OFFSET.set(b, 0L, subpagesOffset);
-        DispatchHeaderLayout.TOTAL_BYTES.set(b, 0L, total);
-        for (int s = 0; s < sectionCount; s++) {
-            long o = sectionsOffset + s * SectionLayout.BYTES;
-            SectionLayout.START.set(b, o, secStart[s]);
-            SectionLayout.SIZE_MINUS_1.set(b, o, secSize1[s]);
-            SectionLayout.OFFSET_IN_REGION.set(b, o, secOffset[s]);
-            SectionLayout.HOST_ADDEND.set(b, o, secAddend[s]);
-            SectionLayout.REGION_INDEX.set(b, o, secRegion[s]);
-            SectionLayout.AUX.set(b, o, secAux[s]);
-            SectionLayout.KIND.set(b, o, secKind[s]);
-            SectionLayout.FLAGS.set(b, o, secFlags[s]);
-            SectionLayout.DIRTY_LOG_MASK.set(b, o, secMask[s]);
-        }
-        MemorySegment.copy(nodes, 0, b, ValueLayout.JAVA_INT, nodesOffset, nodeCount * ENTRIES);
-        for (int i = 0; i < subpageCount; i++) {
-            MemorySegment.copy(subpages[i], 0, b, ValueLayout.JAVA_INT, subpagesOffset + i * subpageBytes, (int) pageSize);
-        }
-        return new DispatchTable(b);
     }
 
-    private static long align(long v, long a) {
-        return (v + a - 1) & -a;
+    /** {@return section {@code s}'s first address} */
+    public long sectionStart(int s) {
+        return secStart[s];
+    }
+
+    /** {@return section {@code s}'s size minus one} */
+    public long sectionSizeMinusOne(int s) {
+        return secSize1[s];
+    }
+
+    /** {@return section {@code s}'s kind as given to {@link #addRange}, or {@link #KIND_SUBPAGE}} */
+    public int sectionKind(int s) {
+        return secKind[s];
+    }
+
+    /** {@return section {@code s}'s flags as given to {@link #addRange}} */
+    public int sectionFlags(int s) {
+        return secFlags[s];
+    }
+
+    /** {@return the root entry} */
+    public int root() {
+        return root;
+    }
+
+    /** {@return the number of nodes, bypassed ones included} */
+    public int nodeCount() {
+        return nodeCount;
+    }
+
+    /** {@return entry {@code i} of node {@code n}} */
+    public int nodeEntry(int n, int i) {
+        return nodes[n * ENTRIES + i];
+    }
+
+    /** {@return the radix levels} */
+    public int levels() {
+        return levels;
     }
 }
