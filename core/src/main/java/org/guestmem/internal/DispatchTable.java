@@ -48,26 +48,24 @@ public final class DispatchTable {
     }
 
     /**
-     * {@return the position in the index of the last section start at or below {@code addr}, or -1
-     * if every section starts above it} (Section {@code result + 1} is then the candidate.)
+     * {@return the only section that can cover {@code addr}: the one with the last start at or
+     * below it, or 0 if every section starts above it} The branch-free binary search of the
+     * index; {@link #covers} tells whether the candidate really covers {@code addr}.
      */
-    public int lastStartAtOrBelow(long addr) {
+    public int candidate(long addr) {
         long key = addr ^ Long.MIN_VALUE;
         long[] k = keys;
         int base = 0;
         for (int half = k.length >>> 1; half > 0; half >>>= 1) {
             base = k[base + half] <= key ? base + half : base;
         }
-        if (sectionCount <= 1 || k[0] > key) {
-            return -1;
-        }
-        return Math.min(base, sectionCount - 2);
+        return sectionCount <= 1 || k[0] > key ? 0 : Math.min(base, sectionCount - 2) + 1;
     }
 
     /** The section serving {@code addr}: the range covering it, or 0 (unassigned). */
     public int find(long addr) {
-        int j = lastStartAtOrBelow(addr);
-        return j >= 0 && covers(j + 1, addr) ? j + 1 : 0;
+        int s = candidate(addr);
+        return covers(s, addr) ? s : 0;
     }
 
     /**
@@ -75,11 +73,8 @@ public final class DispatchTable {
      * or ends inside), so a reader may cache the translation for the whole span}
      */
     public boolean uniform(long first, long last) {
-        int j = lastStartAtOrBelow(first);
-        if (j != lastStartAtOrBelow(last)) {
-            return false;
-        }
-        return j < 0 || covers(j + 1, first) == covers(j + 1, last);
+        int s = candidate(first);
+        return s == candidate(last) && covers(s, first) == covers(s, last);
     }
 
     /** {@return whether section {@code s} covers {@code addr}} */
