@@ -167,7 +167,27 @@ final class AccessPath {
      * accumulated into {@code st.bits}, which the caller resets).
      */
     static int read(FlatView v, long addr, MemTxAttrs attrs, MemorySegment dst, IoStatus st) {
-        long len = dst.byteSize();
+        return loop(v, addr, attrs, dst, st, false, AccessPath::readChunk);
+    }
+
+    /**
+     * {@code flatview_write} + {@code flatview_write_continue}; returns the OR of the results (also
+     * accumulated into {@code st.bits}, which the caller resets).
+     */
+    static int write(FlatView v, long addr, MemTxAttrs attrs, MemorySegment src, IoStatus st) {
+        return loop(v, addr, attrs, src, st, true, AccessPath::writeChunk);
+    }
+
+    /** One piece of a buffer access: section {@code s} of {@code v} from {@code xlat}; {@return the bytes consumed} */
+    @FunctionalInterface
+    private interface Chunk {
+        long access(FlatView v, int s, long xlat, long l, MemTxAttrs attrs, MemorySegment buf, long pos, IoStatus st);
+    }
+
+    /** QEMU's buffer loop, shared by reads and writes: one chunk per section, IOMMUs followed. */
+    private static int loop(FlatView v, long addr, MemTxAttrs attrs, MemorySegment buf, IoStatus st, boolean isWrite,
+                            Chunk chunk) {
+        long len = buf.byteSize();
         if (len == 0) {
             return 0;
         }
@@ -178,12 +198,12 @@ final class AccessPath {
             int s = d.find(addr);
             long l;
             if (d.kind(s) == SectionLayout.KIND_IOMMU) {
-                IommuWalk w = IommuWalk.walk(v, s, addr, len, false, true, attrs);
+                IommuWalk w = IommuWalk.walk(v, s, addr, len, isWrite, true, attrs);
                 try {
                     if (first && attrs.memory() && !isRam(w.view.dispatch.kind(w.section))) {
                         return ACCESS_ERROR;
                     }
-                    l = readChunk(w.view, w.section, w.xlat, w.len, attrs, dst, pos, st);
+                    l = chunk.access(w.view, w.section, w.xlat, w.len, attrs, buf, pos, st);
                 } finally {
                     w.release();
                 }
@@ -191,7 +211,7 @@ final class AccessPath {
                 if (first && attrs.memory() && !isRam(d.kind(s))) {
                     return ACCESS_ERROR;
                 }
-                l = readChunk(v, s, xlat(d, s, addr), clamp(d, s, addr, len), attrs, dst, pos, st);
+                l = chunk.access(v, s, xlat(d, s, addr), clamp(d, s, addr, len), attrs, buf, pos, st);
             }
             first = false;
             len -= l;
@@ -225,47 +245,6 @@ final class AccessPath {
         }
         MemorySegment.copy(ram, xlat, dst, pos, l);
         return l;
-    }
-
-    /**
-     * {@code flatview_write} + {@code flatview_write_continue}; returns the OR of the results (also
-     * accumulated into {@code st.bits}, which the caller resets).
-     */
-    static int write(FlatView v, long addr, MemTxAttrs attrs, MemorySegment src, IoStatus st) {
-        long len = src.byteSize();
-        if (len == 0) {
-            return 0;
-        }
-        long pos = 0;
-        boolean first = true;
-        while (true) {
-            DispatchTable d = v.dispatch;
-            int s = d.find(addr);
-            long l;
-            if (d.kind(s) == SectionLayout.KIND_IOMMU) {
-                IommuWalk w = IommuWalk.walk(v, s, addr, len, true, true, attrs);
-                try {
-                    if (first && attrs.memory() && !isRam(w.view.dispatch.kind(w.section))) {
-                        return ACCESS_ERROR;
-                    }
-                    l = writeChunk(w.view, w.section, w.xlat, w.len, attrs, src, pos, st);
-                } finally {
-                    w.release();
-                }
-            } else {
-                if (first && attrs.memory() && !isRam(d.kind(s))) {
-                    return ACCESS_ERROR;
-                }
-                l = writeChunk(v, s, xlat(d, s, addr), clamp(d, s, addr, len), attrs, src, pos, st);
-            }
-            first = false;
-            len -= l;
-            pos += l;
-            addr += l;
-            if (len == 0) {
-                return st.bits;
-            }
-        }
     }
 
     /** One piece of {@code flatview_write_continue}; {@return the bytes consumed} */
