@@ -34,12 +34,13 @@ import org.guestmem.rcu.RcuReader;
  * each saying how the page is read and written: straight into a RAM block segment, or through
  * the ops of the region that serves it. Only pages served entirely by one section are cached;
  * pages shared by several regions (QEMU's subpages) are looked up in the view's dispatch index
- * on every access, and RAM writes that must be dirty-logged take the general path every time. Entries are tagged with a per-accessor stamp; when the
- * address space publishes a new view, the accessor drops only the entries of pages the commit
- * changed (the publication lists them), so a commit elsewhere in the map costs this thread
- * nothing; after an unrelated series of views it drops everything, in O(1), by moving to a new
- * stamp. An entry is only used while its page is mapped identically by the current view, so its
- * RAM segment is kept alive by that view.
+ * on every access, and RAM writes that must be dirty-logged take the general path every time.
+ * Entries are tagged with a per-accessor stamp; when the address space publishes a new view, the accessor drops only the entries of pages the commits
+ * since it last looked changed (each publication lists the changes of the last 16), so commits
+ * elsewhere in the map cost this thread nothing. When it is more than 16 publications behind,
+ * or the changes cover more than 256 pages (or more than 32 separate ranges in one commit), it
+ * drops everything, in O(1), by moving to a new stamp. An entry is only used while its page is
+ * mapped identically by the current view, so its RAM segment is kept alive by that view.
  *
  * <h2 id="results">Results</h2>
  * Stores return their {@link MemTxResult}; loads leave theirs in {@link #lastResult()}.
@@ -527,7 +528,7 @@ public final class AddressSpaceAccessor implements GuestMemory {
         ViewPublication p = space.publication();
         if (p != pub) {
             ViewPublication old = pub;
-            if (old == null || p.previousGeneration != old.generation || p.changed == null || !invalidate(p.changed)) {
+            if (old == null || !catchUp(p, p.stepsSince(old))) {
                 flush();
             }
             pub = p;
@@ -536,16 +537,33 @@ public final class AddressSpaceAccessor implements GuestMemory {
         return p;
     }
 
-    /** Drops the entries of every page in {@code changed}; false if there are too many pages. */
-    private boolean invalidate(long[] changed) {
+    /**
+     * Drops the entries of every page that changed in the last {@code steps} publications up to
+     * {@code p}; false (nothing dropped) if they are not all listed or too many pages changed.
+     */
+    private boolean catchUp(ViewPublication p, int steps) {
+        if (steps < 0) {
+            return false;
+        }
         long pages = 0;
-        for (int k = 0; k < changed.length; k += 2) {
-            long n = (changed[k + 1] >>> PAGE_BITS) - (changed[k] >>> PAGE_BITS) + 1;
-            pages += n;
-            if (n <= 0 || pages > MAX_SELECTIVE_PAGES) {
-                return false;
+        for (int s = 0; s < steps; s++) {
+            long[] changed = p.changes(s);
+            for (int k = 0; k < changed.length; k += 2) {
+                long n = (changed[k + 1] >>> PAGE_BITS) - (changed[k] >>> PAGE_BITS) + 1;
+                pages += n;
+                if (n <= 0 || pages > MAX_SELECTIVE_PAGES) {
+                    return false;
+                }
             }
         }
+        for (int s = 0; s < steps; s++) {
+            invalidate(p.changes(s));
+        }
+        return true;
+    }
+
+    /** Drops the entries of every page in {@code changed} (and the MRU section if it overlaps one). */
+    private void invalidate(long[] changed) {
         for (int k = 0; k < changed.length; k += 2) {
             long mruSpan = Math.max(mruReadSpan8, mruWriteSpan8);
             if (mruSpan != 0 && Long.compareUnsigned(changed[k], mruBase + mruSpan + 6) <= 0
@@ -560,7 +578,6 @@ public final class AddressSpaceAccessor implements GuestMemory {
                 }
             }
         }
-        return true;
     }
 
     private void clearMru() {

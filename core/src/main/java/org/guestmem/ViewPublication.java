@@ -4,36 +4,67 @@ import java.util.ArrayList;
 
 /**
  * What an address space publishes: its current {@link FlatView} and which addresses may
- * translate differently than in the space's previous publication. Readers' translation caches
- * use the latter to keep every entry a commit did not touch (QEMU flushes its whole TLB on every
- * commit instead). Immutable; built by the writer before the release store that publishes it.
+ * translate differently than in each of the space's last {@value #HISTORY} publications. Readers'
+ * translation caches use the latter to keep every entry the commits since they last looked did
+ * not touch (QEMU flushes its whole TLB on every commit instead); a CPU thread that looks once
+ * per quiescent state may find several commits done since. Immutable; built by the writer before
+ * the release store that publishes it. It references the change lists of its predecessors, never
+ * the predecessors (or their views) themselves.
  */
 final class ViewPublication {
     /** Changed-range lists longer than this are dropped: readers flush everything instead. */
     static final int MAX_CHANGED_RANGES = 32;
+    /** How many publications back a reader can catch up without flushing everything. */
+    static final int HISTORY = 16;
+    private static final long[][] UNKNOWN = new long[0][];
 
     final FlatView view;
     /** Per address space, one more per publication. */
     final long generation;
-    final long previousGeneration;
-    /** {@code [start0, last0, start1, last1, ...]}, sorted and disjoint; null means "anything may have changed". */
-    final long[] changed;
+    /**
+     * {@code changes[k]}: the ranges that changed from generation {@code generation - k - 1} to
+     * {@code generation - k}, each {@code [start0, last0, start1, last1, ...]}, sorted and disjoint.
+     * As many as are known, at most {@link #HISTORY}: the list stops before the first change that
+     * was too large to list.
+     */
+    private final long[][] changes;
 
-    private ViewPublication(FlatView view, long generation, long previousGeneration, long[] changed) {
+    private ViewPublication(FlatView view, long generation, long[][] changes) {
         this.view = view;
         this.generation = generation;
-        this.previousGeneration = previousGeneration;
-        this.changed = changed;
+        this.changes = changes;
     }
 
     /** The first publication of a space: no predecessor. */
     static ViewPublication first(FlatView view) {
-        return new ViewPublication(view, 1, 0, null);
+        return new ViewPublication(view, 1, UNKNOWN);
     }
 
     /** The publication that follows {@code this} and shows {@code next}. */
     ViewPublication next(FlatView next) {
-        return new ViewPublication(next, generation + 1, generation, diff(view, next));
+        long[] d = diff(view, next);
+        long[][] h = UNKNOWN;
+        if (d != null) {
+            h = new long[Math.min(HISTORY, changes.length + 1)][];
+            h[0] = d;
+            System.arraycopy(changes, 0, h, 1, h.length - 1);
+        }
+        return new ViewPublication(next, generation + 1, h);
+    }
+
+    /**
+     * {@return how many publications {@code older} (an earlier publication of the same space)
+     * is behind this one, if every change since is listed ({@link #changes(int)} 0 to n-1); -1 if
+     * not}
+     */
+    int stepsSince(ViewPublication older) {
+        long n = generation - older.generation;
+        return n >= 1 && n <= changes.length ? (int) n : -1;
+    }
+
+    /** {@return the ranges that changed from generation {@code generation - k - 1} to {@code generation - k}} */
+    long[] changes(int k) {
+        return changes[k];
     }
 
     /**

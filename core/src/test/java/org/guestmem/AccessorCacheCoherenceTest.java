@@ -387,7 +387,48 @@ class AccessorCacheCoherenceTest {
             assertSame(MemTxResult.OK, c.lastResult(), "c is at A now");
             assertHole(c, A + PAGE + 8);
             assertA(c, 0x60_0000 + PAGE + 8, PAGE + 8);
-        }, false); // several publications since the last section: the accessor flushes everything (documented)
+        }); // four publications behind: each lists its changes, so u's page stays cached
+    }
+
+    @Test
+    void moreCommitsBetweenSectionsThanPublicationsRememberShouldFlushAndStillBeSeen() {
+        warm();
+        for (int i = 0; i < ViewPublication.HISTORY; i++) {
+            a.setEnabled((i & 1) != 0);
+        }
+        a.setAddress(0x60_0000); // HISTORY + 1 publications since the cache last looked
+        reader.enter();
+        try {
+            assertHole(acc, A + 8); // the section's first access loads the publication
+            long slow = acc.slowAccessCount();
+            assertEquals(0x5500_0000_0000L + 0x100, acc.ld64le(UNRELATED + 0x100));
+            assertEquals(slow + 1, acc.slowAccessCount(), "too far behind to catch up: everything was dropped");
+            assertA(acc, 0x60_0000 + PAGE + 8, PAGE + 8);
+        } finally {
+            reader.exit();
+        }
+    }
+
+    @Test
+    void aCommitTooLargeToListShouldFlushReadersBehindIt() {
+        warm();
+        try (MemoryTransaction tx = sys.begin()) {
+            for (int i = 0; i <= ViewPublication.MAX_CHANGED_RANGES; i++) {
+                root.addSubregion(sys.ram("r" + i, PAGE), 0x100_0000 + i * 2 * PAGE);
+            }
+        }
+        a.setEnabled(false); // listed, but the reader is two behind and the one before is not
+        reader.enter();
+        try {
+            assertHole(acc, A + 8); // the section's first access loads the publication
+            long slow = acc.slowAccessCount();
+            assertEquals(0x5500_0000_0000L + 0x100, acc.ld64le(UNRELATED + 0x100));
+            assertEquals(slow + 1, acc.slowAccessCount(), "an unlisted change in between: everything was dropped");
+            assertEquals(0, acc.ld64le(0x100_0000 + 2 * PAGE * ViewPublication.MAX_CHANGED_RANGES));
+            assertSame(MemTxResult.OK, acc.lastResult());
+        } finally {
+            reader.exit();
+        }
     }
 
     @Test
