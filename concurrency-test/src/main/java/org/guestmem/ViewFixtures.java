@@ -1,6 +1,7 @@
 package org.guestmem;
 
 import org.guestmem.internal.RamBlock;
+import org.guestmem.internal.RamBlockSet;
 
 /**
  * Cheap FlatViews and AddressSpaces for the jcstress tests of this package.
@@ -36,7 +37,7 @@ final class ViewFixtures {
     static FlatView oldView() {
         return new FlatView(SYSTEM, new FlatRange[] {
             new FlatRange(0x1000, 0x1fff, OLD_REGION, 0x10, false, true, false, 0),
-        }, ROOT, NO_BLOCKS);
+        }, ROOT, RamBlockSet.retainAll(NO_BLOCKS, 0));
     }
 
     /** {@return a fresh new view (count 1)} */
@@ -44,7 +45,7 @@ final class ViewFixtures {
         return new FlatView(SYSTEM, new FlatRange[] {
             new FlatRange(0x2000, 0x2fff, NEW_REGION, 0x0, false, true, false, 0),
             new FlatRange(0x3000, 0x3fff, NEW_REGION, 0x1000, false, true, false, 0),
-        }, ROOT, NO_BLOCKS);
+        }, ROOT, RamBlockSet.retainAll(NO_BLOCKS, 0));
     }
 
     /** {@return a space showing {@code initial}; like MemorySystem.addressSpace, the space takes its own reference} */

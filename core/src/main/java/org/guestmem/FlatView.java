@@ -6,6 +6,7 @@ import java.util.List;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.RamBlock;
+import org.guestmem.internal.RamBlockSet;
 import org.guestmem.internal.RefCount;
 import org.guestmem.layout.SectionLayout;
 
@@ -37,7 +38,8 @@ public final class FlatView {
     private final FlatRange[] ranges;
     private final String rootName;
     private final boolean hasRoot;
-    private final RamBlock[] ramBlocks;
+    /** One count on every RAM block the view maps, shared with the views that map the same blocks. */
+    private final RamBlockSet ramBlocks;
     private final RefCount refs = new RefCount(1);
     private volatile boolean destroyed;
 
@@ -64,7 +66,7 @@ public final class FlatView {
      */
     private final byte[] rangeKind;
 
-    FlatView(MemorySystem system, FlatRange[] ranges, MemoryRegion root, RamBlock[] ramBlocks) {
+    FlatView(MemorySystem system, FlatRange[] ranges, MemoryRegion root, RamBlockSet ramBlocks) {
         this.system = system;
         this.ranges = ranges;
         this.hasRoot = root != null;
@@ -263,9 +265,12 @@ public final class FlatView {
     private void destroy() {
         destroyed = true;
         system.tablePool().free(dispatch.block());
-        for (RamBlock b : ramBlocks) {
-            b.release();
-        }
+        ramBlocks.release();
+    }
+
+    /** {@return the RAM blocks this view holds a count on (through a set it may share)} */
+    RamBlockSet ramBlocks() {
+        return ramBlocks;
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.guestmem;
 import java.util.ArrayList;
 import java.util.Arrays;
 import org.guestmem.internal.RamBlock;
+import org.guestmem.internal.RamBlockSet;
 
 /**
  * Renders a region tree into a {@link FlatView} exactly as QEMU 7.2's
@@ -34,6 +35,8 @@ final class FlatViewRenderer {
     private long[] cLast = new long[16];
     private long[] cOffset = new long[16];
     private MemoryRegion[] cRegion = new MemoryRegion[16];
+    /** The distinct RAM blocks of the view being finished; cleared after each use. */
+    private RamBlock[] blockScratch = new RamBlock[16];
     private byte[] cFlags = new byte[16];
     private static final byte READONLY = 1;
     private static final byte NONVOLATILE = 2;
@@ -78,12 +81,16 @@ final class FlatViewRenderer {
         return null;
     }
 
-    /** Renders the view of flatview root {@code physmr} (non-null). */
-    FlatView render(MemoryRegion physmr) {
+    /**
+     * Renders the view of flatview root {@code physmr} (non-null). {@code previous}, the live view
+     * of the same root from the last commit or null, lends its RAM block set when the new view
+     * maps exactly the same blocks.
+     */
+    FlatView render(MemoryRegion physmr, FlatView previous) {
         count = 0;
         try {
             render(physmr, 0, 0, 0, -1L, false, false);
-            return finish(physmr);
+            return finish(physmr, previous);
         } finally {
             Arrays.fill(cRegion, 0, count, null); // the scratch must not keep removed regions reachable
         }
@@ -168,7 +175,7 @@ final class FlatViewRenderer {
      * The sweep: every address goes to the lowest-ranked candidate covering it; consecutive
      * pieces are merged by {@code flatview_simplify}'s rule as they are emitted.
      */
-    private FlatView finish(MemoryRegion physmr) {
+    private FlatView finish(MemoryRegion physmr, FlatView previous) {
         int[] order = byStart();
         int[] heap = new int[Math.max(1, count)];
         int heapSize = 0;
@@ -218,7 +225,7 @@ final class FlatViewRenderer {
             out.add(toRange(cur, curStart, curLast, curOffset));
         }
         FlatRange[] ranges = out.toArray(FlatRange[]::new);
-        return new FlatView(system, ranges, physmr, retainRamBlocks(ranges));
+        return new FlatView(system, ranges, physmr, ramBlocks(ranges, previous));
     }
 
     /**
@@ -317,10 +324,13 @@ final class FlatViewRenderer {
                 (cFlags[c] & NONVOLATILE) != 0, system.effectiveLogMask(mr));
     }
 
-    /** One reference on each distinct RAM block the view maps, dropped when the view is destroyed. */
-    private RamBlock[] retainRamBlocks(FlatRange[] ranges) {
+    /**
+     * A count on each distinct RAM block the view maps, dropped when the view is destroyed:
+     * {@code previous}'s set when it holds exactly these blocks, else a new one.
+     */
+    private RamBlockSet ramBlocks(FlatRange[] ranges, FlatView previous) {
         long mark = system.nextViewMark(); // a RAM block belongs to exactly one region: dedupe by region
-        ArrayList<RamBlock> blocks = new ArrayList<>();
+        int n = 0;
         for (FlatRange r : ranges) {
             MemoryRegion mr = r.region();
             if (mr.viewMark == mark) {
@@ -329,12 +339,22 @@ final class FlatViewRenderer {
             mr.viewMark = mark;
             RamBlock b = FlatView.blockOf(mr);
             if (b != null) {
-                if (!b.retain()) {
-                    throw new IllegalStateException("RAM block '" + b.name() + "' was freed while still mapped");
+                if (n == blockScratch.length) {
+                    blockScratch = Arrays.copyOf(blockScratch, 2 * n);
                 }
-                blocks.add(b);
+                blockScratch[n++] = b;
             }
         }
-        return blocks.toArray(RamBlock[]::new);
+        try {
+            if (previous != null) {
+                RamBlockSet shared = previous.ramBlocks();
+                if (shared.holdsExactly(blockScratch, n) && shared.tryShare()) {
+                    return shared;
+                }
+            }
+            return RamBlockSet.retainAll(blockScratch, n);
+        } finally {
+            Arrays.fill(blockScratch, 0, n, null); // the scratch must not keep freed blocks reachable
+        }
     }
 }

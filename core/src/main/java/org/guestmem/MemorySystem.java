@@ -15,6 +15,7 @@ import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.NativeMemoryStats;
 import org.guestmem.internal.NativeTablePool;
 import org.guestmem.internal.RamBlock;
+import org.guestmem.internal.RamBlockSet;
 import org.guestmem.rcu.RcuDomain;
 
 /**
@@ -99,7 +100,7 @@ public final class MemorySystem implements AutoCloseable {
         this.codeDirtyTracking = b.codeDirtyTracking;
         this.rcu = new RcuDomain(b.name);
         this.unassigned = new MmioDispatcher(MemoryRegionOps.UNASSIGNED, targetByteOrder);
-        this.emptyView = new FlatView(this, new FlatRange[0], null, new RamBlock[0]);
+        this.emptyView = new FlatView(this, new FlatRange[0], null, RamBlockSet.retainAll(new RamBlock[0], 0));
     }
 
     /** {@return a system with the defaults: little-endian target, 4 KiB target pages} */
@@ -246,7 +247,7 @@ public final class MemorySystem implements AutoCloseable {
                 MemoryRegion physmr = FlatViewRenderer.flatviewRoot(root);
                 FlatView v = flatViews.get(physmr);
                 if (v == null) {
-                    v = physmr == null ? retainedEmptyView() : renderer.render(physmr);
+                    v = physmr == null ? retainedEmptyView() : renderer.render(physmr, null);
                     flatViews.put(physmr, v);
                 }
                 if (!v.tryRetain()) {
@@ -431,7 +432,7 @@ public final class MemorySystem implements AutoCloseable {
             MemoryRegion physmr = FlatViewRenderer.flatviewRoot(addressSpaces.get(i).root());
             FlatView v = fresh.get(physmr);
             if (v == null) {
-                v = physmr == null ? retainedEmptyView() : renderer.render(physmr);
+                v = physmr == null ? retainedEmptyView() : renderer.render(physmr, flatViews.get(physmr));
                 fresh.put(physmr, v);
             }
             chosen[i] = v;

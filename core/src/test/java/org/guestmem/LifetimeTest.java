@@ -155,6 +155,34 @@ class LifetimeTest {
     }
 
     @Test
+    void shouldKeepRamAliveWhileAnyViewSharingItsBlockSetIsAlive() {
+        long arenas0 = stats().liveArenas();
+        ContainerRegion root = sys.container("root", MemoryRegion.SIZE_2_64);
+        RamRegion ram = sys.ram("ram", 0x1000);
+        ReservationRegion dev = sys.reservation("dev", 0x1000);
+        root.addSubregion(ram, 0x1000);
+        root.addSubregion(dev, 0x10000);
+        AddressSpace as = sys.addressSpace("as", root);
+        as.st32le(0x1000, 0xcafe);
+        AddressSpace.RetainedView first = as.retainView();
+        dev.setEnabled(false); // a new view that maps the same blocks
+        AddressSpace.RetainedView second = as.retainView();
+        assertSame(first.view().ramBlocks(), second.view().ramBlocks(), "consecutive views share one block set");
+        assertEquals(2, second.view().ramBlocks().refCount(), "one count per view that shares the set");
+        root.removeSubregion(ram);
+        ram.destroy();
+        sys.rcu().drain();
+        first.close();
+        sys.rcu().drain();
+        assertEquals(arenas0 + 1, stats().liveArenas(), "the second view still maps the block through the shared set");
+        assertEquals(0xcafe, ram.segment().get(ValueLayout.JAVA_INT, 0));
+        second.close();
+        sys.rcu().drain();
+        assertEquals(arenas0, stats().liveArenas(), "the last view sharing the set is gone: the block is freed");
+        assertThrows(IllegalStateException.class, () -> ram.segment().get(ValueLayout.JAVA_INT, 0));
+    }
+
+    @Test
     void shouldNotFreeRamBeforeAReaderThatSawItLeavesItsSection() throws Exception {
         long arenas0 = stats().liveArenas();
         ContainerRegion root = sys.container("root", MemoryRegion.SIZE_2_64);

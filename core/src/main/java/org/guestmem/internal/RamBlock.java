@@ -17,8 +17,8 @@ import java.util.function.Consumer;
  * only the bitmaps).
  *
  * <p>Lifetime: a reference count that starts at 1 (held by the region until it is destroyed); each
- * FlatView that maps the block holds one more and drops it only when the view is destroyed, after
- * its grace period. When the count reaches zero no reader can reach the block any more, and the
+ * {@link RamBlockSet} that contains the block holds one more, and a set drops its counts only when
+ * the last FlatView sharing it is destroyed, after that view's grace period. When the count reaches zero no reader can reach the block any more, and the
  * arena is closed through the freer: at once on the RCU reclaimer thread, otherwise handed to it
  * (closing a shared arena is a handshake with every thread, so it never runs on a CPU thread or
  * inside a commit). Blocks are also listed in their system's registry until freed, so that
