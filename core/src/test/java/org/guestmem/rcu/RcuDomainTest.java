@@ -1,0 +1,211 @@
+package org.guestmem.rcu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The guarantees and the batching rule of {@link RcuDomain}'s Javadoc, one test each. */
+@Timeout(60)
+class RcuDomainTest {
+    private final RcuDomain rcu = new RcuDomain("test");
+
+    @AfterEach
+    void close() {
+        rcu.close();
+    }
+
+    /** Starts a thread that registers, enters a read section, and stays in it until {@code leave} opens. */
+    private Thread readerInSection(CountDownLatch inside, CountDownLatch leave) {
+        return Thread.ofPlatform().start(() -> {
+            try (RcuReader r = rcu.register()) {
+                r.enter();
+                inside.countDown();
+                leave.await();
+                r.exit();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    @Test
+    void aDeferredCallbackShouldWaitForAReaderWhoseSectionBeganBeforeTheDefer() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        Thread t = readerInSection(inside, leave);
+        inside.await();
+        CountDownLatch ran = new CountDownLatch(1);
+        rcu.defer(ran::countDown);
+        assertFalse(ran.await(200, TimeUnit.MILLISECONDS), "the reader is still in the section it began before the defer");
+        leave.countDown();
+        assertTrue(ran.await(10, TimeUnit.SECONDS), "the reader left: the grace period ends and the callback runs");
+        t.join();
+    }
+
+    @Test
+    void synchronizeShouldWaitForAReaderInsideASectionAndForAQuiescentStateOnlyThen() throws Exception {
+        AtomicBoolean report = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch online = new CountDownLatch(1);
+        Thread cpu = Thread.ofPlatform().start(() -> {
+            try (RcuReader q = rcu.registerQuiescent()) {
+                online.countDown();
+                while (!stop.get()) {
+                    if (report.get()) {
+                        q.quiescentState();
+                    }
+                    Thread.onSpinWait();
+                }
+                q.offline();
+            }
+        });
+        online.await();
+        Thread waiter = Thread.ofPlatform().start(rcu::synchronize);
+        waiter.join(200);
+        assertTrue(waiter.isAlive(), "an online quiescent-state reader that reports nothing holds the grace period");
+        report.set(true);
+        waiter.join(10_000);
+        assertFalse(waiter.isAlive(), "its quiescent state ends the grace period");
+        stop.set(true);
+        cpu.join();
+    }
+
+    @Test
+    void callbacksShouldRunOneAtATimeInTheOrderOfTheirDefers() {
+        List<Integer> order = new ArrayList<>();
+        AtomicInteger running = new AtomicInteger();
+        AtomicBoolean overlapped = new AtomicBoolean();
+        for (int i = 0; i < 20_000; i++) {
+            int n = i;
+            rcu.defer(() -> {
+                if (running.incrementAndGet() != 1) {
+                    overlapped.set(true);
+                }
+                order.add(n); // plain list: safe only if callbacks never overlap
+                running.decrementAndGet();
+            });
+        }
+        rcu.drain();
+        assertFalse(overlapped.get());
+        assertEquals(20_000, order.size());
+        for (int i = 0; i < order.size(); i++) {
+            assertEquals(i, order.get(i));
+        }
+    }
+
+    @Test
+    void synchronizeAndDrainShouldRefuseToWaitForThemselves() throws Exception {
+        try (RcuReader r = rcu.register()) {
+            r.enter();
+            assertThrows(IllegalStateException.class, rcu::synchronize);
+            assertThrows(IllegalStateException.class, rcu::drain);
+            r.exit();
+        }
+        AtomicReference<Throwable> fromCallback = new AtomicReference<>();
+        rcu.defer(() -> {
+            try {
+                rcu.synchronize();
+            } catch (Throwable t) {
+                fromCallback.set(t);
+            }
+        });
+        rcu.drain();
+        assertTrue(fromCallback.get() instanceof IllegalStateException, "synchronize() from a callback: " + fromCallback.get());
+    }
+
+    @Test
+    void aCallbackThatThrowsShouldBeCountedAndTheOthersShouldStillRun() {
+        AtomicInteger ran = new AtomicInteger();
+        rcu.defer(ran::incrementAndGet);
+        rcu.defer(() -> {
+            throw new IllegalStateException("a device's teardown failed");
+        });
+        rcu.defer(ran::incrementAndGet);
+        rcu.drain();
+        assertEquals(2, ran.get());
+        assertEquals(1, rcu.callbacksFailed());
+        assertTrue(rcu.callbacksRun() >= 3, "the one that threw counts as run: " + rcu.callbacksRun());
+    }
+
+    @Test
+    void closeShouldRunWhatIsPendingAndRefuseLaterDefers() {
+        AtomicInteger ran = new AtomicInteger();
+        for (int i = 0; i < 100; i++) {
+            rcu.defer(() -> {
+                ran.incrementAndGet();
+                rcu.tryDefer(ran::incrementAndGet); // deferred while the domain closes: runs too
+            });
+        }
+        rcu.close();
+        assertEquals(200, ran.get());
+        assertThrows(IllegalStateException.class, () -> rcu.defer(ran::incrementAndGet));
+        assertFalse(rcu.tryDefer(ran::incrementAndGet));
+    }
+
+    @Test
+    void anIsolatedDeferShouldBeServedInABatchOfItsOwn() throws Exception {
+        rcu.drain(); // starts the reclaimer
+        long batches = rcu.batchCount();
+        for (int i = 0; i < 20; i++) {
+            CountDownLatch ran = new CountDownLatch(1);
+            rcu.defer(ran::countDown);
+            assertTrue(ran.await(10, TimeUnit.SECONDS));
+        }
+        assertEquals(batches + 20, rcu.batchCount());
+    }
+
+    @Test
+    void aStreamOfDefersShouldCostAboutOneGracePeriodPerBatchWaitNotOnePerCallback() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch online = new CountDownLatch(1);
+        Thread cpu = Thread.ofPlatform().start(() -> {
+            try (RcuReader q = rcu.registerQuiescent()) {
+                online.countDown();
+                while (!stop.get()) {
+                    long until = System.nanoTime() + 20_000; // a CPU loop reporting every 20 us
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    q.quiescentState();
+                }
+                q.offline();
+            }
+        });
+        online.await();
+        rcu.drain();
+        long batches0 = rcu.batchCount();
+        AtomicInteger ran = new AtomicInteger();
+        long t0 = System.nanoTime();
+        int deferred = 0;
+        while (System.nanoTime() - t0 < 300_000_000L) {
+            rcu.defer(ran::incrementAndGet);
+            deferred++;
+            long until = System.nanoTime() + 5_000;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+        }
+        long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+        stop.set(true);
+        cpu.join();
+        rcu.drain();
+        long batches = rcu.batchCount() - batches0 - 1; // less drain()'s own
+        assertEquals(deferred, ran.get());
+        // one grace period per 20 us reader interval would be about 15,000 batches; collecting for
+        // a millisecond between them allows at most one per millisecond, plus a few restarts
+        assertTrue(batches <= elapsedMs * RcuDomain.BATCH_WAIT_MICROS / 1000 + 50,
+                batches + " batches for " + deferred + " callbacks in " + elapsedMs + " ms");
+    }
+}
