@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
@@ -279,7 +280,7 @@ public final class BenchMain {
                     Map<String, String[]> params = new LinkedHashMap<>();
                     row.params().forEach((k, v) -> params.put(k, new String[] {v}));
                     again.add(new Suites.Part("^(" + Pattern.quote(jmhName(row.benchmark())) + "|" + Pattern.quote(jmhName(row.baseline()))
-                            + ")$", params));
+                            + ")$", params, Suites.minWarmupMs(jmhName(row.benchmark()))));
                 }
             }
             out.println();
@@ -317,7 +318,7 @@ public final class BenchMain {
             ProgressFormat progress = new ProgressFormat(out, log, count(suite, user, exact));
             for (Suites.Part part : suite.parts()) {
                 for (Map<String, String[]> params : interleaved(part, user, exact)) {
-                    results.addAll(new Runner(options(part.include(), params, suite.timing(), user, exact), progress).run());
+                    results.addAll(new Runner(options(part, params, suite.timing(), user, exact), progress).run());
                 }
             }
         } catch (RunnerException e) {
@@ -373,8 +374,8 @@ public final class BenchMain {
         return sets;
     }
 
-    private static Options options(String include, Map<String, String[]> params, Suites.Timing t, Options user, boolean exact) {
-        ChainedOptionsBuilder b = new OptionsBuilder().parent(user).include(include).shouldFailOnError(true);
+    static Options options(Suites.Part part, Map<String, String[]> params, Suites.Timing t, Options user, boolean exact) {
+        ChainedOptionsBuilder b = new OptionsBuilder().parent(user).include(part.include()).shouldFailOnError(true);
         params.forEach((k, v) -> {
             if (!exact && user.getParameter(k).hasValue()) {
                 return;
@@ -385,7 +386,12 @@ public final class BenchMain {
             b.forks(t.forks());
         }
         if (t.warmupIterations() != null && !user.getWarmupIterations().hasValue()) {
-            b.warmupIterations(t.warmupIterations());
+            int wi = t.warmupIterations();
+            long each = t.warmupTime() == null ? 0 : t.warmupTime().convertTo(TimeUnit.MILLISECONDS);
+            if (part.minWarmupMs() > 0 && each > 0 && !user.getWarmupTime().hasValue()) {
+                wi = (int) Math.max(wi, (part.minWarmupMs() + each - 1) / each);
+            }
+            b.warmupIterations(wi);
         }
         if (t.warmupTime() != null && !user.getWarmupTime().hasValue()) {
             b.warmupTime(t.warmupTime());

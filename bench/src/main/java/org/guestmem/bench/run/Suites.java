@@ -3,6 +3,7 @@ package org.guestmem.bench.run;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
@@ -19,10 +20,34 @@ public final class Suites {
     /**
      * One JMH selection.
      *
-     * @param include a JMH include pattern (a regular expression found in the benchmark's name)
-     * @param params  parameter values replacing the annotations' ({@code -p name=v1,v2})
+     * @param include      a JMH include pattern (a regular expression found in the benchmark's name)
+     * @param params       parameter values replacing the annotations' ({@code -p name=v1,v2})
+     * @param minWarmupMs  the least total warm-up, in ms, whatever the suite's timing: the part gets
+     *                     more warm-up iterations if the suite's are shorter (0: the suite's timing)
      */
-    public record Part(String include, Map<String, String[]> params) {
+    public record Part(String include, Map<String, String[]> params, long minWarmupMs) {
+        /** A part with the suite's warm-up. */
+        public Part(String include, Map<String, String[]> params) {
+            this(include, params, 0);
+        }
+
+        /** {@return this part with at least {@code ms} of warm-up} */
+        Part withMinWarmup(long ms) {
+            return new Part(include, params, ms);
+        }
+    }
+
+    /**
+     * {@return the warm-up that {@link #chosen()} asks for the benchmark named {@code jmhName}
+     * (0 if none), for runs that measure it again outside its part}
+     */
+    public static long minWarmupMs(String jmhName) {
+        for (Part p : chosen()) {
+            if (p.minWarmupMs() > 0 && Pattern.compile(p.include()).matcher(jmhName).find()) {
+                return p.minWarmupMs();
+            }
+        }
+        return 0;
     }
 
     /**
@@ -70,7 +95,10 @@ public final class Suites {
                 part("commit\\.CommitBench\\.(toggle|treeMapToggle)$", "regions", COMMIT_REGIONS, "map", new String[] {"flat", "pc"}),
                 part("commit\\.CommitBench\\.(batch100|treeMapBatch100)$", "regions", COMMIT_REGIONS, "map", new String[] {"flat"}),
                 part("concurrency\\.ReadSectionBench\\.(enterExit|quiescentState|fence)$"),
-                part("concurrency\\.CommitStormBench\\.(quiet1|storm1|alone)$", "regions", new String[] {"64"}),
+                // the storm's writer runs the whole commit path, which C2 compiles slowly while the
+                // reader and the writer keep both cores busy: 500 ms left it half-compiled
+                part("concurrency\\.CommitStormBench\\.(quiet1|storm1|alone)$", "regions", new String[] {"64"})
+                        .withMinWarmup(2000),
                 part("concurrency\\.GracePeriodBench\\.(synchronize|handshake|deferToCallback|executorHandoff)$",
                         "reader", new String[] {"quiescent"}));
     }
