@@ -56,7 +56,8 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * about a thousand grace periods per second however fast it comes, instead of one per batch of
  * a few callbacks and a thread that never sleeps (QEMU's {@code call_rcu} thread waits for 30
  * callbacks or 10 to 50 ms; guestmem keeps the latency of an isolated {@code defer} low: it is
- * served at once). {@link #drain()} and {@link #close()} cut the wait short. {@link #drain()}
+ * served at once). During such a stream the reclaimer also waits for grace periods by parking
+ * only, never spinning or yielding, so that it takes no core from CPU threads. {@link #drain()} and {@link #close()} cut the wait short. {@link #drain()}
  * waits until everything deferred before the call has run. A callback that throws is reported
  * through {@link System.Logger} and counted; the others still run.
  *
@@ -218,7 +219,7 @@ public final class RcuDomain implements AutoCloseable {
             wentOffline = true;
         }
         try {
-            waitForGracePeriod();
+            waitForGracePeriod(false);
         } finally {
             if (wentOffline) {
                 self.online();
@@ -226,7 +227,14 @@ public final class RcuDomain implements AutoCloseable {
         }
     }
 
-    private void waitForGracePeriod() {
+    /**
+     * Starts a grace period and waits for it. A {@code patient} waiter (the reclaimer during a
+     * stream of defers, which it already collects for a millisecond) parks between checks from the
+     * start; an impatient
+     * one ({@link #synchronize()}) spins, then yields, then parks. On a machine with fewer cores
+     * than busy threads, every yield hands the core to a CPU thread and back.
+     */
+    private void waitForGracePeriod(boolean patient) {
         gracePeriodLock.lock();
         try {
             long target = (long) GP.getAndAdd(this, 2L) + 2L;
@@ -236,7 +244,7 @@ public final class RcuDomain implements AutoCloseable {
             for (RcuReader r : readers) {
                 int spins = 0;
                 while (r.holdsGracePeriod(target)) {
-                    backoff(spins++);
+                    backoff(patient ? spins++ + PATIENT_START : spins++);
                 }
             }
             gracePeriods.incrementAndGet();
@@ -244,6 +252,9 @@ public final class RcuDomain implements AutoCloseable {
             gracePeriodLock.unlock();
         }
     }
+
+    /** Where a patient waiter starts in {@link #backoff}'s schedule: parking at once. */
+    private static final int PATIENT_START = 96;
 
     private static void backoff(int spins) {
         if (spins < 64) {
@@ -378,7 +389,7 @@ public final class RcuDomain implements AutoCloseable {
                 SLEEPING.setVolatile(this, false);
                 continue;
             }
-            waitForGracePeriod();
+            waitForGracePeriod(streaming); // an isolated defer is served fast; a stream is not in a hurry
             // more arrived while we waited: a stream, so the next batch collects first
             streaming = !queue.isEmpty();
             batches.incrementAndGet();
