@@ -397,13 +397,22 @@ class AccessorCacheCoherenceTest {
             a.setEnabled((i & 1) != 0);
         }
         a.setAddress(0x60_0000); // HISTORY + 1 publications since the cache last looked
+        nextSectionAfterAFlush("too far behind to catch up", c -> assertA(c, 0x60_0000 + PAGE + 8, PAGE + 8));
+    }
+
+    /**
+     * In a new read section: checks that the hole at A is seen (the section's first access, which
+     * loads the publication), that the unrelated page had been dropped (its next access misses),
+     * then runs {@code check}.
+     */
+    void nextSectionAfterAFlush(String why, Consumer<AddressSpaceAccessor> check) {
         reader.enter();
         try {
-            assertHole(acc, A + 8); // the section's first access loads the publication
+            assertHole(acc, A + 8);
             long slow = acc.slowAccessCount();
             assertEquals(0x5500_0000_0000L + 0x100, acc.ld64le(UNRELATED + 0x100));
-            assertEquals(slow + 1, acc.slowAccessCount(), "too far behind to catch up: everything was dropped");
-            assertA(acc, 0x60_0000 + PAGE + 8, PAGE + 8);
+            assertEquals(slow + 1, acc.slowAccessCount(), why + ": everything was dropped");
+            check.accept(acc);
         } finally {
             reader.exit();
         }
@@ -418,17 +427,10 @@ class AccessorCacheCoherenceTest {
             }
         }
         a.setEnabled(false); // listed, but the reader is two behind and the one before is not
-        reader.enter();
-        try {
-            assertHole(acc, A + 8); // the section's first access loads the publication
-            long slow = acc.slowAccessCount();
-            assertEquals(0x5500_0000_0000L + 0x100, acc.ld64le(UNRELATED + 0x100));
-            assertEquals(slow + 1, acc.slowAccessCount(), "an unlisted change in between: everything was dropped");
-            assertEquals(0, acc.ld64le(0x100_0000 + 2 * PAGE * ViewPublication.MAX_CHANGED_RANGES));
-            assertSame(MemTxResult.OK, acc.lastResult());
-        } finally {
-            reader.exit();
-        }
+        nextSectionAfterAFlush("an unlisted change in between", c -> {
+            assertEquals(0, c.ld64le(0x100_0000 + 2 * PAGE * ViewPublication.MAX_CHANGED_RANGES));
+            assertSame(MemTxResult.OK, c.lastResult());
+        });
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,6 +41,25 @@ class RcuDomainTest {
         });
     }
 
+    /**
+     * Starts a CPU thread registered in quiescent-state mode that runs {@code step} until
+     * {@code stop} is set, then goes offline; returns once it is online.
+     */
+    private Thread quiescentCpu(AtomicBoolean stop, Consumer<RcuReader> step) throws InterruptedException {
+        CountDownLatch online = new CountDownLatch(1);
+        Thread cpu = Thread.ofPlatform().start(() -> {
+            try (RcuReader q = rcu.registerQuiescent()) {
+                online.countDown();
+                while (!stop.get()) {
+                    step.accept(q);
+                }
+                q.offline();
+            }
+        });
+        online.await();
+        return cpu;
+    }
+
     @Test
     void aDeferredCallbackShouldWaitForAReaderWhoseSectionBeganBeforeTheDefer() throws Exception {
         CountDownLatch inside = new CountDownLatch(1);
@@ -58,20 +78,12 @@ class RcuDomainTest {
     void synchronizeShouldWaitForAReaderInsideASectionAndForAQuiescentStateOnlyThen() throws Exception {
         AtomicBoolean report = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch online = new CountDownLatch(1);
-        Thread cpu = Thread.ofPlatform().start(() -> {
-            try (RcuReader q = rcu.registerQuiescent()) {
-                online.countDown();
-                while (!stop.get()) {
-                    if (report.get()) {
-                        q.quiescentState();
-                    }
-                    Thread.onSpinWait();
-                }
-                q.offline();
+        Thread cpu = quiescentCpu(stop, q -> {
+            if (report.get()) {
+                q.quiescentState();
             }
+            Thread.onSpinWait();
         });
-        online.await();
         Thread waiter = Thread.ofPlatform().start(rcu::synchronize);
         waiter.join(200);
         assertTrue(waiter.isAlive(), "an online quiescent-state reader that reports nothing holds the grace period");
@@ -169,21 +181,13 @@ class RcuDomainTest {
     @Test
     void aStreamOfDefersShouldCostAboutOneGracePeriodPerBatchWaitNotOnePerCallback() throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch online = new CountDownLatch(1);
-        Thread cpu = Thread.ofPlatform().start(() -> {
-            try (RcuReader q = rcu.registerQuiescent()) {
-                online.countDown();
-                while (!stop.get()) {
-                    long until = System.nanoTime() + 20_000; // a CPU loop reporting every 20 us
-                    while (System.nanoTime() < until) {
-                        Thread.onSpinWait();
-                    }
-                    q.quiescentState();
-                }
-                q.offline();
+        Thread cpu = quiescentCpu(stop, q -> {
+            long until = System.nanoTime() + 20_000; // a CPU loop reporting every 20 us
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
             }
+            q.quiescentState();
         });
-        online.await();
         rcu.drain();
         long batches0 = rcu.batchCount();
         AtomicInteger ran = new AtomicInteger();
