@@ -35,9 +35,10 @@ import org.guestmem.rcu.RcuReader;
  * the ops of the region that serves it. Only pages served entirely by one section are cached;
  * pages shared by several regions (QEMU's subpages) are looked up in the view's dispatch index
  * on every access, and RAM writes that must be dirty-logged take the general path every time.
- * Entries are tagged with a per-accessor stamp; when the address space publishes a new view, the accessor drops only the entries of pages the commits
- * since it last looked changed (each publication lists the changes of the last 16), so commits
- * elsewhere in the map cost this thread nothing. When it is more than 16 publications behind,
+ * Entries are tagged with a per-accessor stamp; when the address space publishes a new view, the
+ * accessor drops only the entries of pages the commits since it last looked changed (each
+ * publication lists the changes of the last 16), so commits elsewhere in the map cost this
+ * thread nothing. When it is more than 16 publications behind,
  * or the changes cover more than 256 pages (or more than 32 separate ranges in one commit), it
  * drops everything, in O(1), by moving to a new stamp. An entry is only used while its page is
  * mapped identically by the current view, so its RAM segment is kept alive by that view.

@@ -57,8 +57,9 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * a few callbacks and a thread that never sleeps (QEMU's {@code call_rcu} thread waits for 30
  * callbacks or 10 to 50 ms; guestmem keeps the latency of an isolated {@code defer} low: it is
  * served at once). During such a stream the reclaimer also waits for grace periods by parking
- * only, never spinning or yielding, so that it takes no core from CPU threads. {@link #drain()} and {@link #close()} cut the wait short. {@link #drain()}
- * waits until everything deferred before the call has run. A callback that throws is reported
+ * only, never spinning or yielding, so that it takes no core from CPU threads. {@link #drain()}
+ * and {@link #close()} cut the collecting wait short. {@link #drain()} waits until everything
+ * deferred before the call has run. A callback that throws is reported
  * through {@link System.Logger} and counted; the others still run.
  *
  * <h2 id="guarantees">Guarantees</h2>
@@ -230,9 +231,9 @@ public final class RcuDomain implements AutoCloseable {
     /**
      * Starts a grace period and waits for it. A {@code patient} waiter (the reclaimer during a
      * stream of defers, which it already collects for a millisecond) parks between checks from the
-     * start; an impatient
-     * one ({@link #synchronize()}) spins, then yields, then parks. On a machine with fewer cores
-     * than busy threads, every yield hands the core to a CPU thread and back.
+     * start; an impatient one ({@link #synchronize()}, the reclaimer serving an isolated defer)
+     * spins, then yields, then parks. On a machine with fewer cores than busy threads, every yield
+     * hands the core to a CPU thread and back.
      */
     private void waitForGracePeriod(boolean patient) {
         gracePeriodLock.lock();
