@@ -208,8 +208,10 @@ class RcuDomainTest {
         long batches = rcu.batchCount() - batches0 - 1; // less drain()'s own
         assertEquals(deferred, ran.get());
         // one grace period per 20 us reader interval would be about 15,000 batches; collecting for
-        // a millisecond between them allows at most one per millisecond, plus a few restarts
-        assertTrue(batches <= elapsedMs * RcuDomain.BATCH_WAIT_MICROS / 1000 + 50,
+        // a millisecond between them allows one per millisecond, and twice that when the producer
+        // stalls (a loaded machine) and the reclaimer serves what it finds at once before the stream
+        // resumes; measured on a quiet 2-core machine: 120 to 200
+        assertTrue(batches <= 2 * elapsedMs * 1000 / RcuDomain.BATCH_WAIT_MICROS + 50,
                 batches + " batches for " + deferred + " callbacks in " + elapsedMs + " ms");
     }
 }
