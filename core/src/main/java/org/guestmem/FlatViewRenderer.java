@@ -35,6 +35,10 @@ final class FlatViewRenderer {
     private long[] cLast = new long[16];
     private long[] cOffset = new long[16];
     private MemoryRegion[] cRegion = new MemoryRegion[16];
+    /** The ranges of the previous view of the root being rendered, and where the sweep is in them. */
+    private FlatRange[] prevRanges = NO_RANGES;
+    private int prevCursor;
+    private static final FlatRange[] NO_RANGES = new FlatRange[0];
     /** The distinct RAM blocks of the view being finished; cleared after each use. */
     private RamBlock[] blockScratch = new RamBlock[16];
     private byte[] cFlags = new byte[16];
@@ -88,11 +92,14 @@ final class FlatViewRenderer {
      */
     FlatView render(MemoryRegion physmr, FlatView previous) {
         count = 0;
+        prevRanges = previous == null ? NO_RANGES : previous.rangeArray();
+        prevCursor = 0;
         try {
             render(physmr, 0, 0, 0, -1L, false, false);
             return finish(physmr, previous);
         } finally {
             Arrays.fill(cRegion, 0, count, null); // the scratch must not keep removed regions reachable
+            prevRanges = NO_RANGES;
         }
     }
 
@@ -318,10 +325,30 @@ final class FlatViewRenderer {
         return Long.compareUnsigned(aEndOff, aOffset) >= 0 && aEndOff != -1L && aEndOff + 1 == bOffset;
     }
 
+    /**
+     * The range {@code [start, last]} of candidate {@code c}; the previous view's object when it has
+     * the very same range (FlatRanges are immutable: sharing one saves a commit most of its garbage,
+     * since a commit usually changes a few ranges of many). Called in ascending order of start.
+     */
     private FlatRange toRange(int c, long start, long last, long offset) {
         MemoryRegion mr = cRegion[c];
-        return new FlatRange(start, last, mr, offset, (cFlags[c] & READONLY) != 0, mr.isRomdMode(),
-                (cFlags[c] & NONVOLATILE) != 0, system.effectiveLogMask(mr));
+        boolean readonly = (cFlags[c] & READONLY) != 0;
+        boolean nonvolatile = (cFlags[c] & NONVOLATILE) != 0;
+        boolean romd = mr.isRomdMode();
+        int mask = system.effectiveLogMask(mr);
+        FlatRange[] prev = prevRanges;
+        while (prevCursor < prev.length && Long.compareUnsigned(prev[prevCursor].start(), start) < 0) {
+            prevCursor++;
+        }
+        if (prevCursor < prev.length) {
+            FlatRange p = prev[prevCursor];
+            if (p.start() == start && p.last() == last && p.region() == mr && p.offsetInRegion() == offset
+                    && p.readonly() == readonly && p.romdMode() == romd && p.nonvolatile() == nonvolatile
+                    && p.dirtyLogMask() == mask) {
+                return p;
+            }
+        }
+        return new FlatRange(start, last, mr, offset, readonly, romd, nonvolatile, mask);
     }
 
     /**

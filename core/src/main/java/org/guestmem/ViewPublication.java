@@ -79,7 +79,8 @@ final class ViewPublication {
         int i = 0;
         int j = 0;
         while (i < a.length || j < b.length) {
-            if (i < a.length && j < b.length && a[i].equals(b[j]) && va.rangeKind(i) == vb.rangeKind(j)) {
+            boolean same = i < a.length && j < b.length && (a[i] == b[j] || a[i].equals(b[j]));
+            if (same && va.rangeKind(i) == vb.rangeKind(j)) {
                 i++;
                 j++;
                 continue;

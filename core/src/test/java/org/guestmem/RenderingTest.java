@@ -41,6 +41,29 @@ class RenderingTest {
         return sys.mmio(name, size, OPS);
     }
 
+    // ------------------------------------------------------------------ re-rendering
+
+    @Test
+    void aCommitShouldReuseTheRangesItDidNotChangeAndRenderTheOthersAnew() {
+        ContainerRegion root = root(0x10000);
+        MmioRegion a = mmio("a", 0x1000);
+        MmioRegion b = mmio("b", 0x1000);
+        MmioRegion c = mmio("c", 0x1000);
+        root.addSubregion(a, 0x0000);
+        root.addSubregion(b, 0x2000);
+        root.addSubregion(c, 0x4000);
+        AddressSpace as = sys.addressSpace("as", root);
+        List<FlatRange> before = as.currentView().ranges();
+        b.setReadonly(true); // b's range changes (the readonly flag), a's and c's do not
+        List<FlatRange> after = as.currentView().ranges();
+        assertEquals(List.of(r(0x0000, 0x0fff, "a", 0), new Fixtures.R(0x2000, 0x2fff, "b", 0, true, false, true),
+                r(0x4000, 0x4fff, "c", 0)), ranges(as));
+        assertSame(before.get(0), after.get(0), "a's range is the same immutable object");
+        assertSame(before.get(2), after.get(2));
+        assertFalse(before.get(1) == after.get(1), "b's range was rendered anew");
+        assertTrue(after.get(1).readonly() && !before.get(1).readonly());
+    }
+
     // ------------------------------------------------------------------ spec 2.3: memory.rst
 
     @Test
