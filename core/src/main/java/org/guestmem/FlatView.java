@@ -27,8 +27,9 @@ import org.guestmem.layout.SectionLayout;
  * A view is reference-counted: the memory system holds one reference while the view is current,
  * each address space showing it holds one, and {@link AddressSpace#retainView()} hands out more.
  * When the count drops to zero the view is destroyed after an RCU grace period: its native tables
- * return to the system's table pool and its RAM-block references are dropped. Until then the
- * tables and every RAM block the view maps stay valid. A reader inside an RCU read section may use
+ * return to the system's table pool and its count on its RAM block set (shared with the views of
+ * the same root that map exactly the same blocks; the set holds one count per block) is dropped.
+ * Until then the tables and every RAM block the view maps stay valid. A reader inside an RCU read section may use
  * the view it loaded from {@link AddressSpace#currentView()} without touching the count until it
  * leaves the section; {@link #ranges()}, {@link #lookup} and {@link #rootName()} are plain Java
  * data and valid forever.
@@ -224,7 +225,8 @@ public final class FlatView {
      * {@return the {@code Dispatch} block QEMU 7.2's {@code info mtree -f -d} prints for this view}
      * The block describes QEMU's own dispatch structure (sections, subpages and radix nodes), which
      * guestmem rebuilds with QEMU's algorithm for the comparison; guestmem itself dispatches with
-     * {@link #nativeTables()}. QEMU's {@code [MRU]} marker never appears (guestmem keeps no MRU).
+     * {@link #nativeTables()}. QEMU's {@code [MRU]} marker never appears: a view has no shared
+     * most-recently-used section (each {@link AddressSpaceAccessor} keeps its own).
      */
     public String qemuDispatchDump() {
         return QemuDispatchDump.print(this);

@@ -81,8 +81,9 @@ public final class MtreePrinter {
 
     /**
      * {@return {@code info mtree -f} output, with {@code dispatch} the {@code -d} dump of each
-     * view's native section table and radix nodes as well}
-     * guestmem keeps no MRU section, so {@code [MRU]} never appears.
+     * view as well: QEMU's sections, subpages and radix nodes, rebuilt with QEMU's algorithm
+     * ({@link FlatView#qemuDispatchDump()})} {@code [MRU]} never appears: a view has no shared
+     * most-recently-used section.
      */
     public static String flat(MemorySystem system, boolean dispatch) {
         StringBuilder out = new StringBuilder();
