@@ -81,6 +81,21 @@ class LifetimeTest {
         assertTrue(collected(weak), "nothing keeps the dropped alias alive");
     }
 
+    @Test
+    void shouldLetTheCollectorTakeAnOldViewThatLaterViewsShareRangesAndHistoryWith() throws InterruptedException {
+        ContainerRegion root = sys.container("root", MemoryRegion.SIZE_2_64);
+        root.addSubregion(sys.ram("ram", 0x1000), 0);
+        ReservationRegion dev = sys.reservation("dev", 0x1000);
+        root.addSubregion(dev, 0x10000);
+        AddressSpace as = sys.addressSpace("as", root);
+        WeakReference<FlatView> first = new WeakReference<>(as.currentView());
+        for (int i = 0; i < 4; i++) { // later views share its FlatRanges and RAM block set, and
+            dev.setEnabled((i & 1) != 0); // their publications list its changes: none may keep it
+        }
+        sys.rcu().drain();
+        assertTrue(collected(first), "an old view is garbage once destroyed: publications keep change lists, not views");
+    }
+
     private static boolean collected(WeakReference<?> weak) throws InterruptedException {
         for (int i = 0; i < 50 && weak.get() != null; i++) {
             System.gc();
