@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.IoStatus;
 import org.guestmem.internal.MmioDispatcher;
+import org.guestmem.iommu.IommuPerm;
+import org.guestmem.iommu.IommuTlbEntry;
 import org.guestmem.layout.SectionLayout;
 
 /**

@@ -6,6 +6,11 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import org.guestmem.internal.IoStatus;
+import org.guestmem.iommu.IommuPerm;
+import org.guestmem.iommu.IommuTlbEntry;
+import org.guestmem.listener.IoEventFd;
+import org.guestmem.listener.MemoryListener;
+import org.guestmem.listener.MemoryListenerException;
 import org.guestmem.rcu.RcuReader;
 
 /**
@@ -62,7 +67,7 @@ public final class AddressSpace implements GuestMemory {
     /** One entry of the space-wide ioeventfd list: a region's registration at absolute {@code address}. */
     private record SpaceEventFd(long address, IoEventFd fd, FlatRange range) {
         boolean before(SpaceEventFd o) {
-            return IoEventFd.before(address, fd, o.address, o.fd);
+            return RegionEventFds.before(address, fd, o.address, o.fd);
         }
 
         MemoryRegionSection section() {

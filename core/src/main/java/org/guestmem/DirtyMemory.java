@@ -1,8 +1,11 @@
 package org.guestmem;
 
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
 import org.guestmem.internal.DirtyBitmap;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
+import org.guestmem.listener.MemoryListener;
 
 /**
  * The dirty-memory operations shared by the RAM-backed region kinds (QEMU's

@@ -1,8 +1,15 @@
 package org.guestmem;
 
+import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.guestmem.internal.SharedSecrets;
+import org.guestmem.iommu.IommuEvent;
+import org.guestmem.iommu.IommuNotifier;
+import org.guestmem.iommu.IommuOps;
+import org.guestmem.iommu.IommuPerm;
+import org.guestmem.iommu.IommuTlbEntry;
 
 /**
  * An IOMMU region (QEMU's {@code memory_region_init_iommu}): a terminating region whose accesses
@@ -37,6 +44,7 @@ public final class IommuRegion extends MemoryRegion {
     /** Nested IOMMUs followed by one access before it is treated as unassigned. */
     public static final int MAX_NESTING = 16;
     private static final IommuNotifier[] NONE = new IommuNotifier[0];
+    private static final SharedSecrets.NotifierRegistration REGISTRATION = notifierRegistration();
 
     private final IommuOps ops;
     private final Object notifierLock = new Object();
@@ -48,6 +56,16 @@ public final class IommuRegion extends MemoryRegion {
     IommuRegion(MemorySystem system, Object owner, String name, long size, IommuOps ops) {
         super(system, owner, name, size);
         this.ops = Objects.requireNonNull(ops, "ops");
+    }
+
+    /** The accessor {@link IommuNotifier} installs when its class is initialised (forced here). */
+    private static SharedSecrets.NotifierRegistration notifierRegistration() {
+        try {
+            MethodHandles.lookup().ensureInitialized(IommuNotifier.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        return SharedSecrets.notifierRegistration();
     }
 
     @Override
@@ -118,8 +136,9 @@ public final class IommuRegion extends MemoryRegion {
                 throw new IllegalArgumentException(n + ": IOMMU index must be within [0, " + indexes + ") for "
                         + describe(this));
             }
-            if (!n.registeredOn.compareAndSet(null, this)) {
-                throw new IllegalArgumentException(n + " is already registered on " + describe(n.registeredOn.get()));
+            IommuRegion holder = REGISTRATION.claim(n, this);
+            if (holder != null) {
+                throw new IllegalArgumentException(n + " is already registered on " + describe(holder));
             }
             IommuNotifier[] old = notifiers;
             IommuNotifier[] next = new IommuNotifier[old.length + 1];
@@ -128,7 +147,7 @@ public final class IommuRegion extends MemoryRegion {
             try {
                 updateFlags(next);
             } catch (RuntimeException | Error e) {
-                n.registeredOn.set(null);
+                REGISTRATION.free(n);
                 throw e;
             }
             notifiers = next;
@@ -154,7 +173,7 @@ public final class IommuRegion extends MemoryRegion {
             }
             IommuNotifier[] next = rest.toArray(IommuNotifier[]::new);
             notifiers = next;
-            n.registeredOn.set(null);
+            REGISTRATION.free(n);
             try {
                 updateFlags(next);
             } catch (RuntimeException e) {

@@ -1,6 +1,8 @@
 package org.guestmem;
 
 import org.guestmem.internal.DispatchTable;
+import org.guestmem.iommu.IommuPerm;
+import org.guestmem.iommu.IommuTlbEntry;
 import org.guestmem.layout.SectionLayout;
 
 /**

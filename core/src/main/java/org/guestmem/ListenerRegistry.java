@@ -3,6 +3,8 @@ package org.guestmem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.guestmem.listener.MemoryListener;
+import org.guestmem.listener.MemoryListenerException;
 
 /**
  * The memory listeners of one memory system, sorted by ascending priority, and the QEMU 7.2

@@ -4,8 +4,13 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.guestmem.dirty.DirtyLogClient;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.MmioDispatcher;
+import org.guestmem.listener.EventNotifier;
+import org.guestmem.listener.IoEventFd;
+import org.guestmem.listener.MemoryListener;
+import org.guestmem.listener.MemoryListenerException;
 
 /**
  * A node of a machine's memory map, QEMU's {@code MemoryRegion}: a container, RAM, ROM, MMIO, ROM
@@ -82,13 +87,12 @@ public abstract sealed class MemoryRegion
     /** QEMU's {@code flush_coalesced_mmio}. */
     boolean flushCoalescedMmio;
     /** QEMU's {@code ioeventfds}: sorted by {@link IoEventFd#before}; replaced whole, never modified. */
-    IoEventFd[] ioeventfds = NO_EVENTFDS;
+    IoEventFd[] ioeventfds = RegionEventFds.NONE;
     /**
      * {@link #explicitLogMask()} as of the last {@link #setLog}, readable from any thread: RAM
      * writes made outside the access path (DMA unmap) compute the effective mask from it.
      */
     volatile int explicitLogMaskVolatile;
-    private static final IoEventFd[] NO_EVENTFDS = new IoEventFd[0];
 
     MemoryRegion(MemorySystem system, Object owner, String name, long size) {
         this.system = system;
@@ -420,17 +424,7 @@ public abstract sealed class MemoryRegion
     public final void addEventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
         system.mutate(() -> {
             checkAlive();
-            IoEventFd fd = eventfd(offset, size, matchData, data, notifier);
-            IoEventFd[] old = ioeventfds;
-            int i = 0;
-            while (i < old.length && !IoEventFd.before(fd.offset(), fd, old[i].offset(), old[i])) {
-                i++;
-            }
-            IoEventFd[] next = new IoEventFd[old.length + 1];
-            System.arraycopy(old, 0, next, 0, i);
-            next[i] = fd;
-            System.arraycopy(old, i, next, i + 1, old.length - i);
-            setEventfds(next);
+            setEventfds(RegionEventFds.insert(ioeventfds, RegionEventFds.create(this, offset, size, matchData, data, notifier)));
         });
     }
 
@@ -447,49 +441,13 @@ public abstract sealed class MemoryRegion
     public final void delEventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
         system.mutate(() -> {
             checkAlive();
-            IoEventFd fd = eventfd(offset, size, matchData, data, notifier);
-            IoEventFd[] old = ioeventfds;
-            int i = 0;
-            while (i < old.length && !IoEventFd.same(fd, old[i])) {
-                i++;
-            }
-            if (i == old.length) {
-                throw new IllegalArgumentException("cannot delete ioeventfd " + fd + " from " + describe(this)
-                        + ": no such registration");
-            }
-            IoEventFd[] next = new IoEventFd[old.length - 1];
-            System.arraycopy(old, 0, next, 0, i);
-            System.arraycopy(old, i + 1, next, i, old.length - i - 1);
-            setEventfds(next);
+            setEventfds(RegionEventFds.remove(this, ioeventfds, RegionEventFds.create(this, offset, size, matchData, data, notifier)));
         });
     }
 
     /** {@return the region's ioeventfds in QEMU's sorted order (offsets region-relative, data in device order)} */
     public final List<IoEventFd> ioEventFds() {
         return List.of(ioeventfds);
-    }
-
-    private IoEventFd eventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
-        java.util.Objects.requireNonNull(notifier, "notifier");
-        if (size != 0 && size != 1 && size != 2 && size != 4 && size != 8) {
-            throw new IllegalArgumentException("ioeventfd size must be 0, 1, 2, 4 or 8, got " + size);
-        }
-        long last = offset + Math.max(size, 1) - 1;
-        if (Long.compareUnsigned(last, offset) < 0 || Long.compareUnsigned(last, sizeMinus1) > 0) {
-            throw new IllegalArgumentException("cannot register ioeventfd at " + Hex.of(offset) + " size " + size
-                    + " on " + describe(this) + " of size " + Hex.ofSizeMinusOne(sizeMinus1) + ": outside the region");
-        }
-        long d = data;
-        if (size != 0) {
-            MmioDispatcher io = dispatcher();
-            boolean targetBig = system.targetByteOrder() == java.nio.ByteOrder.BIG_ENDIAN;
-            boolean deviceBig = io != null ? io.bigEndian() : targetBig; // no ops: QEMU's unassigned ops are native-endian
-            if (deviceBig != targetBig && size > 1) {
-                d = Long.reverseBytes(d) >>> (64 - 8 * size);
-            }
-            d = IoEventFd.truncate(d, size);
-        }
-        return new IoEventFd(offset, size, matchData, d, notifier);
     }
 
     private void setEventfds(IoEventFd[] next) {

@@ -11,11 +11,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.guestmem.dirty.CodeWriteHandler;
+import org.guestmem.dirty.DirtyLogClient;
 import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.NativeMemoryStats;
 import org.guestmem.internal.NativeTablePool;
 import org.guestmem.internal.RamBlock;
 import org.guestmem.internal.RamBlockSet;
+import org.guestmem.iommu.IommuOps;
+import org.guestmem.listener.MemoryListener;
 import org.guestmem.rcu.RcuDomain;
 
 /**

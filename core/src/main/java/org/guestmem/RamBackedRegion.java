@@ -1,6 +1,8 @@
 package org.guestmem;
 
 import java.lang.foreign.MemorySegment;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
 

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.guestmem.internal.RamBlock;
+import org.guestmem.iommu.IommuOps;
 
 /**
  * Creates regions of one {@link MemorySystem} with a given owner (QEMU's {@code owner} argument

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
 import org.guestmem.rcu.RcuReader;
 import org.junit.jupiter.api.Test;
 

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import org.guestmem.listener.EventNotifier;
+import org.guestmem.listener.IoEventFd;
 import org.guestmem.rcu.RcuReader;
 import org.junit.jupiter.api.Test;
 

@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
+import org.guestmem.listener.MemoryListener;
+import org.guestmem.listener.MemoryListenerException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -2,6 +2,8 @@ package org.guestmem;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.guestmem.listener.IoEventFd;
+import org.guestmem.listener.MemoryListener;
 
 /**
  * A listener that appends one line per callback to a shared log, prefixed with its name, so

@@ -2,10 +2,10 @@ package org.guestmem.internal;
 
 import java.nio.ByteOrder;
 import org.guestmem.Endianness;
-import org.guestmem.IoEventFd;
 import org.guestmem.MemTxAttrs;
 import org.guestmem.MemTxResult;
 import org.guestmem.MemoryRegionOps;
+import org.guestmem.listener.IoEventFd;
 
 /**
  * The MMIO half of QEMU's access path for one region: {@code memory_region_access_valid},

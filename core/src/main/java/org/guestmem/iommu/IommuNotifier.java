@@ -1,7 +1,10 @@
-package org.guestmem;
+package org.guestmem.iommu;
 
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.guestmem.IommuRegion;
+import org.guestmem.internal.SharedSecrets;
 
 /**
  * A subscription to an {@link IommuRegion}'s mapping changes over the input range
@@ -28,7 +31,21 @@ public final class IommuNotifier {
     private final int iommuIdx;
     private final Consumer<IommuTlbEntry> callback;
     /** The region this notifier is registered on, or null; set by compare-and-set. */
-    final java.util.concurrent.atomic.AtomicReference<IommuRegion> registeredOn = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<IommuRegion> registeredOn = new AtomicReference<>();
+
+    static {
+        SharedSecrets.setNotifierRegistration(new SharedSecrets.NotifierRegistration() {
+            @Override
+            public IommuRegion claim(IommuNotifier n, IommuRegion region) {
+                return n.registeredOn.compareAndSet(null, region) ? null : n.registeredOn.get();
+            }
+
+            @Override
+            public void free(IommuNotifier n) {
+                n.registeredOn.set(null);
+            }
+        });
+    }
 
     /**
      * QEMU's {@code iommu_notifier_init}.

@@ -1,4 +1,4 @@
-package org.guestmem.cli;
+package org.guestmem;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -8,15 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.guestmem.AddressSpace;
-import org.guestmem.AliasRegion;
-import org.guestmem.ContainerRegion;
-import org.guestmem.FlatRange;
-import org.guestmem.MemoryRegionOps;
-import org.guestmem.MemorySystem;
-import org.guestmem.MemoryTransaction;
-import org.guestmem.MmioRegion;
-import org.guestmem.RamRegion;
 import org.guestmem.mtree.MtreePrinter;
 import org.junit.jupiter.api.Test;
 

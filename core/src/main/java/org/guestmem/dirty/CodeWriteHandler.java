@@ -1,4 +1,8 @@
-package org.guestmem;
+package org.guestmem.dirty;
+
+import org.guestmem.MemoryRegion;
+import org.guestmem.MemorySystem;
+import org.guestmem.RamRegion;
 
 /**
  * Told that guest code may have been overwritten, for a JIT's translation cache (QEMU's

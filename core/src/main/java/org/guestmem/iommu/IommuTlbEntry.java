@@ -1,4 +1,6 @@
-package org.guestmem;
+package org.guestmem.iommu;
+
+import org.guestmem.AddressSpace;
 
 /**
  * One IOMMU translation, QEMU's {@code IOMMUTLBEntry}: the page

@@ -1,12 +1,11 @@
-package org.guestmem.cli;
+package org.guestmem.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.guestmem.RecordingListener;
-import org.guestmem.cli.Demo.PamMode;
-import org.guestmem.cli.Demo.PcMachine;
+import org.guestmem.tools.Demo.PamMode;
+import org.guestmem.tools.Demo.PcMachine;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,4 +1,8 @@
-package org.guestmem;
+package org.guestmem.listener;
+
+import org.guestmem.AddressSpace;
+import org.guestmem.MemoryRegion;
+import org.guestmem.MemoryRegionSection;
 
 /**
  * Notified of topology changes of one address space, QEMU's {@code MemoryListener}. Every method

@@ -1,4 +1,4 @@
-package org.guestmem.cli;
+package org.guestmem.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,11 +15,11 @@ import java.util.Map;
 import org.guestmem.FlatRange;
 import org.guestmem.FlatView;
 import org.guestmem.MemorySystem;
-import org.guestmem.cli.Demo.PamMode;
-import org.guestmem.cli.Demo.PcMachine;
 import org.guestmem.mtree.ImportedMachine;
 import org.guestmem.mtree.MtreeImporter;
 import org.guestmem.mtree.MtreePrinter;
+import org.guestmem.tools.Demo.PamMode;
+import org.guestmem.tools.Demo.PcMachine;
 import org.junit.jupiter.api.Test;
 
 class DemoTest {

@@ -1,4 +1,7 @@
-package org.guestmem;
+package org.guestmem.iommu;
+
+import org.guestmem.IommuRegion;
+import org.guestmem.MemTxAttrs;
 
 /**
  * The model behind an {@link IommuRegion}, QEMU's {@code IOMMUMemoryRegionClass}: translation of

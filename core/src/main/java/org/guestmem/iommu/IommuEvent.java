@@ -1,4 +1,4 @@
-package org.guestmem;
+package org.guestmem.iommu;
 
 /**
  * What an IOMMU model reports to notifiers when its mappings change, QEMU's {@code IOMMUTLBEvent}.

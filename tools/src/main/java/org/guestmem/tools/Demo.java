@@ -1,4 +1,4 @@
-package org.guestmem.cli;
+package org.guestmem.tools;
 
 import java.io.PrintStream;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.guestmem;
+package org.guestmem.iommu;
 
 /**
  * Access permissions of an IOMMU mapping, QEMU's {@code IOMMUAccessFlags}: bit 0 allows reads,

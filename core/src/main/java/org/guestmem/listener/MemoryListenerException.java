@@ -1,4 +1,4 @@
-package org.guestmem;
+package org.guestmem.listener;
 
 /**
  * One or more {@link MemoryListener} callbacks threw during a commit or a listener
@@ -6,7 +6,13 @@ package org.guestmem;
  * callback made. The first failure is the cause; later ones are suppressed exceptions.
  */
 public final class MemoryListenerException extends RuntimeException {
-    MemoryListenerException(String message, Throwable cause) {
+    /**
+     * Creates the exception.
+     *
+     * @param message what failed and during what
+     * @param cause   the first failure; add later ones with {@link #addSuppressed}
+     */
+    public MemoryListenerException(String message, Throwable cause) {
         super(message, cause);
     }
 }

@@ -1,4 +1,4 @@
-package org.guestmem;
+package org.guestmem.dirty;
 
 /**
  * The clients of dirty memory tracking, QEMU's {@code DIRTY_MEMORY_*}: each keeps its own bitmap

@@ -1,4 +1,4 @@
-package org.guestmem;
+package org.guestmem.listener;
 
 import java.util.concurrent.atomic.AtomicLong;
 
