@@ -53,8 +53,8 @@ public final class IommuRegion extends MemoryRegion {
     // guarded by notifierLock
     private int notifyFlags;
 
-    IommuRegion(MemorySystem system, Object owner, String name, long size, IommuOps ops) {
-        super(system, owner, name, size);
+    IommuRegion(RegionContext context, Object owner, String name, long size, IommuOps ops) {
+        super(context, owner, name, size);
         this.ops = Objects.requireNonNull(ops, "ops");
     }
 
@@ -71,6 +71,14 @@ public final class IommuRegion extends MemoryRegion {
     @Override
     public boolean terminates() {
         return true;
+    }
+
+    /**
+     * {@return the target page size of the region's system (QEMU's {@code TARGET_PAGE_SIZE}), what
+     * {@link IommuOps#minPageSize} answers by default}
+     */
+    public long targetPageSize() {
+        return 1L << context.pageBits;
     }
 
     /** {@return the model} */

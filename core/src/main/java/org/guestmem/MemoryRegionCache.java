@@ -2,8 +2,8 @@ package org.guestmem;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Objects;
 import org.guestmem.internal.DispatchTable;
+import org.guestmem.internal.Hex;
 import org.guestmem.internal.IoStatus;
 
 /**
@@ -74,9 +74,9 @@ public final class MemoryRegionCache implements AutoCloseable {
      */
     static MemoryRegionCache create(AddressSpace space, long addr, long len, boolean isWrite) {
         if (len <= 0) {
-            throw new IllegalArgumentException("cache length must be positive, got 0x" + Long.toHexString(len));
+            throw new IllegalArgumentException("cache length must be positive, got " + Hex.of(len));
         }
-        ViewPublication p = acquire(space);
+        ViewPublication p = space.retainPublication();
         FlatView v = p.view;
         try {
             long l;
@@ -135,17 +135,6 @@ public final class MemoryRegionCache implements AutoCloseable {
         return new Run(s, base, done, ram.asSlice(base, done));
     }
 
-    /** Loads the current publication with a reference on its view (retry if the view was just released). */
-    private static ViewPublication acquire(AddressSpace space) {
-        while (true) {
-            ViewPublication p = space.publication();
-            if (p.view.tryRetain()) {
-                return p;
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     /** Adopts publication {@code p} (whose view is already retained) and computes the direct slice. */
     private void install(ViewPublication p) {
         pub = p;
@@ -165,10 +154,10 @@ public final class MemoryRegionCache implements AutoCloseable {
     /** Brings the cache up to date with the space's current publication; {@return the view to use} */
     private FlatView current() {
         if (view == null) {
-            throw new IllegalStateException("the cache of 0x" + Long.toHexString(addr) + " was closed");
+            throw new IllegalStateException("the cache of " + Hex.of(addr) + " was closed");
         }
         if (space.publication() != pub) {
-            ViewPublication p = acquire(space);
+            ViewPublication p = space.retainPublication();
             FlatView old = view;
             install(p);
             old.release();
@@ -180,8 +169,8 @@ public final class MemoryRegionCache implements AutoCloseable {
     private void check(long offset, long n) {
         long len = length;
         if (offset < 0 || n < 0 || offset >= len || n > len - offset) {
-            throw new IndexOutOfBoundsException("[0x" + Long.toHexString(offset) + ", +0x" + Long.toHexString(n)
-                    + ") is outside the cache of 0x" + Long.toHexString(len) + " bytes at 0x" + Long.toHexString(addr));
+            throw new IndexOutOfBoundsException("[" + Hex.of(offset) + ", +" + Hex.of(n) + ") is outside the cache of "
+                    + Hex.of(len) + " bytes at " + Hex.of(addr));
         }
     }
 
@@ -238,7 +227,7 @@ public final class MemoryRegionCache implements AutoCloseable {
         FlatView v = current();
         if (direct != null && src.byteSize() <= directLen - offset) {
             MemorySegment.copy(src, 0, direct, offset, src.byteSize());
-            v.system().ramWritten(v, directSection, directBase + offset, src.byteSize());
+            AccessPath.ramWritten(v, directSection, directBase + offset, src.byteSize());
             return MemTxResult.OK;
         }
         st.reset();
@@ -272,7 +261,7 @@ public final class MemoryRegionCache implements AutoCloseable {
         boolean be = order == ByteOrder.BIG_ENDIAN;
         if (direct != null && size <= directLen - offset) {
             AccessPath.writeSegment(direct, offset, size, value, be);
-            v.system().ramWritten(v, directSection, directBase + offset, size);
+            AccessPath.ramWritten(v, directSection, directBase + offset, size);
             return MemTxResult.OK;
         }
         st.reset();
@@ -325,7 +314,7 @@ public final class MemoryRegionCache implements AutoCloseable {
         if (direct != null) {
             long n = Math.min(len, Math.max(0, directLen - offset));
             if (n > 0) {
-                v.system().ramWritten(v, directSection, directBase + offset, n);
+                AccessPath.ramWritten(v, directSection, directBase + offset, n);
             }
         }
     }
@@ -344,7 +333,7 @@ public final class MemoryRegionCache implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "MemoryRegionCache[0x" + Long.toHexString(addr) + " +0x" + Long.toHexString(length())
+        return "MemoryRegionCache[" + Hex.of(addr) + " +" + Hex.of(length())
                 + (isWrite ? " write" : " read") + "]";
     }
 }

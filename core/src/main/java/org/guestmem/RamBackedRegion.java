@@ -21,8 +21,8 @@ import org.guestmem.internal.RamBlock;
 public abstract sealed class RamBackedRegion extends MemoryRegion permits RamRegion, RomDeviceRegion {
     final RamBlock block;
 
-    RamBackedRegion(MemorySystem system, Object owner, String name, RamBlock block) {
-        super(system, owner, name, block.size());
+    RamBackedRegion(RegionContext context, Object owner, String name, RamBlock block) {
+        super(context, owner, name, block.size());
         this.block = block;
     }
 

@@ -75,7 +75,7 @@ final class RegionEventFds {
         long d = data;
         if (size != 0) {
             MmioDispatcher io = mr.dispatcher();
-            boolean targetBig = mr.system.targetByteOrder() == ByteOrder.BIG_ENDIAN;
+            boolean targetBig = mr.context.targetByteOrder == ByteOrder.BIG_ENDIAN;
             boolean deviceBig = io != null ? io.bigEndian() : targetBig; // no ops: QEMU's unassigned ops are native-endian
             if (deviceBig != targetBig && size > 1) {
                 d = Long.reverseBytes(d) >>> (64 - 8 * size);

@@ -3,6 +3,7 @@ package org.guestmem;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
 import org.guestmem.iommu.IommuOps;
 
@@ -13,11 +14,11 @@ import org.guestmem.iommu.IommuOps;
  * at address 0 with priority 0. Thread-safe (creation takes the update lock).
  */
 public final class RegionFactory {
-    private final MemorySystem system;
+    private final RegionContext context;
     private final Object owner;
 
-    RegionFactory(MemorySystem system, Object owner) {
-        this.system = system;
+    RegionFactory(RegionContext context, Object owner) {
+        this.context = context;
         this.owner = owner;
     }
 
@@ -32,7 +33,7 @@ public final class RegionFactory {
      * @throws IllegalArgumentException if {@code size} is 0
      */
     public ContainerRegion container(String name, long size) {
-        return system.create(() -> new ContainerRegion(system, owner, name, size));
+        return context.create(() -> new ContainerRegion(context, owner, name, size));
     }
 
     /**
@@ -42,7 +43,7 @@ public final class RegionFactory {
      *                                  blocks hold at most 2<sup>63</sup>-1 bytes)
      */
     public RamRegion ram(String name, long size) {
-        return system.create(() -> new RamRegion(system, owner, name, newBlock(name, size), false));
+        return context.create(() -> new RamRegion(context, owner, name, newBlock(name, size), false));
     }
 
     /**
@@ -52,7 +53,7 @@ public final class RegionFactory {
      * @throws IllegalArgumentException as {@link #ram(String, long)}
      */
     public RamRegion rom(String name, long size) {
-        return system.create(() -> new RamRegion(system, owner, name, newBlock(name, size), true));
+        return context.create(() -> new RamRegion(context, owner, name, newBlock(name, size), true));
     }
 
     /**
@@ -62,9 +63,9 @@ public final class RegionFactory {
      * @throws IllegalArgumentException if the segment is empty or read-only
      */
     public RamRegion ramFromSegment(String name, MemorySegment segment) {
-        return system.create(() -> new RamRegion(system, owner, name,
-                RamBlock.wrap(name, segment, system.pageBits(), system.nativeMemoryStats(), system::freeRamBlock,
-                        system.ramBlocks()), false));
+        return context.create(() -> new RamRegion(context, owner, name,
+                RamBlock.wrap(name, segment, context.pageBits, context.memory.stats(), context.memory::freeRamBlock,
+                        context.memory.ramBlocks()), false));
     }
 
     /**
@@ -76,20 +77,20 @@ public final class RegionFactory {
      */
     public RamRegion ramFromFile(String name, Path file, long size, boolean shared) {
         Objects.requireNonNull(file, "file");
-        return system.create(() -> new RamRegion(system, owner, name,
-                RamBlock.mapFile(name, file, size, shared, system.pageBits(), system.nativeMemoryStats(),
-                        system::freeRamBlock, system.ramBlocks()), false));
+        return context.create(() -> new RamRegion(context, owner, name,
+                RamBlock.mapFile(name, file, size, shared, context.pageBits, context.memory.stats(),
+                        context.memory::freeRamBlock, context.memory.ramBlocks()), false));
     }
 
     /** {@return an MMIO region whose accesses go to {@code ops}} */
     public MmioRegion mmio(String name, long size, MemoryRegionOps ops) {
-        return system.create(() -> new MmioRegion(system, owner, name, size, ops));
+        return context.create(() -> new MmioRegion(context, owner, name, size, ops));
     }
 
     /** {@return a ROM device: reads from a new zero-filled block in romd mode, writes to {@code ops}} */
     public RomDeviceRegion romDevice(String name, long size, MemoryRegionOps ops) {
         Objects.requireNonNull(ops, "ops");
-        return system.create(() -> new RomDeviceRegion(system, owner, name, newBlock(name, size), ops));
+        return context.create(() -> new RomDeviceRegion(context, owner, name, newBlock(name, size), ops));
     }
 
     /**
@@ -101,13 +102,13 @@ public final class RegionFactory {
      */
     public AliasRegion alias(String name, MemoryRegion target, long offset, long size) {
         Objects.requireNonNull(target, "target");
-        return system.create(() -> {
-            if (target.system != system) {
+        return context.create(() -> {
+            if (target.context != context) {
                 throw new IllegalArgumentException("cannot create alias '" + name + "' of " + MemoryRegion.describe(target)
                         + ": it belongs to another memory system");
             }
             target.checkAlive();
-            return new AliasRegion(system, owner, name, target, offset, size);
+            return new AliasRegion(context, owner, name, target, offset, size);
         });
     }
 
@@ -117,21 +118,21 @@ public final class RegionFactory {
      */
     public IommuRegion iommu(String name, long size, IommuOps ops) {
         Objects.requireNonNull(ops, "ops");
-        return system.create(() -> new IommuRegion(system, owner, name, size, ops));
+        return context.create(() -> new IommuRegion(context, owner, name, size, ops));
     }
 
     /** {@return a reservation: claims its range and answers like a hole} */
     public ReservationRegion reservation(String name, long size) {
-        return system.create(() -> new ReservationRegion(system, owner, name, size));
+        return context.create(() -> new ReservationRegion(context, owner, name, size));
     }
 
     private RamBlock newBlock(String name, long size) {
         long s1 = MemoryRegion.sizeMinusOne(size, name);
         if (s1 < 0) {
             throw new IllegalArgumentException("region '" + name + "': RAM blocks hold at most 0x7fffffffffffffff bytes, got "
-                    + org.guestmem.internal.Hex.ofSizeMinusOne(s1));
+                    + Hex.ofSizeMinusOne(s1));
         }
-        return RamBlock.allocate(name, s1 + 1, system.pageBits(), system.nativeMemoryStats(), system::freeRamBlock,
-                system.ramBlocks());
+        return RamBlock.allocate(name, s1 + 1, context.pageBits, context.memory.stats(), context.memory::freeRamBlock,
+                context.memory.ramBlocks());
     }
 }

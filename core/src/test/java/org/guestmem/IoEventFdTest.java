@@ -238,7 +238,7 @@ class IoEventFdTest {
             AddressSpace as = sys.addressSpace("memory", root);
             sys.begin().close();
             List<String> got = new ArrayList<>();
-            for (MemoryRegionSection s : as.ioEventFdSections()) {
+            for (MemoryRegionSection s : sys.ioEventFdSections(as)) {
                 got.add(s.region().name() + "@" + Long.toHexString(s.offsetWithinAddressSpace()));
             }
             assertEquals(List.of("dev@1010"), got);

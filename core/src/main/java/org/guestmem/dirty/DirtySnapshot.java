@@ -1,11 +1,10 @@
 package org.guestmem.dirty;
 
-import org.guestmem.RamRegion;
 import org.guestmem.internal.Hex;
 
 /**
  * Dirty bits of one client, copied and cleared atomically from a RAM block by
- * {@link RamRegion#snapshotAndClearDirty} (QEMU's {@code DirtyBitmapSnapshot}). Covers the
+ * {@link org.guestmem.RamRegion#snapshotAndClearDirty} (QEMU's {@code DirtyBitmapSnapshot}). Covers the
  * requested range widened to whole 64-page words, as QEMU does. Immutable.
  */
 public final class DirtySnapshot {

@@ -36,7 +36,7 @@ public interface IommuOps {
 
     /** {@return the smallest page the model maps} Default: the target page size (QEMU's {@code TARGET_PAGE_SIZE}). */
     default long minPageSize(IommuRegion region) {
-        return 1L << region.system().pageBits();
+        return region.targetPageSize();
     }
 
     /**

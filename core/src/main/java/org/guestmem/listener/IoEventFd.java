@@ -1,19 +1,18 @@
 package org.guestmem.listener;
 
 import java.util.Objects;
-import org.guestmem.MemoryRegion;
 
 /**
  * An ioeventfd registration, QEMU's {@code MemoryRegionIoeventfd}: a write of {@code size} bytes
  * (0: any size) at {@code offset}, optionally only with value {@code data}, signals
- * {@code notifier} instead of reaching the device (see {@link MemoryRegion#addEventfd}).
+ * {@code notifier} instead of reaching the device (see {@link org.guestmem.MemoryRegion#addEventfd}).
  * Immutable. Registrations sort as QEMU's {@code memory_region_ioeventfd_before}: by start, then
  * size, then match-data (false first), then data (only when both match data; unsigned), then the
  * notifier's {@linkplain EventNotifier#serial() serial}.
  *
  * <p>In a region's list (and as the second argument of {@link MemoryListener#eventfdAdd} /
  * {@link MemoryListener#eventfdDel}) {@code offset} is relative to the region and {@code data} is
- * in the device's byte order, converted by {@link MemoryRegion#addEventfd} from the target's
+ * in the device's byte order, converted by {@link org.guestmem.MemoryRegion#addEventfd} from the target's
  * order exactly as QEMU's {@code adjust_endianness(..., MO_TE)} does, and truncated to
  * {@code size} bytes.
  *

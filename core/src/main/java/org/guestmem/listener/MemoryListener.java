@@ -1,13 +1,12 @@
 package org.guestmem.listener;
 
-import org.guestmem.AddressSpace;
-import org.guestmem.MemoryRegion;
+import org.guestmem.AddrRange;
 import org.guestmem.MemoryRegionSection;
 
 /**
  * Notified of topology changes of one address space, QEMU's {@code MemoryListener}. Every method
  * has a no-op default; implement what you need. Register with
- * {@link AddressSpace#registerListener(MemoryListener, int)}.
+ * {@link org.guestmem.AddressSpace#registerListener(MemoryListener, int)}.
  *
  * <h2 id="order">Order (QEMU 7.2)</h2>
  * Listeners are kept sorted by ascending priority (equal priorities in registration order).
@@ -99,7 +98,7 @@ public interface MemoryListener {
     /**
      * An ioeventfd now applies in this address space (reverse; QEMU 7.2's inversion). Called at
      * the end of each commit that changed the space's ioeventfd list, after its region callbacks
-     * (see {@link AddressSpace}'s ioeventfd diff), and not replayed on registration (as in 7.2).
+     * (see {@link org.guestmem.AddressSpace}'s ioeventfd diff), and not replayed on registration (as in 7.2).
      * {@code section.offsetWithinAddressSpace()} is the absolute address of the registration,
      * {@code section.region()} the region that registered it, {@code section.offsetWithinRegion()}
      * its offset there; the section spans {@code max(1, eventfd.size())} bytes, so
@@ -115,18 +114,24 @@ public interface MemoryListener {
     }
 
     /**
-     * {@code [addr, addr + len)} (absolute addresses) of {@code section} is coalesced MMIO
-     * (forward): after {@link #regionAdd} in a commit, or at once from
-     * {@link MemoryRegion#addCoalescing} / {@link MemoryRegion#setCoalescing}.
+     * {@code range} (absolute addresses) of {@code section} is coalesced MMIO (forward): after
+     * {@link #regionAdd} in a commit, or at once from {@link org.guestmem.MemoryRegion#addCoalescing} /
+     * {@link org.guestmem.MemoryRegion#setCoalescing}. QEMU passes {@code range.start()} and its size.
+     *
+     * @param section the section showing the coalesced range
+     * @param range   the addresses of the section that are coalesced
      */
-    default void coalescedIoAdd(MemoryRegionSection section, long addr, long len) {
+    default void coalescedIoAdd(MemoryRegionSection section, AddrRange range) {
     }
 
     /**
-     * {@code [addr, addr + len)} of {@code section} is no longer coalesced MMIO (reverse): before
-     * {@link #regionDel} in a commit, or at once from {@link MemoryRegion#clearCoalescing}.
+     * {@code range} of {@code section} is no longer coalesced MMIO (reverse): before
+     * {@link #regionDel} in a commit, or at once from {@link org.guestmem.MemoryRegion#clearCoalescing}.
+     *
+     * @param section the section that showed the coalesced range
+     * @param range   the addresses that were coalesced
      */
-    default void coalescedIoDel(MemoryRegionSection section, long addr, long len) {
+    default void coalescedIoDel(MemoryRegionSection section, AddrRange range) {
     }
 
     /** {@return a name for diagnostics (the class's simple name, or its full name for anonymous classes and lambdas)} */

@@ -2,6 +2,7 @@ package org.guestmem.tools;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.guestmem.AddrRange;
 import org.guestmem.MemoryRegionSection;
 import org.guestmem.listener.IoEventFd;
 import org.guestmem.listener.MemoryListener;
@@ -120,13 +121,13 @@ public class RecordingListener implements MemoryListener {
     }
 
     @Override
-    public void coalescedIoAdd(MemoryRegionSection section, long addr, long len) {
-        add("coalescedAdd " + sec(section) + " " + hex(addr) + "+" + hex(len));
+    public void coalescedIoAdd(MemoryRegionSection section, AddrRange range) {
+        add("coalescedAdd " + sec(section) + " " + hex(range.start()) + "+" + hex(range.sizeMinusOne() + 1));
     }
 
     @Override
-    public void coalescedIoDel(MemoryRegionSection section, long addr, long len) {
-        add("coalescedDel " + sec(section) + " " + hex(addr) + "+" + hex(len));
+    public void coalescedIoDel(MemoryRegionSection section, AddrRange range) {
+        add("coalescedDel " + sec(section) + " " + hex(range.start()) + "+" + hex(range.sizeMinusOne() + 1));
     }
 
     @Override
