@@ -1,5 +1,7 @@
 package org.guestmem;
 
+import org.guestmem.internal.Hex;
+
 /**
  * One range of a {@link FlatView}, QEMU's {@code FlatRange}: the addresses {@code [start, last]}
  * of the address space show {@code region} from {@code offsetInRegion} on. Immutable.
@@ -33,7 +35,7 @@ public record FlatRange(long start, long last, MemoryRegion region, long offsetI
      */
     public long offsetOf(long address) {
         if (!contains(address)) {
-            throw new IllegalArgumentException("address 0x" + Long.toHexString(address) + " is outside " + range());
+            throw new IllegalArgumentException("address " + Hex.of(address) + " is outside " + range());
         }
         return offsetInRegion + (address - start);
     }

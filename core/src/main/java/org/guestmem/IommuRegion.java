@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.guestmem.internal.Hex;
 import org.guestmem.internal.SharedSecrets;
 import org.guestmem.iommu.IommuEvent;
 import org.guestmem.iommu.IommuNotifier;
@@ -94,8 +95,8 @@ public final class IommuRegion extends MemoryRegion {
     public IommuTlbEntry translate(long addr, IommuPerm flag, int iommuIdx) {
         IommuTlbEntry e = ops.translate(this, addr, flag, iommuIdx);
         if (e == null) {
-            throw new IllegalStateException("the IOMMU model of " + describe(this) + " returned no entry for 0x"
-                    + Long.toHexString(addr));
+            throw new IllegalStateException("the IOMMU model of " + describe(this) + " returned no entry for "
+                    + Hex.of(addr));
         }
         return e;
     }
@@ -220,8 +221,8 @@ public final class IommuRegion extends MemoryRegion {
         for (IommuNotifier n : list) {
             if (n.iommuIdx() == iommuIdx && overlaps(n, e.iova(), last) && (n.flags() & IommuNotifier.DEVIOTLB_UNMAP) == 0
                     && (Long.compareUnsigned(e.iova(), n.start()) < 0 || Long.compareUnsigned(last, n.end()) > 0)) {
-                throw new IllegalArgumentException("IOMMU event for [0x" + Long.toHexString(e.iova()) + ", 0x"
-                        + Long.toHexString(last) + "] straddles the range of " + n + " on " + describe(this));
+                throw new IllegalArgumentException("IOMMU event for [" + Hex.of(e.iova()) + ", "
+                        + Hex.of(last) + "] straddles the range of " + n + " on " + describe(this));
             }
         }
         for (IommuNotifier n : list) {
@@ -249,8 +250,8 @@ public final class IommuRegion extends MemoryRegion {
             long end = Long.compareUnsigned(last, n.end()) <= 0 ? last : n.end();
             out = new IommuTlbEntry(e.targetAs(), iova, e.translatedAddr(), end - iova, e.perm());
         } else if (Long.compareUnsigned(e.iova(), n.start()) < 0 || Long.compareUnsigned(last, n.end()) > 0) {
-            throw new IllegalArgumentException("IOMMU event for [0x" + Long.toHexString(e.iova()) + ", 0x"
-                    + Long.toHexString(last) + "] straddles the range of " + n + " on " + describe(this));
+            throw new IllegalArgumentException("IOMMU event for [" + Hex.of(e.iova()) + ", "
+                    + Hex.of(last) + "] straddles the range of " + n + " on " + describe(this));
         }
         if ((event.type().bit() & n.flags()) != 0) {
             n.notify(out);

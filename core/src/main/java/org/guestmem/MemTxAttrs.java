@@ -1,5 +1,7 @@
 package org.guestmem;
 
+import org.guestmem.internal.Hex;
+
 /**
  * Attributes of a memory transaction, QEMU's {@code MemTxAttrs}. Immutable.
  *
@@ -28,10 +30,10 @@ public record MemTxAttrs(boolean unspecified, boolean secure, boolean user, bool
      */
     public MemTxAttrs {
         if ((requesterId & ~0xffff) != 0) {
-            throw new IllegalArgumentException("requesterId must fit 16 bits, got 0x" + Integer.toHexString(requesterId));
+            throw new IllegalArgumentException("requesterId must fit 16 bits, got " + Hex.of(requesterId));
         }
         if ((targetTlbBits & ~7) != 0) {
-            throw new IllegalArgumentException("targetTlbBits must fit 3 bits, got 0x" + Integer.toHexString(targetTlbBits));
+            throw new IllegalArgumentException("targetTlbBits must fit 3 bits, got " + Hex.of(targetTlbBits));
         }
     }
 

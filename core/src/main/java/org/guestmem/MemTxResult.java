@@ -1,5 +1,7 @@
 package org.guestmem;
 
+import org.guestmem.internal.Hex;
+
 /**
  * The outcome of a memory transaction, QEMU's {@code MemTxResult}: a set of error bits that
  * accesses split into several pieces OR together.
@@ -38,7 +40,7 @@ public final class MemTxResult {
     /** {@return the result with QEMU's bit encoding {@code bits} (0 to 7)} */
     public static MemTxResult ofBits(int bits) {
         if ((bits & ~7) != 0) {
-            throw new IllegalArgumentException("MemTxResult bits must be within 0x7, got 0x" + Integer.toHexString(bits));
+            throw new IllegalArgumentException("MemTxResult bits must be within 0x7, got " + Hex.of(bits));
         }
         return VALUES[bits];
     }

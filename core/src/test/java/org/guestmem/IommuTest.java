@@ -384,4 +384,13 @@ class IommuTest {
         sys.stopGlobalDirtyLog(Set.of(GlobalDirtyReason.MIGRATION));
         assertTrue(log.contains("L:logStop iommu-l1 [0x100000..0x10ffff] @0x0 4->0"), log.toString());
     }
+
+    @Test
+    void theDefaultMinimumPageIsTheTargetPage() {
+        try (MemorySystem sys = MemorySystem.builder().pageBits(14).build()) {
+            IommuRegion r = sys.iommu("iommu", 0x100000, (region, addr, flag, idx) -> IommuTlbEntry.INVALID);
+            assertEquals(1L << 14, r.targetPageSize());
+            assertEquals(1L << 14, r.minPageSize());
+        }
+    }
 }

@@ -250,4 +250,27 @@ class ListenerScenarioTest {
                 "L:logClear ram [0x8800..0x88ff] @0x8800", "L:logClear ram [0x50800..0x508ff] @0x8800",
                 "L:logGlobalAfterSync", "io:logGlobalAfterSync"), log);
     }
+
+    @Test
+    void afterLogSyncReachesEveryListenerForwardAndReasonsAreReported() {
+        try (MemorySystem sys = MemorySystem.create()) {
+            ContainerRegion root = sys.container("system", MemoryRegion.SIZE_2_64);
+            AddressSpace a = sys.addressSpace("a", root);
+            AddressSpace b = sys.addressSpace("b", sys.container("other", 0x1000));
+            List<String> log = new ArrayList<>();
+            a.registerListener(new RecordingListener("A", log), 1);
+            b.registerListener(new RecordingListener("B", log), 0);
+            log.clear();
+            sys.afterLogSync();
+            assertEquals(List.of("B:logGlobalAfterSync", "A:logGlobalAfterSync"), log);
+
+            assertEquals(Set.of(), sys.globalDirtyLogReasons());
+            sys.startGlobalDirtyLog(EnumSet.of(GlobalDirtyReason.MIGRATION, GlobalDirtyReason.LIMIT));
+            assertEquals(EnumSet.of(GlobalDirtyReason.MIGRATION, GlobalDirtyReason.LIMIT), sys.globalDirtyLogReasons());
+            sys.stopGlobalDirtyLog(Set.of(GlobalDirtyReason.LIMIT));
+            assertEquals(EnumSet.of(GlobalDirtyReason.MIGRATION), sys.globalDirtyLogReasons());
+            assertThrows(IllegalArgumentException.class, () -> sys.startGlobalDirtyLog(Set.of()));
+            assertEquals(EnumSet.of(GlobalDirtyReason.MIGRATION), sys.globalDirtyLogReasons(), "nothing half-applied");
+        }
+    }
 }

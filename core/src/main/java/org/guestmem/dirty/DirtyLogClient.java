@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.guestmem.internal.Hex;
 
 /**
  * The clients of dirty memory tracking, QEMU's {@code DIRTY_MEMORY_*}: each keeps its own bitmap
@@ -51,7 +52,7 @@ public enum DirtyLogClient {
      */
     public static Set<DirtyLogClient> setOf(int mask) {
         if (mask < 0 || mask >= SETS.size()) {
-            throw new IllegalArgumentException("dirty log mask must be within 0x7, got 0x" + Integer.toHexString(mask));
+            throw new IllegalArgumentException("dirty log mask must be within 0x7, got " + Hex.of(mask));
         }
         return SETS.get(mask);
     }

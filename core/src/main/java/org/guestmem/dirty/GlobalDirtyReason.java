@@ -2,6 +2,7 @@ package org.guestmem.dirty;
 
 import java.util.EnumSet;
 import java.util.Set;
+import org.guestmem.internal.Hex;
 
 /**
  * Why global dirty tracking is on, QEMU's {@code GLOBAL_DIRTY_*} flags: tracking stays on while
@@ -43,7 +44,7 @@ public enum GlobalDirtyReason {
      */
     public static EnumSet<GlobalDirtyReason> of(int bits) {
         if ((bits & ~7) != 0) {
-            throw new IllegalArgumentException("global dirty log flags must be within 0x7, got 0x" + Integer.toHexString(bits));
+            throw new IllegalArgumentException("global dirty log flags must be within 0x7, got " + Hex.of(bits));
         }
         EnumSet<GlobalDirtyReason> out = EnumSet.noneOf(GlobalDirtyReason.class);
         for (GlobalDirtyReason r : VALUES) {

@@ -1,5 +1,7 @@
 package org.guestmem.iommu;
 
+import java.util.Objects;
+
 /**
  * What an IOMMU model reports to notifiers when its mappings change, QEMU's {@code IOMMUTLBEvent}.
  * Immutable.
@@ -36,8 +38,8 @@ public record IommuEvent(Type type, IommuTlbEntry entry) {
      * @throws IllegalArgumentException for an UNMAP event whose entry has a permission (QEMU asserts)
      */
     public IommuEvent {
-        java.util.Objects.requireNonNull(type, "type");
-        java.util.Objects.requireNonNull(entry, "entry");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(entry, "entry");
         if (type == Type.UNMAP && entry.perm() != IommuPerm.NONE) {
             throw new IllegalArgumentException("an UNMAP event must carry permission NONE, got " + entry.perm());
         }

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.guestmem.IommuRegion;
+import org.guestmem.internal.Hex;
 import org.guestmem.internal.SharedSecrets;
 
 /**
@@ -59,12 +60,12 @@ public final class IommuNotifier {
      */
     public IommuNotifier(int flags, long start, long end, int iommuIdx, Consumer<IommuTlbEntry> callback) {
         if (flags == 0 || (flags & ~ALL) != 0) {
-            throw new IllegalArgumentException("IOMMU notifier flags must be a non-empty combination of 0x7, got 0x"
-                    + Integer.toHexString(flags));
+            throw new IllegalArgumentException("IOMMU notifier flags must be a non-empty combination of 0x7, got "
+                    + Hex.of(flags));
         }
         if (Long.compareUnsigned(start, end) > 0) {
-            throw new IllegalArgumentException("IOMMU notifier range [0x" + Long.toHexString(start) + ", 0x"
-                    + Long.toHexString(end) + "] is empty");
+            throw new IllegalArgumentException("IOMMU notifier range [" + Hex.of(start) + ", "
+                    + Hex.of(end) + "] is empty");
         }
         this.flags = flags;
         this.start = start;
@@ -100,7 +101,7 @@ public final class IommuNotifier {
 
     @Override
     public String toString() {
-        return "IommuNotifier[flags=0x" + Integer.toHexString(flags) + " [0x" + Long.toHexString(start) + ", 0x"
-                + Long.toHexString(end) + "] idx " + iommuIdx + "]";
+        return "IommuNotifier[flags=" + Hex.of(flags) + " [" + Hex.of(start) + ", "
+                + Hex.of(end) + "] idx " + iommuIdx + "]";
     }
 }

@@ -1,5 +1,6 @@
 package org.guestmem.iommu;
 
+import java.util.Objects;
 import org.guestmem.AddressSpace;
 
 /**
@@ -21,7 +22,7 @@ public record IommuTlbEntry(AddressSpace targetAs, long iova, long translatedAdd
 
     /** Validates the fields. */
     public IommuTlbEntry {
-        java.util.Objects.requireNonNull(perm, "perm");
+        Objects.requireNonNull(perm, "perm");
         if (targetAs == null && perm != IommuPerm.NONE) {
             throw new IllegalArgumentException("an IOMMU TLB entry with permission " + perm + " needs a target address space");
         }

@@ -1,5 +1,6 @@
 package org.guestmem.listener;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,7 +36,7 @@ public final class EventNotifier {
 
     /** A notifier that runs {@code handler} on the signalling thread after counting each signal. */
     public EventNotifier(Runnable handler) {
-        this.handler = java.util.Objects.requireNonNull(handler, "handler");
+        this.handler = Objects.requireNonNull(handler, "handler");
     }
 
     /** Signals: counts one event, then runs the handler, if any (QEMU's {@code event_notifier_set}). */
