@@ -139,6 +139,7 @@ public final class AddressSpace implements GuestMemory {
      * {@link #accessor(RcuReader, int)} with fewer entries, and one touching more at random pays a
      * table search and a refill per miss.
      *
+     * @param reader the calling thread's reader
      * @throws IllegalArgumentException if {@code reader} belongs to another memory system's RCU domain
      */
     public AddressSpaceAccessor accessor(RcuReader reader) {
@@ -149,6 +150,8 @@ public final class AddressSpace implements GuestMemory {
      * {@return a new accessor with a translation cache of {@code cacheEntries} entries (a power of
      * two from 16 to 2^20)}
      *
+     * @param reader the calling thread's reader
+     * @param cacheEntries the number of cache entries
      * @throws IllegalArgumentException if {@code reader} belongs to another domain or the size is invalid
      */
     public AddressSpaceAccessor accessor(RcuReader reader, int cacheEntries) {
@@ -167,6 +170,8 @@ public final class AddressSpace implements GuestMemory {
      * {@code logStart} for ranges that log) for every range, {@code commit}. See
      * {@link MemoryListener} for the calling conventions.
      *
+     * @param listener the listener
+     * @param priority the priority among the siblings (ascending for listeners)
      * @throws IllegalArgumentException if the listener is already registered (on any space)
      * @throws org.guestmem.listener.MemoryListenerException  if a replay callback threw (the listener stays registered)
      */
@@ -178,6 +183,8 @@ public final class AddressSpace implements GuestMemory {
      * Unregisters {@code listener} (QEMU's {@code memory_listener_unregister}): it gets
      * {@code begin}, {@code logStop} and {@code regionDel} for every range of the current view,
      * {@code commit}, and no callback after that. Does nothing if it is not registered.
+     *
+     * @param listener the listener
      */
     public void unregisterListener(MemoryListener listener) {
         host.unregisterListener(listener);
@@ -268,6 +275,10 @@ public final class AddressSpace implements GuestMemory {
      * names the final address space, covers the page given by the AND of the IOMMU page masks (the
      * target page when no IOMMU is involved) and has permission {@link org.guestmem.iommu.IommuPerm#RW}. A hole, or an
      * IOMMU that denies the access, gives {@link IommuTlbEntry#INVALID}.
+     *
+     * @param addr the guest address
+     * @param isWrite whether the device writes guest memory
+     * @param attrs the transaction attributes
      */
     public IommuTlbEntry iotlbEntry(long addr, boolean isWrite, MemTxAttrs attrs) {
         Objects.requireNonNull(attrs, "attrs");
@@ -294,6 +305,10 @@ public final class AddressSpace implements GuestMemory {
      * </ul>
      * Thread-safe (the bounce buffer is taken with a compare-and-set).
      *
+     * @param addr the guest address
+     * @param length the length to map, unsigned
+     * @param isWrite whether the device writes guest memory
+     * @param attrs the transaction attributes
      * @return the mapping, or null if {@code length} is 0 or the bounce buffer is busy
      */
     public DmaMapping map(long addr, long length, boolean isWrite, MemTxAttrs attrs) {
@@ -345,6 +360,9 @@ public final class AddressSpace implements GuestMemory {
      * {@code address_space_cache_init}} See {@link MemoryRegionCache} for how it follows commits.
      * Its {@link MemoryRegionCache#length()} may be shorter than {@code len}.
      *
+     * @param addr the guest address
+     * @param len the length of the cached range
+     * @param isWrite whether the device writes guest memory
      * @throws IllegalArgumentException if {@code len} is not positive
      */
     public MemoryRegionCache cache(long addr, long len, boolean isWrite) {
@@ -382,6 +400,8 @@ public final class AddressSpace implements GuestMemory {
      * buffer is freed and the {@linkplain MemorySystem#registerMapClient map clients} run on this
      * thread.
      *
+     * @param m a mapping of this space
+     * @param accessLength how many bytes from the start the device read or wrote
      * @throws IllegalArgumentException if the mapping belongs to another address space or
      *                                  {@code accessLength} exceeds its length
      * @throws IllegalStateException    if it was already unmapped
@@ -401,6 +421,9 @@ public final class AddressSpace implements GuestMemory {
      * Loader write, QEMU's {@code address_space_write_rom}: copies {@code src} into the memory
      * behind RAM, ROM and romd-mode ROM-device ranges (so firmware can be loaded into ROM) and
      * skips everything else, in QEMU's {@code memory_access_size} pieces.
+     *
+     * @param addr the guest address
+     * @param src the bytes to load
      */
     public void writeRom(long addr, MemorySegment src) {
         try (RetainedView rv = retainView()) {
@@ -408,7 +431,12 @@ public final class AddressSpace implements GuestMemory {
         }
     }
 
-    /** Loader write of {@code bytes}; see {@link #writeRom(long, MemorySegment)}. */
+    /**
+     * Loader write of {@code bytes}; see {@link #writeRom(long, MemorySegment)}.
+     *
+     * @param addr the guest address
+     * @param bytes the bytes to load
+     */
     public void writeRom(long addr, byte[] bytes) {
         writeRom(addr, MemorySegment.ofArray(bytes));
     }

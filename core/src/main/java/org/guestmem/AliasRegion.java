@@ -49,6 +49,7 @@ public final class AliasRegion extends MemoryRegion {
     /**
      * Moves the window within the target (QEMU's {@code memory_region_set_alias_offset}).
      *
+     * @param offset the new offset within the target
      * @throws IllegalArgumentException if the window would no longer fit the target
      */
     public void setAliasOffset(long offset) {

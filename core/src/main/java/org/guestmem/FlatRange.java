@@ -31,6 +31,7 @@ public record FlatRange(long start, long last, MemoryRegion region, long offsetI
     /**
      * {@return the offset within {@link #region()} that {@code address} of the address space maps to}
      *
+     * @param address an address of the address space, unsigned
      * @throws IllegalArgumentException if the address is outside this range
      */
     public long offsetOf(long address) {
@@ -40,7 +41,11 @@ public record FlatRange(long start, long last, MemoryRegion region, long offsetI
         return offsetInRegion + (address - start);
     }
 
-    /** {@return whether {@code address} lies in this range} */
+    /**
+     * {@return whether {@code address} lies in this range}
+     *
+     * @param address an address of the address space, unsigned
+     */
     public boolean contains(long address) {
         return Long.compareUnsigned(address - start, last - start) <= 0;
     }

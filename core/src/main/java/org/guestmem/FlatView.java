@@ -160,7 +160,11 @@ public final class FlatView {
         return ranges.length;
     }
 
-    /** {@return range {@code i}, in address order} */
+    /**
+     * {@return range {@code i}, in address order}
+     *
+     * @param i the index, in address order
+     */
     public FlatRange range(int i) {
         return ranges[i];
     }
@@ -183,7 +187,11 @@ public final class FlatView {
         return rootName;
     }
 
-    /** {@return the range containing {@code address}, or null if nothing is mapped there} */
+    /**
+     * {@return the range containing {@code address}, or null if nothing is mapped there}
+     *
+     * @param address an address of the address space, unsigned
+     */
     public FlatRange lookup(long address) {
         int lo = 0;
         int hi = ranges.length - 1;
@@ -216,6 +224,7 @@ public final class FlatView {
      * {@return the region section {@code s} of the native table shows, or null for the unassigned
      * section 0} Section {@code s >= 1} shows range {@code s - 1}.
      *
+     * @param s the section number
      * @throws IndexOutOfBoundsException if there is no such section
      */
     public MemoryRegion sectionRegion(int s) {

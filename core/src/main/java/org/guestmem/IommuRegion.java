@@ -90,6 +90,10 @@ public final class IommuRegion extends MemoryRegion {
     /**
      * Asks the model for the entry of {@code addr} (QEMU's {@code imrc->translate}).
      *
+     * @param addr the input address: an offset within the region
+     * @param flag the access asked for: RO for a read, WO for a write, NONE for the full permissions
+     * @param iommuIdx the IOMMU index
+      * @return the entry for {@code addr}
      * @throws IllegalStateException if the model returned null
      */
     public IommuTlbEntry translate(long addr, IommuPerm flag, int iommuIdx) {
@@ -101,7 +105,11 @@ public final class IommuRegion extends MemoryRegion {
         return e;
     }
 
-    /** {@return QEMU's {@code memory_region_iommu_attrs_to_index}} */
+    /**
+     * {@return QEMU's {@code memory_region_iommu_attrs_to_index}}
+     *
+     * @param attrs the transaction attributes
+     */
     public int attrsToIndex(MemTxAttrs attrs) {
         return ops.attrsToIndex(this, attrs);
     }
@@ -134,6 +142,7 @@ public final class IommuRegion extends MemoryRegion {
      * {@link IommuOps#notifyFlagChanged} is told; if that throws, the registration is undone and
      * the exception propagates.
      *
+     * @param n the notifier
      * @throws IllegalArgumentException if {@code n} is already registered (here or elsewhere) or its
      *                                  IOMMU index is not below {@link #numIndexes()}
      */
@@ -167,6 +176,8 @@ public final class IommuRegion extends MemoryRegion {
      * Unregisters {@code n} (QEMU's {@code memory_region_unregister_iommu_notifier}); the model is
      * told if the union of flags changes (a failure there is ignored, as in QEMU). Does nothing if
      * {@code n} is not registered on this region.
+     *
+     * @param n the notifier
      */
     public void unregisterNotifier(IommuNotifier n) {
         synchronized (notifierLock) {
@@ -211,6 +222,8 @@ public final class IommuRegion extends MemoryRegion {
      * overlapping notifier must contain the whole page (QEMU 7.2 asserts it; guestmem checks every
      * notifier before delivering to any and throws instead).
      *
+     * @param iommuIdx the IOMMU index
+     * @param event the event
      * @throws IllegalArgumentException if an overlapping non-DEVIOTLB notifier does not contain the page
      */
     public void notify(int iommuIdx, IommuEvent event) {
@@ -236,6 +249,8 @@ public final class IommuRegion extends MemoryRegion {
      * QEMU's {@code memory_region_notify_iommu_one}: delivers {@code event} to {@code n} alone, with
      * the rules of {@link #notify(int, IommuEvent)} (IOMMU index not checked).
      *
+     * @param n the notifier
+     * @param event the event
      * @throws IllegalArgumentException if {@code n} is not DEVIOTLB and does not contain the page it overlaps
      */
     public void notifyOne(IommuNotifier n, IommuEvent event) {
@@ -261,6 +276,8 @@ public final class IommuRegion extends MemoryRegion {
     /**
      * QEMU's {@code memory_region_unmap_iommu_notifier_range}: sends {@code n} an UNMAP of its whole
      * range (target address space null, permission NONE).
+     *
+     * @param n the notifier
      */
     public void unmapNotifierRange(IommuNotifier n) {
         notifyOne(n, new IommuEvent(IommuEvent.Type.UNMAP,
@@ -274,6 +291,8 @@ public final class IommuRegion extends MemoryRegion {
     /**
      * Sends {@code n} the current mappings (QEMU's {@code memory_region_iommu_replay}): the model's
      * {@link IommuOps#replay}, which by default is {@link #replayByTranslation}.
+     *
+     * @param n the notifier
      */
     public void replay(IommuNotifier n) {
         ops.replay(this, Objects.requireNonNull(n, "n"));
@@ -283,6 +302,8 @@ public final class IommuRegion extends MemoryRegion {
      * QEMU's default replay: for every {@link #minPageSize()} step from 0 to the region's size,
      * translate with {@link IommuPerm#NONE} and index {@code n.iommuIdx()}, and hand every entry
      * whose permission is not NONE to {@code n} directly, whatever its flags and range (as QEMU does).
+     *
+     * @param n the notifier
      */
     public void replayByTranslation(IommuNotifier n) {
         long granularity = minPageSize();

@@ -37,22 +37,38 @@ public record MemTxAttrs(boolean unspecified, boolean secure, boolean user, bool
         }
     }
 
-    /** {@return a copy with {@code secure} set as given and {@code unspecified} cleared} */
+    /**
+     * {@return a copy with {@code secure} set as given and {@code unspecified} cleared}
+     *
+     * @param value the new value
+     */
     public MemTxAttrs withSecure(boolean value) {
         return new MemTxAttrs(false, value, user, memory, requesterId, byteSwap, targetTlbBits);
     }
 
-    /** {@return a copy with {@code user} set as given and {@code unspecified} cleared} */
+    /**
+     * {@return a copy with {@code user} set as given and {@code unspecified} cleared}
+     *
+     * @param value the new value
+     */
     public MemTxAttrs withUser(boolean value) {
         return new MemTxAttrs(false, secure, value, memory, requesterId, byteSwap, targetTlbBits);
     }
 
-    /** {@return a copy with {@code memory} set as given and {@code unspecified} cleared} */
+    /**
+     * {@return a copy with {@code memory} set as given and {@code unspecified} cleared}
+     *
+     * @param value the new value
+     */
     public MemTxAttrs withMemory(boolean value) {
         return new MemTxAttrs(false, secure, user, value, requesterId, byteSwap, targetTlbBits);
     }
 
-    /** {@return a copy with the given requester id and {@code unspecified} cleared} */
+    /**
+     * {@return a copy with the given requester id and {@code unspecified} cleared}
+     *
+     * @param value the new value
+     */
     public MemTxAttrs withRequesterId(int value) {
         return new MemTxAttrs(false, secure, user, memory, value, byteSwap, targetTlbBits);
     }

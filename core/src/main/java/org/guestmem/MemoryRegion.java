@@ -216,6 +216,8 @@ public abstract sealed class MemoryRegion
     /**
      * Adds {@code sub} at {@code offset} with priority 0 (QEMU's {@code memory_region_add_subregion}).
      *
+     * @param sub the region to add or remove
+     * @param offset the offset within this region
      * @throws IllegalArgumentException if {@code sub} belongs to another system, already has a
      *                                  container, is this region or an ancestor of it (directly or
      *                                  through aliases), or would reach past 2<sup>64</sup>
@@ -231,6 +233,9 @@ public abstract sealed class MemoryRegion
      * only (QEMU's {@code memory_region_add_subregion_overlap}). Among equal priorities the region
      * added last wins.
      *
+     * @param sub the region to add or remove
+     * @param offset the offset within this region
+     * @param priority the priority among the siblings (ascending for listeners)
      * @throws IllegalArgumentException as {@link #addSubregion}
      * @throws IllegalStateException    as {@link #addSubregion}
      */
@@ -241,6 +246,7 @@ public abstract sealed class MemoryRegion
     /**
      * Removes {@code sub} from this region (QEMU's {@code memory_region_del_subregion}).
      *
+     * @param sub the region to add or remove
      * @throws IllegalArgumentException if {@code sub} is not a subregion of this region
      */
     public final void removeSubregion(MemoryRegion sub) {
@@ -256,7 +262,11 @@ public abstract sealed class MemoryRegion
         });
     }
 
-    /** Shows or hides this region and its subtree (QEMU's {@code memory_region_set_enabled}). */
+    /**
+     * Shows or hides this region and its subtree (QEMU's {@code memory_region_set_enabled}).
+     *
+     * @param value the new value
+     */
     public final void setEnabled(boolean value) {
         mutate(() -> {
             checkAlive();
@@ -277,6 +287,7 @@ public abstract sealed class MemoryRegion
      * (rendering adds the root's own address) and where {@code info mtree} prints its
      * {@code memory-region:} block, and it shows at the next commit that re-renders.
      *
+     * @param address the new address within the container
      * @throws IllegalArgumentException if the region would reach past 2<sup>64</sup>
      */
     public final void setAddress(long address) {
@@ -301,6 +312,8 @@ public abstract sealed class MemoryRegion
     /**
      * Sets the readonly flag (QEMU's {@code memory_region_set_readonly}); it propagates to every
      * range shown through this region, so a readonly alias makes RAM behind it appear as ROM.
+     *
+     * @param value the new value
      */
     public final void setReadonly(boolean value) {
         mutate(() -> {
@@ -314,7 +327,11 @@ public abstract sealed class MemoryRegion
         });
     }
 
-    /** Sets the nonvolatile flag (QEMU's {@code memory_region_set_nonvolatile}); it propagates like readonly. */
+    /**
+     * Sets the nonvolatile flag (QEMU's {@code memory_region_set_nonvolatile}); it propagates like readonly.
+     *
+     * @param value the new value
+     */
     public final void setNonvolatile(boolean value) {
         mutate(() -> {
             checkAlive();
@@ -331,6 +348,7 @@ public abstract sealed class MemoryRegion
      * Resizes the region (QEMU's {@code memory_region_set_size}); {@link #SIZE_2_64} means
      * 2<sup>64</sup>.
      *
+     * @param size the size, {@link #SIZE_2_64} for 2<sup>64</sup>
      * @throws IllegalArgumentException if {@code size} is 0, the region would reach past
      *                                  2<sup>64</sup> within its container, the region is RAM
      *                                  (its block has a fixed size), or it is an alias whose
@@ -357,6 +375,8 @@ public abstract sealed class MemoryRegion
      * region is enabled, the views are re-rendered, and listeners get {@code logStart} /
      * {@code logStop} for its ranges. QEMU accepts only VGA here; guestmem accepts every client.
      *
+     * @param log true to start logging, false to withdraw a request
+     * @param client the dirty-log client
      * @throws IllegalStateException if {@code log} is false and no request is outstanding
      */
     public final void setLog(boolean log, DirtyLogClient client) {
@@ -409,6 +429,11 @@ public abstract sealed class MemoryRegion
      * Registrations are kept sorted by offset, size, match flag, data and notifier, as QEMU's; the
      * same registration may be added twice.
      *
+     * @param offset the offset within this region
+     * @param size the access size: 0 (any), 1, 2, 4 or 8
+     * @param matchData whether only writes of {@code data} match
+     * @param data the value to match, as the CPU stores it (target byte order)
+     * @param notifier what a matching write signals
      * @throws IllegalArgumentException if {@code size} is not 0, 1, 2, 4 or 8, or the bytes do not
      *                                  lie inside the region
      * @throws IllegalStateException    if the region was destroyed
@@ -427,6 +452,11 @@ public abstract sealed class MemoryRegion
      * like {@link #addEventfd} does. Listeners see {@link org.guestmem.listener.MemoryListener#eventfdDel} as for
      * {@link #addEventfd}.
      *
+     * @param offset the offset within this region
+     * @param size the access size: 0 (any), 1, 2, 4 or 8
+     * @param matchData whether only writes of {@code data} match
+     * @param data the value to match, as the CPU stores it (target byte order)
+     * @param notifier what a matching write signals
      * @throws IllegalArgumentException if no registration matches (QEMU asserts), or the arguments
      *                                  are invalid as for {@link #addEventfd}
      */
@@ -720,6 +750,7 @@ public abstract sealed class MemoryRegion
      * {@return the {@code long} size argument for a byte count given as a number}
      * 2<sup>64</sup> becomes {@link #SIZE_2_64}.
      *
+     * @param bytes the size as a number of bytes
      * @throws IllegalArgumentException if {@code bytes} is 0 or negative, above 2<sup>64</sup>, or
      *                                  exactly 2<sup>64</sup>-1 (QEMU reads {@code UINT64_MAX} as
      *                                  2<sup>64</sup>, so that size cannot be expressed)

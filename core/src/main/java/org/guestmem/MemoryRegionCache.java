@@ -209,7 +209,13 @@ public final class MemoryRegionCache implements AutoCloseable {
         return MemTxResult.ofBits(lastBits);
     }
 
-    /** Reads {@code dst.byteSize()} bytes at {@code offset} (QEMU's {@code address_space_read_cached}). */
+    /**
+     * Reads {@code dst.byteSize()} bytes at {@code offset} (QEMU's {@code address_space_read_cached}).
+     *
+     * @param offset the offset from the cached guest address
+     * @param dst where the bytes read go
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult read(long offset, MemorySegment dst) {
         check(offset, dst.byteSize());
         FlatView v = current();
@@ -221,7 +227,13 @@ public final class MemoryRegionCache implements AutoCloseable {
         return MemTxResult.ofBits(AccessPath.read(v, addr + offset, MemTxAttrs.UNSPECIFIED, dst, st));
     }
 
-    /** Writes all of {@code src} at {@code offset} (QEMU's {@code address_space_write_cached}). */
+    /**
+     * Writes all of {@code src} at {@code offset} (QEMU's {@code address_space_write_cached}).
+     *
+     * @param offset the offset from the cached guest address
+     * @param src the bytes to write
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult write(long offset, MemorySegment src) {
         check(offset, src.byteSize());
         FlatView v = current();
@@ -237,6 +249,11 @@ public final class MemoryRegionCache implements AutoCloseable {
     /**
      * Loads {@code size} bytes (1, 2, 4, 8) at {@code offset} in {@code order} (QEMU's
      * {@code address_space_ld*_cached}); the result goes to {@link #lastResult()}.
+     *
+     * @param offset the offset from the cached guest address
+     * @param size the access size in bytes: 1, 2, 4 or 8
+     * @param order the byte order
+     * @return the value, zero-extended to 64 bits
      */
     public long load(long offset, int size, ByteOrder order) {
         AccessPath.checkSize(size);
@@ -253,7 +270,15 @@ public final class MemoryRegionCache implements AutoCloseable {
         return value;
     }
 
-    /** Stores the low {@code size} bytes of {@code value} at {@code offset} (QEMU's {@code address_space_st*_cached}). */
+    /**
+     * Stores the low {@code size} bytes of {@code value} at {@code offset} (QEMU's {@code address_space_st*_cached}).
+     *
+     * @param offset the offset from the cached guest address
+     * @param size the access size in bytes: 1, 2, 4 or 8
+     * @param value the value; its low {@code size} bytes are stored
+     * @param order the byte order
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult store(long offset, int size, long value, ByteOrder order) {
         AccessPath.checkSize(size);
         check(offset, size);
@@ -269,32 +294,62 @@ public final class MemoryRegionCache implements AutoCloseable {
         return MemTxResult.ofBits(st.bits);
     }
 
-    /** {@return the little-endian 16-bit value at {@code offset}} */
+    /**
+     * {@return the little-endian 16-bit value at {@code offset}}
+     *
+     * @param offset the offset from the cached guest address
+     */
     public long ld16le(long offset) {
         return load(offset, 2, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** {@return the little-endian 32-bit value at {@code offset}} */
+    /**
+     * {@return the little-endian 32-bit value at {@code offset}}
+     *
+     * @param offset the offset from the cached guest address
+     */
     public long ld32le(long offset) {
         return load(offset, 4, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** {@return the little-endian 64-bit value at {@code offset}} */
+    /**
+     * {@return the little-endian 64-bit value at {@code offset}}
+     *
+     * @param offset the offset from the cached guest address
+     */
     public long ld64le(long offset) {
         return load(offset, 8, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Stores a little-endian 16-bit value. */
+    /**
+     * Stores a little-endian 16-bit value.
+     *
+     * @param offset the offset from the cached guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult st16le(long offset, long value) {
         return store(offset, 2, value, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Stores a little-endian 32-bit value. */
+    /**
+     * Stores a little-endian 32-bit value.
+     *
+     * @param offset the offset from the cached guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult st32le(long offset, long value) {
         return store(offset, 4, value, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Stores a little-endian 64-bit value. */
+    /**
+     * Stores a little-endian 64-bit value.
+     *
+     * @param offset the offset from the cached guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult st64le(long offset, long value) {
         return store(offset, 8, value, ByteOrder.LITTLE_ENDIAN);
     }
@@ -303,6 +358,8 @@ public final class MemoryRegionCache implements AutoCloseable {
      * QEMU's {@code address_space_cache_invalidate}: marks {@code [offset, offset + len)} dirty when
      * the cache is direct (writes through the cache already did).
      *
+     * @param offset the offset from the cached guest address
+     * @param len the number of bytes
      * @throws IllegalStateException if the cache was not created for writing (QEMU asserts)
      */
     public void invalidate(long offset, long len) {

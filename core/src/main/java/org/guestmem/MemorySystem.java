@@ -495,6 +495,9 @@ public final class MemorySystem implements AutoCloseable {
          * logs for {@link org.guestmem.dirty.DirtyLogClient#CODE}, and writes to pages whose CODE bit is clean call the
          * {@link CodeWriteHandler}. Off by default: such writes cannot take the accessors' direct
          * path, so RAM writes cost more.
+         *
+         * @param value the new value
+          * @return this builder
          */
         public Builder codeDirtyTracking(boolean value) {
             this.codeDirtyTracking = value;
@@ -506,19 +509,32 @@ public final class MemorySystem implements AutoCloseable {
          * rendering clips them to the target. Off by default: such a window is usually a bug, so
          * {@link RegionFactory#alias} and {@link AliasRegion#setAliasOffset} reject it. The
          * importer of QEMU dumps turns it on, because real machines have such aliases.
+         *
+         * @param value the new value
+          * @return this builder
          */
         public Builder lenientAliasWindows(boolean value) {
             this.lenientAliasWindows = value;
             return this;
         }
 
-        /** Sets the name (used in thread names and messages). */
+        /**
+         * Sets the name (used in thread names and messages).
+         *
+         * @param value the new value
+          * @return this builder
+         */
         public Builder name(String value) {
             this.name = Objects.requireNonNull(value, "value");
             return this;
         }
 
-        /** Sets the target's byte order (what {@link Endianness#NATIVE} devices use). */
+        /**
+         * Sets the target's byte order (what {@link Endianness#NATIVE} devices use).
+         *
+         * @param value the new value
+          * @return this builder
+         */
         public Builder targetByteOrder(ByteOrder value) {
             this.targetByteOrder = Objects.requireNonNull(value, "value");
             return this;
@@ -527,6 +543,8 @@ public final class MemorySystem implements AutoCloseable {
         /**
          * Sets log2 of the target page size, QEMU's {@code TARGET_PAGE_BITS}.
          *
+         * @param value the new value
+          * @return this builder
          * @throws IllegalArgumentException unless {@code 10 <= value <= 16}
          */
         public Builder pageBits(int value) {

@@ -30,6 +30,8 @@ public final class RegionFactory {
     /**
      * {@return a pure container of {@code size} bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup>)}
      *
+     * @param name the region's name (may be null)
+     * @param size the size in bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup> where the kind allows it)
      * @throws IllegalArgumentException if {@code size} is 0
      */
     public ContainerRegion container(String name, long size) {
@@ -39,6 +41,8 @@ public final class RegionFactory {
     /**
      * {@return a RAM region with a new zero-filled RAM block of {@code size} bytes}
      *
+     * @param name the region's name (may be null)
+     * @param size the size in bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup> where the kind allows it)
      * @throws IllegalArgumentException if {@code size} is 0 or does not fit a {@code long} (RAM
      *                                  blocks hold at most 2<sup>63</sup>-1 bytes)
      */
@@ -50,6 +54,8 @@ public final class RegionFactory {
      * {@return a ROM region (RAM with the readonly flag) with a new zero-filled block; fill it
      * through {@link RamRegion#segment()}}
      *
+     * @param name the region's name (may be null)
+     * @param size the size in bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup> where the kind allows it)
      * @throws IllegalArgumentException as {@link #ram(String, long)}
      */
     public RamRegion rom(String name, long size) {
@@ -60,6 +66,8 @@ public final class RegionFactory {
      * {@return a RAM region over caller-owned memory (QEMU's {@code memory_region_init_ram_ptr});
      * guestmem never frees it}
      *
+     * @param name the region's name (may be null)
+     * @param segment the caller's memory, never freed by guestmem
      * @throws IllegalArgumentException if the segment is empty or read-only
      */
     public RamRegion ramFromSegment(String name, MemorySegment segment) {
@@ -73,6 +81,10 @@ public final class RegionFactory {
      * shorter); with {@code shared} the guest's writes reach the file (QEMU's
      * {@code memory_region_init_ram_from_file} with {@code RAM_SHARED})}
      *
+     * @param name the region's name (may be null)
+     * @param file the file to map
+     * @param size the size in bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup> where the kind allows it)
+     * @param shared whether the guest's writes reach the file
      * @throws java.io.UncheckedIOException if the file cannot be opened or mapped
      */
     public RamRegion ramFromFile(String name, Path file, long size, boolean shared) {
@@ -82,12 +94,24 @@ public final class RegionFactory {
                         context.memory::freeRamBlock, context.memory.ramBlocks()), false));
     }
 
-    /** {@return an MMIO region whose accesses go to {@code ops}} */
+    /**
+     * {@return an MMIO region whose accesses go to {@code ops}}
+     *
+     * @param name the region's name (may be null)
+     * @param size the size in bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup> where the kind allows it)
+     * @param ops the device's callbacks and access rules
+     */
     public MmioRegion mmio(String name, long size, MemoryRegionOps ops) {
         return context.create(() -> new MmioRegion(context, owner, name, size, ops));
     }
 
-    /** {@return a ROM device: reads from a new zero-filled block in romd mode, writes to {@code ops}} */
+    /**
+     * {@return a ROM device: reads from a new zero-filled block in romd mode, writes to {@code ops}}
+     *
+     * @param name the region's name (may be null)
+     * @param size the size in bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup> where the kind allows it)
+     * @param ops the device's callbacks and access rules
+     */
     public RomDeviceRegion romDevice(String name, long size, MemoryRegionOps ops) {
         Objects.requireNonNull(ops, "ops");
         return context.create(() -> new RomDeviceRegion(context, owner, name, newBlock(name, size), ops));
@@ -96,6 +120,10 @@ public final class RegionFactory {
     /**
      * {@return an alias showing {@code target}'s {@code [offset, offset + size)}}
      *
+     * @param name the region's name (may be null)
+     * @param target the region shown
+     * @param offset the offset within the target of the alias's first byte
+     * @param size the size in bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup> where the kind allows it)
      * @throws IllegalArgumentException if the window does not fit the target, or the target
      *                                  belongs to another system
      * @throws IllegalStateException    if the target was destroyed
@@ -115,13 +143,22 @@ public final class RegionFactory {
     /**
      * {@return an IOMMU region of {@code size} bytes whose accesses {@code ops} translates (QEMU's
      * {@code memory_region_init_iommu})}
+     *
+     * @param name the region's name (may be null)
+     * @param size the size in bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup> where the kind allows it)
+     * @param ops the device's callbacks and access rules
      */
     public IommuRegion iommu(String name, long size, IommuOps ops) {
         Objects.requireNonNull(ops, "ops");
         return context.create(() -> new IommuRegion(context, owner, name, size, ops));
     }
 
-    /** {@return a reservation: claims its range and answers like a hole} */
+    /**
+     * {@return a reservation: claims its range and answers like a hole}
+     *
+     * @param name the region's name (may be null)
+     * @param size the size in bytes ({@link MemoryRegion#SIZE_2_64} for 2<sup>64</sup> where the kind allows it)
+     */
     public ReservationRegion reservation(String name, long size) {
         return context.create(() -> new ReservationRegion(context, owner, name, size));
     }

@@ -38,7 +38,11 @@ public final class RomDeviceRegion extends RamBackedRegion {
         return ops;
     }
 
-    /** Switches romd mode (QEMU's {@code memory_region_rom_device_set_romd}). */
+    /**
+     * Switches romd mode (QEMU's {@code memory_region_rom_device_set_romd}).
+     *
+     * @param value true for romd mode
+     */
     public void setRomdMode(boolean value) {
         mutate(() -> {
             checkAlive();

@@ -16,6 +16,12 @@ import org.guestmem.MemoryRegion;
  */
 @FunctionalInterface
 public interface CodeWriteHandler {
-    /** {@code length} bytes at {@code offset} of {@code region}'s RAM were written. */
+    /**
+     * {@code length} bytes at {@code offset} of {@code region}'s RAM were written.
+     *
+     * @param region the RAM-backed region written
+     * @param offset the offset within the region's RAM block
+     * @param length the number of bytes written
+     */
     void codeWritten(MemoryRegion region, long offset, long length);
 }

@@ -39,6 +39,8 @@ public final class DirtySnapshot {
      * {@return whether any page of {@code [offset, offset + length)} (region-relative) was dirty
      * when the snapshot was taken} (QEMU's {@code memory_region_snapshot_get_dirty})
      *
+     * @param offset the first offset, region-relative
+     * @param length the number of bytes
      * @throws IllegalArgumentException if the range lies outside the snapshot
      */
     public boolean isDirty(long offset, long length) {

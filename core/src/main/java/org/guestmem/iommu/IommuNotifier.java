@@ -94,7 +94,11 @@ public final class IommuNotifier {
         return iommuIdx;
     }
 
-    /** Delivers {@code entry} to the callback (QEMU's {@code n->notify}). */
+    /**
+     * Delivers {@code entry} to the callback (QEMU's {@code n->notify}).
+     *
+     * @param entry the entry of the event
+     */
     public void notify(IommuTlbEntry entry) {
         callback.accept(entry);
     }

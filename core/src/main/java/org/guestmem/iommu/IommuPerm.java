@@ -21,12 +21,20 @@ public enum IommuPerm {
         return ordinal();
     }
 
-    /** {@return the permission with QEMU value {@code bits} (0 to 3)} */
+    /**
+     * {@return the permission with QEMU value {@code bits} (0 to 3)}
+     *
+     * @param bits QEMU's bit encoding
+     */
     public static IommuPerm ofBits(int bits) {
         return values()[bits & 3];
     }
 
-    /** {@return whether an access of this kind is allowed: QEMU's {@code perm & (1 << is_write)}} */
+    /**
+     * {@return whether an access of this kind is allowed: QEMU's {@code perm & (1 << is_write)}}
+     *
+     * @param isWrite whether the access writes
+     */
     public boolean allows(boolean isWrite) {
         return (ordinal() & (isWrite ? 2 : 1)) != 0;
     }

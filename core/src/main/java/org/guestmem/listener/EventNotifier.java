@@ -34,7 +34,11 @@ public final class EventNotifier {
         this.handler = null;
     }
 
-    /** A notifier that runs {@code handler} on the signalling thread after counting each signal. */
+    /**
+     * A notifier that runs {@code handler} on the signalling thread after counting each signal.
+     *
+     * @param handler what to run on each signal, on the signalling thread
+     */
     public EventNotifier(Runnable handler) {
         this.handler = Objects.requireNonNull(handler, "handler");
     }

@@ -43,33 +43,63 @@ public interface MemoryListener {
     default void commit() {
     }
 
-    /** {@code section} appeared in the address space (forward). */
+    /**
+     * {@code section} appeared in the address space (forward).
+     *
+     * @param section the section concerned
+     */
     default void regionAdd(MemoryRegionSection section) {
     }
 
-    /** {@code section} disappeared from the address space (reverse). */
+    /**
+     * {@code section} disappeared from the address space (reverse).
+     *
+     * @param section the section concerned
+     */
     default void regionDel(MemoryRegionSection section) {
     }
 
-    /** {@code section} is unchanged by a commit that re-rendered (forward). */
+    /**
+     * {@code section} is unchanged by a commit that re-rendered (forward).
+     *
+     * @param section the section concerned
+     */
     default void regionNop(MemoryRegionSection section) {
     }
 
-    /** Dirty logging started for clients {@code newMask & ~oldMask} of {@code section} (forward). */
+    /**
+     * Dirty logging started for clients {@code newMask & ~oldMask} of {@code section} (forward).
+     *
+     * @param section the section concerned
+     * @param oldMask the dirty-log clients before (a mask of DirtyLogClient bits)
+     * @param newMask the dirty-log clients after (a mask of DirtyLogClient bits)
+     */
     default void logStart(MemoryRegionSection section, int oldMask, int newMask) {
     }
 
-    /** Dirty logging stopped for clients {@code oldMask & ~newMask} of {@code section} (reverse). */
+    /**
+     * Dirty logging stopped for clients {@code oldMask & ~newMask} of {@code section} (reverse).
+     *
+     * @param section the section concerned
+     * @param oldMask the dirty-log clients before (a mask of DirtyLogClient bits)
+     * @param newMask the dirty-log clients after (a mask of DirtyLogClient bits)
+     */
     default void logStop(MemoryRegionSection section, int oldMask, int newMask) {
     }
 
-    /** Copy what this listener tracked for {@code section} into guestmem's dirty bitmaps. */
+    /**
+     * Copy what this listener tracked for {@code section} into guestmem's dirty bitmaps.
+     *
+     * @param section the section concerned
+     */
     default void logSync(MemoryRegionSection section) {
     }
 
     /**
      * Whether {@link #logSyncGlobal()} replaces the per-section {@link #logSync} (QEMU's
      * {@code log_sync_global}); a listener must not use both.
+     *
+     * @return true to get {@link #logSyncGlobal()} instead of {@link #logSync}; false by default
      */
     default boolean syncsGlobally() {
         return false;
@@ -79,7 +109,11 @@ public interface MemoryListener {
     default void logSyncGlobal() {
     }
 
-    /** Dirty bits of {@code section} were cleared in guestmem's bitmaps. */
+    /**
+     * Dirty bits of {@code section} were cleared in guestmem's bitmaps.
+     *
+     * @param section the section concerned
+     */
     default void logClear(MemoryRegionSection section) {
     }
 
@@ -105,11 +139,19 @@ public interface MemoryListener {
      * {@code eventfd.size()} (0: any size) is the authority on size. {@code eventfd} is the
      * region's registration, data in the device's byte order. (QEMU passes a section without a
      * region whose size is the ioeventfd's.)
+     *
+     * @param section the section concerned
+     * @param eventfd the region's registration, data in the device's byte order
      */
     default void eventfdAdd(MemoryRegionSection section, IoEventFd eventfd) {
     }
 
-    /** An ioeventfd no longer applies (forward; QEMU 7.2's inversion). Arguments as {@link #eventfdAdd}. */
+    /**
+     * An ioeventfd no longer applies (forward; QEMU 7.2's inversion). Arguments as {@link #eventfdAdd}.
+     *
+     * @param section the section concerned
+     * @param eventfd the region's registration, data in the device's byte order
+     */
     default void eventfdDel(MemoryRegionSection section, IoEventFd eventfd) {
     }
 

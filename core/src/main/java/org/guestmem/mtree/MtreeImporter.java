@@ -64,6 +64,8 @@ public final class MtreeImporter {
      * Imports {@code mtreeFile}; if {@code NAME.flat.txt} sits beside {@code NAME.mtree.txt}, it is
      * read as the hint for which i/o regions terminate.
      *
+     * @param mtreeFile a file holding QEMU's {@code info mtree -D}
+      * @return the machine imported
      * @throws UncheckedIOException     if a file cannot be read
      * @throws IllegalArgumentException if the text is not QEMU's {@code info mtree -D} output
      */
@@ -87,7 +89,10 @@ public final class MtreeImporter {
     /**
      * Imports {@code mtreeText} into a new system built by {@code systemBuilder}.
      *
+     * @param mtreeText the text of QEMU's {@code info mtree -D}
+     * @param systemBuilder configures the system to build (its lenient alias windows are turned on)
      * @param flatHint QEMU's {@code info mtree -f} text for the same machine, or null
+      * @return the machine imported
      * @throws IllegalArgumentException if the text is not QEMU's {@code info mtree -D} output
      */
     public static ImportedMachine importText(String mtreeText, String flatHint, MemorySystem.Builder systemBuilder) {
