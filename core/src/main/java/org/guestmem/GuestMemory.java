@@ -263,7 +263,7 @@ public interface GuestMemory {
     }
 
     /**
-     * {@return the translation of {@code addr} for a read of {@code length} bytes}
+     * {@return the translation of {@code addr} for an access of {@code length} bytes, unspecified attributes}
      *
      * @param addr the guest address
      * @param length the length of the access, unsigned

@@ -26,7 +26,7 @@ class DemoTest {
 
     /**
      * What QEMU 7.2 printed for {@code qemu-system-x86_64 -M pc -m 4G} ({@code info mtree -f}, the
-     * {@code memory} and {@code cpu-memory-0} view; shared/qemu-oracle/x86_64-pc+4G.flat.txt).
+     * {@code memory} and {@code cpu-memory-0} view; QEMU 7.2's info mtree -f for -M pc -m 4G).
      */
     private static final String QEMU_PC_4G_MEMORY_VIEW = """
               0000000000000000-000000000009ffff (prio 0, ram): pc.ram
