@@ -11,7 +11,7 @@ import org.guestmem.internal.Hex;
  * them, exactly as in QEMU.
  *
  * <p>The window must fit the target unless the system was built with
- * {@link MemorySystem.Builder#lenientAliasWindows(boolean)}: QEMU never checks, and real machines
+ * {@link MemorySystemBuilder#lenientAliasWindows(boolean)}: QEMU never checks, and real machines
  * have windows larger than their targets (MIPS Malta's 32 MiB {@code pci0-io} onto the 64 KiB
  * {@code io}); rendering then clips the window to the target, as QEMU does.
  *

@@ -58,7 +58,7 @@ public final class MemorySystem implements AutoCloseable {
     private final RegionContext regionContext;
     private final RegionFactory anonymous;
 
-    private MemorySystem(Builder b) {
+    MemorySystem(MemorySystemBuilder b) {
         this.name = b.name;
         this.targetByteOrder = b.targetByteOrder;
         this.pageBits = b.pageBits;
@@ -83,8 +83,8 @@ public final class MemorySystem implements AutoCloseable {
     }
 
     /** {@return a builder} */
-    public static Builder builder() {
-        return new Builder();
+    public static MemorySystemBuilder builder() {
+        return new MemorySystemBuilder();
     }
 
     /** {@return the name given at creation (used for thread names)} */
@@ -102,7 +102,7 @@ public final class MemorySystem implements AutoCloseable {
         return pageBits;
     }
 
-    /** {@return whether alias windows may reach past their targets (see {@link Builder#lenientAliasWindows})} */
+    /** {@return whether alias windows may reach past their targets (see {@link MemorySystemBuilder#lenientAliasWindows})} */
     public boolean lenientAliasWindows() {
         return lenientAliasWindows;
     }
@@ -382,7 +382,7 @@ public final class MemorySystem implements AutoCloseable {
 
     /**
      * Installs the handler told about writes to pages whose CODE dirty bit is clean (null removes
-     * it). Meaningful only with {@link Builder#codeDirtyTracking(boolean)}. Thread-safe (volatile).
+     * it). Meaningful only with {@link MemorySystemBuilder#codeDirtyTracking(boolean)}. Thread-safe (volatile).
      *
      * @param handler the handler, or null
      */
@@ -477,87 +477,5 @@ public final class MemorySystem implements AutoCloseable {
     @Override
     public String toString() {
         return "MemorySystem['" + name + "']";
-    }
-
-    /** Configures a {@link MemorySystem}. */
-    public static final class Builder {
-        private String name = "guestmem";
-        private ByteOrder targetByteOrder = ByteOrder.LITTLE_ENDIAN;
-        private int pageBits = 12;
-        private boolean lenientAliasWindows;
-        private boolean codeDirtyTracking;
-
-        private Builder() {
-        }
-
-        /**
-         * Tracks writes to guest code for a JIT, as QEMU does under TCG: every RAM-backed range
-         * logs for {@link org.guestmem.dirty.DirtyLogClient#CODE}, and writes to pages whose CODE bit is clean call the
-         * {@link CodeWriteHandler}. Off by default: such writes cannot take the accessors' direct
-         * path, so RAM writes cost more.
-         *
-         * @param value the new value
-          * @return this builder
-         */
-        public Builder codeDirtyTracking(boolean value) {
-            this.codeDirtyTracking = value;
-            return this;
-        }
-
-        /**
-         * Lets alias windows reach past the end of their targets, as QEMU does (it never checks);
-         * rendering clips them to the target. Off by default: such a window is usually a bug, so
-         * {@link RegionFactory#alias} and {@link AliasRegion#setAliasOffset} reject it. The
-         * importer of QEMU dumps turns it on, because real machines have such aliases.
-         *
-         * @param value the new value
-          * @return this builder
-         */
-        public Builder lenientAliasWindows(boolean value) {
-            this.lenientAliasWindows = value;
-            return this;
-        }
-
-        /**
-         * Sets the name (used in thread names and messages).
-         *
-         * @param value the new value
-          * @return this builder
-         */
-        public Builder name(String value) {
-            this.name = Objects.requireNonNull(value, "value");
-            return this;
-        }
-
-        /**
-         * Sets the target's byte order (what {@link Endianness#NATIVE} devices use).
-         *
-         * @param value the new value
-          * @return this builder
-         */
-        public Builder targetByteOrder(ByteOrder value) {
-            this.targetByteOrder = Objects.requireNonNull(value, "value");
-            return this;
-        }
-
-        /**
-         * Sets log2 of the target page size, QEMU's {@code TARGET_PAGE_BITS}.
-         *
-         * @param value the new value
-          * @return this builder
-         * @throws IllegalArgumentException unless {@code 10 <= value <= 16}
-         */
-        public Builder pageBits(int value) {
-            if (value < 10 || value > 16) {
-                throw new IllegalArgumentException("page bits must be within 10..16 (QEMU's range), got " + value);
-            }
-            this.pageBits = value;
-            return this;
-        }
-
-        /** {@return the new system} */
-        public MemorySystem build() {
-            return new MemorySystem(this);
-        }
     }
 }

@@ -6,7 +6,7 @@ import org.guestmem.MemoryRegion;
  * Told that guest code may have been overwritten, for a JIT's translation cache (QEMU's
  * {@code tb_invalidate_phys_range} in {@code invalidate_and_set_dirty}). Installed with
  * {@link org.guestmem.MemorySystem#setCodeWriteHandler}; active only in a system built with
- * {@link org.guestmem.MemorySystem.Builder#codeDirtyTracking(boolean)}.
+ * {@link org.guestmem.MemorySystemBuilder#codeDirtyTracking(boolean)}.
  *
  * <p>Protocol: when the JIT translates code from a page it clears that page's CODE dirty bit
  * ({@link org.guestmem.RamRegion#testAndClearDirty}). A write through the access path to a range with a clean
