@@ -42,11 +42,8 @@ import org.guestmem.listener.IoEventFd;
  * regions, only immutable {@link FlatView}s. {@link #name()}, {@link #owner()} and the kind are
  * final and safe to read from any thread.
  *
- * <h2 id="sizes">Sizes</h2>
- * Sizes follow QEMU's rule: a {@code long} holding an unsigned byte count, where
- * {@link #SIZE_2_64} ({@code UINT64_MAX}, {@code -1L}) stands for 2<sup>64</sup>. A region of
- * 2<sup>64</sup>-1 bytes therefore cannot be made, exactly as in QEMU; zero-sized regions are
- * rejected.
+ * <p>Sizes are QEMU's: a {@code long} holding an unsigned byte count, {@link #SIZE_2_64} for
+ * 2<sup>64</sup> (so 2<sup>64</sup>-1 bytes cannot be expressed, as in QEMU); 0 is rejected.
  */
 public abstract sealed class MemoryRegion
         permits ContainerRegion, RamBackedRegion, MmioRegion, AliasRegion, ReservationRegion, IommuRegion {
@@ -429,7 +426,7 @@ public abstract sealed class MemoryRegion
      * only with KVM); the flag is bookkeeping for the embedder, see {@link #isFlushCoalesced()}.
      */
     public final void setFlushCoalesced() {
-        lockedOpen("setFlushCoalesced", coalescing::setFlush);
+        context.lock.lockedOpen("setFlushCoalesced", coalescing::setFlush);
     }
 
     /**
@@ -437,7 +434,7 @@ public abstract sealed class MemoryRegion
      * {@code memory_region_clear_flush_coalesced}).
      */
     public final void clearFlushCoalesced() {
-        lockedOpen("clearFlushCoalesced", coalescing::clearFlush);
+        context.lock.lockedOpen("clearFlushCoalesced", coalescing::clearFlush);
     }
 
     /** {@return QEMU's {@code flush_coalesced_mmio} flag} */
@@ -481,17 +478,9 @@ public abstract sealed class MemoryRegion
         context.mutations.recordUndo(inverse);
     }
 
-    /** Runs {@code body} under the update lock, not as a transaction; the system must be open. */
-    private void lockedOpen(String what, Runnable body) {
-        context.lock.locked(what, () -> {
-            context.lock.checkOpen();
-            body.run();
-        });
-    }
-
-    /** {@link #lockedOpen} for a body that needs the region alive. */
+    /** Runs {@code body} under the update lock, not as a transaction; the system must be open, the region alive. */
     private void lockedAlive(String what, Runnable body) {
-        lockedOpen(what, () -> {
+        context.lock.lockedOpen(what, () -> {
             checkAlive();
             body.run();
         });
