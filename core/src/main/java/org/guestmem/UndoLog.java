@@ -8,8 +8,9 @@ import java.util.ArrayList;
  * (a destroyed region's RAM block released, its coalesced ranges cleared) are deferred until the
  * commit succeeded. The outermost commit either {@linkplain #commit() keeps} the changes, running
  * the deferred effects, or {@linkplain #rollBack() rolls them back}, running the inverses newest
- * first, so every inverse finds the state its change left. Inverses write fields directly; they
- * check nothing and mark nothing pending.
+ * first, so every inverse finds the state its change left. The inverses of region changes write
+ * fields directly, checking nothing and marking nothing pending; the inverse of an address space's
+ * creation destroys the space.
  *
  * <p>Owned by the system's {@link ViewCache}; guarded by the update lock.
  */
@@ -67,7 +68,11 @@ final class UndoLog {
         changes = 0;
     }
 
-    /** Keeps every recorded change and runs the deferred effects in the order they were deferred. */
+    /**
+     * Keeps every recorded change and runs the deferred effects in the order they were deferred,
+     * every one of them even if one throws (the first exception is rethrown afterwards, the others
+     * suppressed by it).
+     */
     void commit() {
         inverses.clear();
         changes = 0;
@@ -76,8 +81,20 @@ final class UndoLog {
         }
         Runnable[] effects = deferred.toArray(Runnable[]::new);
         deferred.clear();
+        RuntimeException first = null;
         for (Runnable effect : effects) {
-            effect.run();
+            try {
+                effect.run();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }

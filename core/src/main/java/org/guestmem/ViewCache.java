@@ -150,10 +150,15 @@ final class ViewCache implements RegionContext.Mutations {
             } catch (RenderFailure f) {
                 return rollBack(f);
             }
-            publishAll(chosen, fresh);
             updatePending = false;
             pendingBeyondRollback = false;
             ioEventFdsPending = false;
+            try {
+                publishAll(chosen, fresh);
+            } finally {
+                undo.commit(); // publication has begun: the changes stay, whatever happens now
+            }
+            return null;
         } else if (ioEventFdsPending) {
             for (AddressSpace as : addressSpaces) {
                 eventFds.update(as);
