@@ -51,6 +51,11 @@ final class FlatViewRenderer {
     private long[] sClipLast = new long[16];
     private int[] sNext = new int[16];
     private byte[] sFlags = new byte[16];
+    /** What {@link #place} computed: the region's base (high, low) and the clip narrowed to it. */
+    private long pHi;
+    private long pLo;
+    private long pStart;
+    private long pLast;
     private static final byte READONLY = 1;
     private static final byte NONVOLATILE = 2;
 
@@ -162,60 +167,132 @@ final class FlatViewRenderer {
                 ((AliasRegion) mr).onRenderPath = false;
                 sRegion[f] = null;
                 depth = f;
-            } else if (next < mr.subregions.size()) { // subregions in list order first
-                sNext[f] = next + 1;
-                enter(mr.subregions.get(next), sBaseHi[f], sBaseLo[f], sClipStart[f], sClipLast[f], sFlags[f]);
-            } else { // then the region itself, in the gaps they left
-                sRegion[f] = null;
-                depth = f;
-                if (mr.terminates()) {
-                    // offset_in_region of the clip's start = start - base; it lies inside mr, so the difference fits 64 bits
-                    sweep.add(mr, sClipStart[f], sClipLast[f], sClipStart[f] - sBaseLo[f],
-                            (sFlags[f] & READONLY) != 0, (sFlags[f] & NONVOLATILE) != 0);
+                continue;
+            }
+            var subs = mr.subregions;
+            int n = subs.size();
+            if (next < n) { // subregions in list order first, until one needs a frame of its own
+                long baseHi = sBaseHi[f];
+                long baseLo = sBaseLo[f];
+                long clipStart = sClipStart[f];
+                long clipLast = sClipLast[f];
+                byte flags = sFlags[f];
+                boolean pushed = false;
+                while (next < n && !pushed) {
+                    pushed = enter(subs.get(next++), baseHi, baseLo, clipStart, clipLast, flags);
                 }
+                sNext[f] = next;
+                if (pushed) {
+                    continue;
+                }
+            }
+            sRegion[f] = null; // then the region itself, in the gaps they left
+            depth = f;
+            if (mr.terminates()) {
+                candidate(mr, sClipStart[f], sClipLast[f], sBaseLo[f], sFlags[f]);
             }
         }
     }
 
     /**
-     * The start of {@code render_memory_region(mr, base, clip)}: base is the signed 128-bit
-     * {@code (baseHi, baseLo)} of the container, the clip {@code [clipStart, clipLast]} unsigned
-     * and non-empty. Pushes a frame for {@code mr} if it shows anything; follows an alias into its
-     * target (pushing a frame for the alias, which marks it as being rendered).
+     * {@code render_memory_region(mr, base, clip)} as far as it goes without a frame: base is the
+     * signed 128-bit {@code (baseHi, baseLo)} of the container, the clip {@code [clipStart,
+     * clipLast]} unsigned and non-empty. A region without subregions is done here (a terminating
+     * one becomes a candidate); a region with subregions gets a frame. {@return whether a frame was
+     * pushed}
      */
-    private void enter(MemoryRegion mr, long baseHi, long baseLo, long clipStart, long clipLast, byte flags) {
-        while (mr.enabled) {
-            // base += mr.addr
-            long lo = baseLo + mr.addr;
-            long hi = baseHi + (Long.compareUnsigned(lo, baseLo) < 0 ? 1 : 0);
-            flags |= (byte) ((mr.readonly ? READONLY : 0) | (mr.nonvolatile ? NONVOLATILE : 0));
-            // own = [base, base + size - 1]; intersects clip? own.start <= clipLast && own.last >= clipStart
-            long lastLo = lo + mr.sizeMinus1;
-            long lastHi = hi + (Long.compareUnsigned(lastLo, lo) < 0 ? 1 : 0);
-            if (compare(hi, lo, clipLast) > 0 || compare(lastHi, lastLo, clipStart) < 0) {
-                return;
-            }
-            long cs = compare(hi, lo, clipStart) > 0 ? lo : clipStart;
-            long cl = compare(lastHi, lastLo, clipLast) < 0 ? lastLo : clipLast;
-            if (!(mr instanceof AliasRegion alias)) {
-                push(mr, hi, lo, cs, cl, 0, flags);
-                return;
-            }
-            if (alias.onRenderPath) {
-                throw showsItself(alias, cs, cl);
-            }
-            alias.onRenderPath = true;
-            push(alias, hi, lo, cs, cl, ALIAS, flags);
-            // base -= target.addr + alias_offset; the target's own addr is added back by the next step
-            MemoryRegion target = alias.target();
-            long h = hi - (Long.compareUnsigned(lo, target.addr) < 0 ? 1 : 0);
-            long l = lo - target.addr;
-            baseHi = h - (Long.compareUnsigned(l, alias.aliasOffset) < 0 ? 1 : 0);
-            baseLo = l - alias.aliasOffset;
-            clipStart = cs;
-            clipLast = cl;
-            mr = target;
+    private boolean enter(MemoryRegion mr, long baseHi, long baseLo, long clipStart, long clipLast, byte flags) {
+        if (!place(mr, baseHi, baseLo, clipStart, clipLast)) {
+            return false;
         }
+        flags |= flagsOf(mr);
+        if (mr instanceof AliasRegion alias) {
+            return enterAlias(alias, flags);
+        }
+        if (!mr.subregions.isEmpty()) {
+            push(mr, pHi, pLo, pStart, pLast, 0, flags);
+            return true;
+        }
+        if (mr.terminates()) {
+            candidate(mr, pStart, pLast, pLo, flags);
+        }
+        return false;
+    }
+
+    /**
+     * Follows {@code alias}, placed by {@link #place}, into its target and on through a chain of
+     * aliases. An alias whose target has subregions (or is an alias) gets a frame that marks it as
+     * being rendered until its target is done; an alias of a region without subregions cannot be
+     * met again inside its own rendering and needs none. {@return whether a frame was pushed}
+     *
+     * @throws IllegalArgumentException if an alias is met while it is marked
+     */
+    private boolean enterAlias(AliasRegion alias, byte flags) {
+        int before = depth;
+        while (true) {
+            if (alias.onRenderPath) {
+                throw showsItself(alias, pStart, pLast);
+            }
+            MemoryRegion target = alias.target();
+            if (target instanceof AliasRegion || !target.subregions.isEmpty()) {
+                alias.onRenderPath = true;
+                push(alias, pHi, pLo, pStart, pLast, ALIAS, flags);
+            }
+            // base -= target.addr + alias_offset; place() adds the target's own addr back
+            long hi = pHi - (Long.compareUnsigned(pLo, target.addr) < 0 ? 1 : 0);
+            long lo = pLo - target.addr;
+            hi -= Long.compareUnsigned(lo, alias.aliasOffset) < 0 ? 1 : 0;
+            lo -= alias.aliasOffset;
+            if (!place(target, hi, lo, pStart, pLast)) {
+                return depth > before;
+            }
+            flags |= flagsOf(target);
+            if (target instanceof AliasRegion next) {
+                alias = next;
+            } else if (!target.subregions.isEmpty()) {
+                push(target, pHi, pLo, pStart, pLast, 0, flags);
+                return true;
+            } else {
+                if (target.terminates()) {
+                    candidate(target, pStart, pLast, pLo, flags);
+                }
+                return depth > before;
+            }
+        }
+    }
+
+    /**
+     * The start of {@code render_memory_region}: unless {@code mr} is disabled or misses the clip,
+     * sets {@link #pHi}/{@link #pLo} to its base ({@code base + mr.addr}) and
+     * {@link #pStart}/{@link #pLast} to the clip narrowed to it. {@return whether it shows anything}
+     */
+    private boolean place(MemoryRegion mr, long baseHi, long baseLo, long clipStart, long clipLast) {
+        if (!mr.enabled) {
+            return false;
+        }
+        long lo = baseLo + mr.addr;
+        long hi = baseHi + (Long.compareUnsigned(lo, baseLo) < 0 ? 1 : 0);
+        // own = [base, base + size - 1]; intersects clip? own.start <= clipLast && own.last >= clipStart
+        long lastLo = lo + mr.sizeMinus1;
+        long lastHi = hi + (Long.compareUnsigned(lastLo, lo) < 0 ? 1 : 0);
+        if (compare(hi, lo, clipLast) > 0 || compare(lastHi, lastLo, clipStart) < 0) {
+            return false;
+        }
+        pHi = hi;
+        pLo = lo;
+        pStart = compare(hi, lo, clipStart) > 0 ? lo : clipStart;
+        pLast = compare(lastHi, lastLo, clipLast) < 0 ? lastLo : clipLast;
+        return true;
+    }
+
+    private static byte flagsOf(MemoryRegion mr) {
+        return (byte) ((mr.readonly ? READONLY : 0) | (mr.nonvolatile ? NONVOLATILE : 0));
+    }
+
+    /** Records terminating {@code mr} over {@code [start, last]}, its base at {@code baseLo}, as the next candidate. */
+    private void candidate(MemoryRegion mr, long start, long last, long baseLo, byte flags) {
+        // offset_in_region of the clip's start = start - base; it lies inside mr, so the difference fits 64 bits
+        sweep.add(mr, start, last, start - baseLo, (flags & READONLY) != 0, (flags & NONVOLATILE) != 0);
     }
 
     private void push(MemoryRegion mr, long baseHi, long baseLo, long clipStart, long clipLast, int next, byte flags) {
