@@ -213,17 +213,4 @@ class AliasTargetOrderTest {
         assertEquals("line 6: aliases show each other in a cycle with no container between them:"
                 + " alias 'q' (line 6) -> alias 'r' (line 9) -> alias 's' (line 12) -> alias 'q'", three.getMessage());
     }
-
-    @Test
-    void shouldImportTenThousandLevelsOfNestingAndPrintThemBack() {
-        StringBuilder dump = new StringBuilder("address-space: memory\n");
-        for (int level = 1; level <= 10_000; level++) {
-            dump.append("  ".repeat(level)).append("0000000000000000-ffffffffffffffff (prio 0, i/o): c").append(level).append('\n');
-        }
-        dump.append('\n');
-        try (ImportedMachine m = importText(dump.toString())) {
-            assertEquals(dump.toString(), MtreePrinter.tree(m.system(), true));
-            assertEquals(List.of("  0000000000000000-ffffffffffffffff (prio 0, i/o): c10000"), flatLines(m));
-        }
-    }
 }
