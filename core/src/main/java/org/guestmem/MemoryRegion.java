@@ -709,7 +709,9 @@ public abstract sealed class MemoryRegion
                         + ", which has been destroyed");
             }
         }
-        checkFits(offset, sub.sizeMinus1, "add " + describe(sub) + " to " + describe(this) + " at " + Hex.of(offset));
+        if (Long.compareUnsigned(offset + sub.sizeMinus1, offset) < 0) { // the message only when it fails
+            checkFits(offset, sub.sizeMinus1, "add " + describe(sub) + " to " + describe(this) + " at " + Hex.of(offset));
+        }
         if (sub instanceof AliasRegion alias) {
             alias.checkWindowStillFits("add " + describe(sub) + " to " + describe(this));
         }

@@ -38,7 +38,8 @@ final class MtreeDump {
         final String aliasText;
         final long aliasStart;
         final long aliasEnd;
-        final List<Node> children = new ArrayList<>(0);
+        /** The lines indented under this one, in print order (an immutable empty list until the first). */
+        List<Node> children = List.of();
 
         // ---- written by ImportPlan ----
         /** Whether this line defines a region of its own (false for a line that repeats a block's region). */
@@ -217,6 +218,9 @@ final class MtreeDump {
             if (parent == null) {
                 cur.root = node;
             } else {
+                if (parent.children.isEmpty()) {
+                    parent.children = new ArrayList<>(4);
+                }
                 parent.children.add(node);
             }
             stack.add(node);
@@ -263,8 +267,8 @@ final class MtreeDump {
         String aliasText = null;
         long aliasStart = 0;
         long aliasEnd = 0;
-        Matcher a = ALIAS.matcher(rest);
-        if (a.matches()) {
+        Matcher a = rest.startsWith("alias ") ? ALIAS.matcher(rest) : null;
+        if (a != null && a.matches()) {
             aliasText = a.group(1);
             aliasStart = Long.parseUnsignedLong(a.group(2), 16);
             aliasEnd = Long.parseUnsignedLong(a.group(3), 16);

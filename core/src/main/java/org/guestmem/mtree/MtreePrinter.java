@@ -115,12 +115,12 @@ public final class MtreePrinter {
                 for (int i = 0; i < view.rangeCount(); i++) {
                     FlatRange r = view.range(i);
                     MemoryRegion mr = r.region();
-                    out.append(INDENT).append(hex16(r.start())).append('-').append(hex16(r.last()))
+                    hex16(hex16(out.append(INDENT), r.start()).append('-'), r.last())
                             .append(" (prio ").append(mr.priority()).append(", ")
                             .append(r.nonvolatile() ? "nv-" : "")
                             .append(r.readonly() ? "rom" : typeWord(mr)).append("): ").append(name(mr));
                     if (r.offsetInRegion() != 0) {
-                        out.append(" @").append(hex16(r.offsetInRegion()));
+                        hex16(out.append(" @"), r.offsetInRegion());
                     }
                     out.append('\n');
                 }
@@ -203,20 +203,23 @@ public final class MtreePrinter {
                 aliasQueue.add(a.target());
             }
             if (mr.isEnabled() || showDisabled) {
-                indent(out, f.level).append(hex16(start)).append('-').append(hex16(end))
+                hex16(hex16(indent(out, f.level), start).append('-'), end)
                         .append(" (prio ").append(mr.priority()).append(", ").append(mr.isNonvolatile() ? "nv-" : "")
                         .append(typeWord(mr)).append("): ");
                 if (mr instanceof AliasRegion a) {
-                    out.append("alias ").append(name(mr)).append(" @").append(name(a.target())).append(' ')
-                            .append(hex16(a.aliasOffset())).append('-').append(hex16(a.aliasOffset() + mr.sizeMinusOne()));
+                    out.append("alias ").append(name(mr)).append(" @").append(name(a.target())).append(' ');
+                    hex16(hex16(out, a.aliasOffset()).append('-'), a.aliasOffset() + mr.sizeMinusOne());
                 } else {
                     out.append(name(mr));
                 }
                 out.append(mr.isEnabled() ? "" : " [disabled]").append('\n');
             }
-            List<MemoryRegion> subs = printOrder(mr.subregions());
-            for (int i = subs.size() - 1; i >= 0; i--) {
-                stack.push(new Frame(subs.get(i), f.level + 1, start));
+            List<MemoryRegion> subs = mr.subregions();
+            if (!subs.isEmpty()) {
+                subs = printOrder(subs);
+                for (int i = subs.size() - 1; i >= 0; i--) {
+                    stack.push(new Frame(subs.get(i), f.level + 1, start));
+                }
             }
         }
     }
@@ -249,9 +252,14 @@ public final class MtreePrinter {
         return c != 0 ? c : Integer.compare(b.priority(), a.priority());
     };
 
-    static String hex16(long v) {
-        String h = Long.toHexString(v);
-        return "0".repeat(16 - h.length()) + h;
+    private static final char[] DIGITS = "0123456789abcdef".toCharArray();
+
+    /** Appends {@code v} as 16 lower-case hex digits, as QEMU's {@code %016" PRIx64}. */
+    static StringBuilder hex16(StringBuilder out, long v) {
+        for (int shift = 60; shift >= 0; shift -= 4) {
+            out.append(DIGITS[(int) (v >>> shift) & 0xf]);
+        }
+        return out;
     }
 
     private static String name(MemoryRegion mr) {

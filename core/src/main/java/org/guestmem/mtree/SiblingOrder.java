@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeMap;
 import org.guestmem.mtree.MtreeDump.Node;
 
 /**
@@ -33,28 +34,40 @@ final class SiblingOrder {
         if (n <= 1) {
             return printed;
         }
-        Integer[] byPriority = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            byPriority[i] = i;
+        // groups by descending priority, print order within each (few distinct priorities in practice)
+        TreeMap<Integer, List<Node>> groups = new TreeMap<>(Comparator.reverseOrder());
+        for (Node c : printed) {
+            groups.computeIfAbsent(c.prio, k -> new ArrayList<>()).add(c);
         }
-        // stable: print order within a priority
-        Arrays.sort(byPriority, Comparator.comparingInt((Integer i) -> printed.get(i).prio).reversed());
         List<Node> out = new ArrayList<>(n);
-        for (int from = 0; from < n; ) {
-            int to = from + 1;
-            while (to < n && printed.get(byPriority[to]).prio == printed.get(byPriority[from]).prio) {
-                to++;
+        for (List<Node> g : groups.values()) {
+            if (apart(g)) {
+                out.addAll(g); // no two overlap: no edges, print order
+            } else {
+                Node[] group = g.toArray(new Node[0]);
+                for (int i : new Group(group).newestFirst()) {
+                    out.add(group[i]);
+                }
             }
-            Node[] group = new Node[to - from];
-            for (int k = from; k < to; k++) {
-                group[k - from] = printed.get(byPriority[k]);
-            }
-            for (int i : new Group(group).newestFirst()) {
-                out.add(group[i]);
-            }
-            from = to;
         }
         return out;
+    }
+
+    /**
+     * {@return whether the siblings, in print order, lie at rising addresses without touching: the
+     * common case (QEMU prints by address), which has no edges at all}
+     */
+    private static boolean apart(List<Node> g) {
+        long prevLast = 0;
+        for (int i = 0; i < g.size(); i++) {
+            Node c = g.get(i);
+            long last = c.start + c.sizeMinus1();
+            if (Long.compareUnsigned(last, c.start) < 0 || (i > 0 && Long.compareUnsigned(c.start, prevLast) <= 0)) {
+                return false;
+            }
+            prevLast = last;
+        }
+        return true;
     }
 
     /** The siblings of one priority, in print order, and the "newer than" edges between them. */

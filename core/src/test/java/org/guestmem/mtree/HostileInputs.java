@@ -181,7 +181,7 @@ final class HostileInputs {
                       0000000000002000-0000000000002fff (prio 0, i/o): small
 
                 """));
-        in.add(exact("100000-siblings", siblings(100_000, false)));
+        in.add(exact("50000-siblings", siblings(50_000, false)));
         in.add(exact("20000-siblings-at-one-address", siblings(20_000, true)));
         return in;
     }

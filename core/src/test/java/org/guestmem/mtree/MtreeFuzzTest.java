@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * alias targets changed, text cut short or sprinkled with bytes) and the hostile inputs that broke
  * it before (aliases showing themselves, containers holding aliases of themselves, 10,000 levels
  * of nesting, 2^50-byte RAM, empty files, bytes that are not text, priorities beyond {@code int},
- * 100,000 siblings). The corpus comes from a fixed seed, so every run imports the same files.
+ * 50,000 siblings). The corpus comes from a fixed seed, so every run imports the same files.
  *
  * <p>Each input goes through {@link MtreeImporter#importFile} with QEMU's flat view beside it, as
  * {@code guestmem mtree} reads it, under a hang guard of 10 s for the import's answer and 60 s
