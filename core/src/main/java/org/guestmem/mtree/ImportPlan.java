@@ -27,7 +27,7 @@ final class ImportPlan {
     private final Map<String, List<Block>> regionBlocks = new HashMap<>();
     /** The lines that define regions, in the order they are to be made. */
     final List<Node> canonical = new ArrayList<>();
-    /** Pairs (line, block) of lines that repeat a block's region. */
+    /** The lines that repeat a block's region ({@link Node#sameAs}), for {@link RegionCopies}. */
     final List<Node> copies = new ArrayList<>();
 
     private static final int RESOLVE = 0;
