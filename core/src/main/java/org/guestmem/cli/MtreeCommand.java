@@ -67,8 +67,14 @@ final class MtreeCommand {
             err.print(usage);
             return 2;
         }
-        int[] status = new int[1];
-        Thread worker = new Thread(null, () -> status[0] = c.importAll(out, err), "guestmem-mtree", STACK_BYTES);
+        int[] status = {1};
+        Thread worker = new Thread(null, () -> {
+            try {
+                status[0] = c.importAll(out, err);
+            } catch (RuntimeException | Error e) { // not from one file's import: printing itself failed
+                err.println("guestmem mtree: internal error: " + oneLine(e));
+            }
+        }, "guestmem-mtree", STACK_BYTES);
         worker.start();
         try {
             worker.join();
