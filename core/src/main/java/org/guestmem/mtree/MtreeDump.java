@@ -20,6 +20,7 @@ final class MtreeDump {
     private static final Pattern BODY = Pattern.compile(
             "([0-9a-f]{16})-([0-9a-f]{16}) \\(prio (-?\\d+), (nv-)?(ramd|romd|rom|ram|i/o)\\): (.*)");
     private static final Pattern ALIAS = Pattern.compile("alias (.*) ([0-9a-f]{16})-([0-9a-f]{16})");
+    private static final String[] TYPES = {"ramd", "romd", "rom", "ram", "i/o"};
     private static final String REGION_SYNTAX = "'START-END (prio P, TYPE): NAME' with 16-digit hex START and END";
 
     /** One region line and the lines indented under it; the import plan annotates it. */
@@ -214,7 +215,7 @@ final class MtreeDump {
                 stack.removeLast();
             }
             Node parent = level == 1 ? null : stack.getLast();
-            Node node = node(lineNo, parent, body);
+            Node node = node(lineNo, parent, body, text);
             if (parent == null) {
                 cur.root = node;
             } else {
@@ -249,13 +250,12 @@ final class MtreeDump {
         return true;
     }
 
-    private Node node(int lineNo, Node parent, Matcher m) {
-        String prioText = m.group(3);
+    private Node node(int lineNo, Node parent, Matcher m, String text) {
         int prio;
         try {
-            prio = Integer.parseInt(prioText);
+            prio = Integer.parseInt(text, m.start(3), m.end(3), 10);
         } catch (NumberFormatException e) {
-            throw error(lineNo, "priority " + abbreviate(prioText) + " is out of range: expected a 32-bit signed integer, "
+            throw error(lineNo, "priority " + abbreviate(m.group(3)) + " is out of range: expected a 32-bit signed integer, "
                     + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
         }
         String rest = m.group(6);
@@ -270,12 +270,23 @@ final class MtreeDump {
         Matcher a = rest.startsWith("alias ") ? ALIAS.matcher(rest) : null;
         if (a != null && a.matches()) {
             aliasText = a.group(1);
-            aliasStart = Long.parseUnsignedLong(a.group(2), 16);
-            aliasEnd = Long.parseUnsignedLong(a.group(3), 16);
+            aliasStart = Long.parseUnsignedLong(rest, a.start(2), a.end(2), 16);
+            aliasEnd = Long.parseUnsignedLong(rest, a.start(3), a.end(3), 16);
             name = null;
         }
-        return new Node(lineNo, parent, Long.parseUnsignedLong(m.group(1), 16), Long.parseUnsignedLong(m.group(2), 16),
-                prio, m.group(4) != null, m.group(5), disabled, name, aliasText, aliasStart, aliasEnd);
+        return new Node(lineNo, parent, Long.parseUnsignedLong(text, m.start(1), m.end(1), 16),
+                Long.parseUnsignedLong(text, m.start(2), m.end(2), 16), prio, m.start(4) >= 0, type(text, m.start(5)),
+                disabled, name, aliasText, aliasStart, aliasEnd);
+    }
+
+    /** {@return the type word at {@code at}, as one of the shared constants} */
+    private static String type(String text, int at) {
+        for (String t : TYPES) {
+            if (text.startsWith(t, at) && text.charAt(at + t.length()) == ')') {
+                return t;
+            }
+        }
+        throw new AssertionError("the pattern admits only these types");
     }
 
     private static String abbreviate(String s) {
