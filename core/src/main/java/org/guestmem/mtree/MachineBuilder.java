@@ -3,6 +3,7 @@ package org.guestmem.mtree;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.guestmem.AddressSpace;
 import org.guestmem.MemoryRegion;
@@ -26,13 +27,13 @@ final class MachineBuilder {
     private final ImportPlan plan;
     private final MemorySystem system;
     private final RegionFactory factory;
-    private final java.util.Set<String> terminatingIo;
+    private final Set<String> terminatingIo;
     private final long memoryLimit;
     private final IdentityHashMap<MemoryRegion, MmioStub> stubs = new IdentityHashMap<>();
     private long memoryUsed;
     private MemoryRegion scratch;
 
-    MachineBuilder(MtreeDump dump, ImportPlan plan, MemorySystem system, java.util.Set<String> terminatingIo, long memoryLimit) {
+    MachineBuilder(MtreeDump dump, ImportPlan plan, MemorySystem system, Set<String> terminatingIo, long memoryLimit) {
         this.dump = dump;
         this.plan = plan;
         this.system = system;

@@ -106,8 +106,9 @@ public final class MtreeImporter {
      * Imports {@code mtreeText} into a new system built by {@code systemBuilder}. Time and memory
      * grow linearly with the text (the order of overlapping equal-priority siblings aside, which
      * costs one step per overlapping pair), and no part of the import recurses per level of
-     * nesting except the final render, which overflows a thread's stack at some thousands of
-     * levels: that is reported as an error at the deepest line.
+     * nesting except the final render, which needs stack in proportion to the nesting: a render
+     * that overflows the calling thread's stack is reported as an error at the deepest line
+     * (import on a thread with a larger stack to build such a dump).
      *
      * @param flatHint QEMU's {@code info mtree -f} text for the same machine, or null
      * @throws MtreeImportException if the text is not QEMU's {@code info mtree -D} output (the

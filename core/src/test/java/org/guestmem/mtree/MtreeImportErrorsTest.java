@@ -2,6 +2,7 @@ package org.guestmem.mtree;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,6 +80,47 @@ class MtreeImportErrorsTest {
         assertTrue(e.getMessage().startsWith("huge.txt:3: cannot allocate 0x1000000000000000 bytes for ram region 'huge': "),
                 e.getMessage());
         assertTrue(e.getCause() instanceof OutOfMemoryError, String.valueOf(e.getCause()));
+    }
+
+    /** {@code levels} nested containers, each holding the next at 0 and a 4 KiB device beside it: rendering recurses per level. */
+    static String renderedDeep(int levels) {
+        StringBuilder s = new StringBuilder("address-space: memory\n");
+        for (int level = 1; level <= levels; level++) {
+            s.append("  ".repeat(level)).append("0000000000000000-ffffffffffffffff (prio 0, i/o): c").append(level).append('\n');
+            s.append("  ".repeat(level + 1)).append(String.format("%016x-%016x (prio 0, i/o): d%d\n", 0x1000L * level,
+                    0x1000L * level + 0xfff, level));
+        }
+        return s.append('\n').toString();
+    }
+
+    /** Runs {@code task} on a thread with a stack of {@code bytes} and returns what it returned or threw. */
+    private static Object onStack(long bytes, java.util.concurrent.Callable<Object> task) throws InterruptedException {
+        Object[] result = new Object[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                result[0] = task.call();
+            } catch (Throwable e) {
+                result[0] = e;
+            }
+        }, "stack-" + bytes, bytes);
+        t.start();
+        t.join();
+        return result[0];
+    }
+
+    @Test
+    void shouldReportARenderThatOverflowsTheStackAtTheDeepestLineAndImportItGivenALargerStack() throws Exception {
+        String dump = renderedDeep(3000); // the deepest line is d3000 at level 3001, line 6001
+        Object small = onStack(256 << 10, () -> MtreeImporter.importText(dump, null, MemorySystem.builder()));
+        MtreeImportException e = assertInstanceOf(MtreeImportException.class, small);
+        assertEquals("line 6001: regions nested 3001 levels deep overflowed the thread's stack while rendering;"
+                + " import on a thread with a larger stack", e.getMessage());
+        Object large = onStack(64 << 20, () -> {
+            try (ImportedMachine m = MtreeImporter.importText(dump, null, MemorySystem.builder())) {
+                return m.addressSpaces().getFirst().currentView().rangeCount();
+            }
+        });
+        assertEquals(3000, large, "one range per device");
     }
 
     @Test
