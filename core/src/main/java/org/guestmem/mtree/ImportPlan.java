@@ -25,6 +25,8 @@ import org.guestmem.mtree.MtreeDump.Node;
 final class ImportPlan {
     private final MtreeDump dump;
     private final Map<String, List<Block>> regionBlocks = new HashMap<>();
+    /** The blocks whose root is no alias, by what identifies a copy of their region. */
+    private final Map<Identity, List<Block>> byIdentity = new HashMap<>();
     /** The lines that define regions, in the order they are to be made. */
     final List<Node> canonical = new ArrayList<>();
     /** The lines that repeat a block's region ({@link Node#sameAs}), for {@link RegionCopies}. */
@@ -40,6 +42,10 @@ final class ImportPlan {
     private record Task(int op, Node node, Block block) {
     }
 
+    /** The block's name, its root's size and address: what a line shares with the block whose region it repeats. */
+    private record Identity(String name, long sizeMinus1, long address) {
+    }
+
     private final ArrayDeque<Task> stack = new ArrayDeque<>();
 
     ImportPlan(MtreeDump dump) {
@@ -47,6 +53,10 @@ final class ImportPlan {
         for (Block b : dump.blocks) {
             if (b.memoryRegion != null) {
                 regionBlocks.computeIfAbsent(b.memoryRegion, k -> new ArrayList<>(1)).add(b);
+                if (!b.root.isAlias()) {
+                    byIdentity.computeIfAbsent(new Identity(b.memoryRegion, b.root.sizeMinus1(), b.root.start),
+                            k -> new ArrayList<>(1)).add(b);
+                }
             }
         }
     }
@@ -133,13 +143,12 @@ final class ImportPlan {
         if (n.isAlias()) {
             return null;
         }
-        List<Block> candidates = regionBlocks.get(n.name);
+        List<Block> candidates = byIdentity.get(new Identity(n.name, n.sizeMinus1(), n.relativeStart()));
         if (candidates == null) {
             return null;
         }
-        long address = n.relativeStart();
         for (Block b : candidates) {
-            if (!b.root.isAlias() && b.root.sizeMinus1() == n.sizeMinus1() && b.root.start == address && !b.inProgress) {
+            if (!b.inProgress) {
                 return b;
             }
         }
