@@ -237,7 +237,7 @@ final class MachineBuilder {
 
     private void addChildren(Node n) {
         MemoryRegion parent = n.region;
-        List<Node> order = SiblingOrder.newestFirst(n.children);
+        List<Node> order = call(n.lineNo, () -> SiblingOrder.newestFirst(n.children));
         // QEMU puts a new region before its equal-priority siblings: add the oldest first.
         for (int i = order.size() - 1; i >= 0; i--) {
             Node c = order.get(i);

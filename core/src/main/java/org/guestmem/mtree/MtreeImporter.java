@@ -105,7 +105,8 @@ public final class MtreeImporter {
     /**
      * Imports {@code mtreeText} into a new system built by {@code systemBuilder}. Time and memory
      * grow linearly with the text (the order of overlapping equal-priority siblings aside, which
-     * costs one step per overlapping pair), and no part of the import recurses per level of
+     * costs one step per overlapping pair; a container whose equal-priority subregions overlap in
+     * more than a million pairs at different addresses is refused at its line), and no part of the import recurses per level of
      * nesting except the final render, which needs stack in proportion to the nesting: a render
      * that overflows the calling thread's stack is reported as an error at the deepest line
      * (import on a thread with a larger stack to build such a dump).

@@ -24,8 +24,14 @@ import org.guestmem.mtree.MtreeDump.Node;
  * <p>Cost: O(n log n) for n siblings plus O(log n) per overlapping pair at different addresses.
  * Same-address siblings are chained (each to the next printed), which orders them exactly as
  * edges between every pair would; overlapping pairs are found with a sweep over the addresses.
+ * Real machines have a handful of such pairs; a group with more than {@link #MAX_OVERLAPS} (a
+ * few thousand siblings all overlapping each other) is refused with an
+ * {@link IllegalArgumentException} rather than taking seconds and gigabytes.
  */
 final class SiblingOrder {
+    /** The most overlapping pairs at different addresses one priority group may have. */
+    static final int MAX_OVERLAPS = 1_000_000;
+
     private SiblingOrder() {
     }
 
@@ -78,6 +84,7 @@ final class SiblingOrder {
         private int[][] succ;
         private boolean[][] succExact;
         private int[] succCount;
+        private long guessedEdges;
 
         Group(Node[] nodes) {
             this.nodes = nodes;
@@ -110,6 +117,11 @@ final class SiblingOrder {
 
         /** The guessed edge of an overlapping pair at different addresses: the smaller is newer, else the later printed. */
         private void guessed(int i, int j) {
+            if (++guessedEdges > MAX_OVERLAPS) {
+                throw new IllegalArgumentException(nodes.length + " subregions of priority " + nodes[0].prio
+                        + " overlap in more than " + MAX_OVERLAPS + " pairs at different addresses: expected fewer"
+                        + " (the order they were added in is inferred pair by pair)");
+            }
             int a = Math.min(i, j);
             int b = Math.max(i, j);
             int c = Long.compareUnsigned(nodes[a].sizeMinus1(), nodes[b].sizeMinus1());

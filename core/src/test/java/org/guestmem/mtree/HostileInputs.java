@@ -183,6 +183,11 @@ final class HostileInputs {
                 """));
         in.add(exact("50000-siblings", siblings(50_000, false)));
         in.add(exact("20000-siblings-at-one-address", siblings(20_000, true)));
+        StringBuilder nested = new StringBuilder(HEAD);
+        for (int i = 0; i < 1500; i++) { // each inside the one before: every pair overlaps
+            nested.append(String.format("    %016x-%016x (prio 0, i/o): n%d\n", 0x1000L * i, -1L - 0x1000L * i, i));
+        }
+        in.add(text("1500-siblings-inside-each-other", nested.append('\n').toString(), "error: too many overlapping siblings to order"));
         return in;
     }
 

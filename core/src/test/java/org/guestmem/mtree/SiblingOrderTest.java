@@ -1,6 +1,7 @@
 package org.guestmem.mtree;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,19 @@ class SiblingOrderTest {
             printed.add(node(i + 1, 0, 0xfff + i, 0));
         }
         assertEquals(names(printed), names(SiblingOrder.newestFirst(printed)));
+    }
+
+    @Test
+    void shouldRefuseAGroupWithMoreOverlappingPairsThanItOrdersPairByPair() {
+        List<Node> nested = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) { // 1500 ranges inside each other: 1,124,250 overlapping pairs
+            nested.add(node(i + 1, 0x1000L * i, -1L - 0x2000L * i, 0));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SiblingOrder.newestFirst(nested));
+        assertEquals("1500 subregions of priority 0 overlap in more than 1000000 pairs at different addresses: expected fewer"
+                + " (the order they were added in is inferred pair by pair)", e.getMessage());
+        List<Node> fewer = nested.subList(0, 1000); // 499,500 pairs: ordered, the smallest (innermost) newest
+        assertEquals(names(fewer.reversed()), names(SiblingOrder.newestFirst(fewer)));
     }
 
     private static Node node(int line, long start, long sizeMinus1, int prio) {
