@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.guestmem.MemorySystem;
+import org.guestmem.MemorySystemBuilder;
 
 /**
  * Reads QEMU's {@code info mtree -D} text back into regions and address spaces.
@@ -50,7 +51,7 @@ import org.guestmem.MemorySystem;
  * same-address order.</li>
  * </ul>
  * Alias windows may reach past their targets (QEMU allows it; the system is built with
- * {@link MemorySystem.Builder#lenientAliasWindows(boolean)}). Zero-sized regions print like
+ * {@link MemorySystemBuilder#lenientAliasWindows(boolean)}). Zero-sized regions print like
  * one-byte regions and are imported as such. The dump must come from {@code -D} (without it,
  * children of disabled regions float without their parent and the import is rejected).
  *
@@ -84,6 +85,8 @@ public final class MtreeImporter {
      * Imports {@code mtreeFile}; if {@code NAME.flat.txt} sits beside {@code NAME.mtree.txt}, it is
      * read as the hint for which i/o regions terminate. Errors name the file as given.
      *
+     * @param mtreeFile a file holding QEMU's {@code info mtree -D}
+     * @return the machine imported
      * @throws UncheckedIOException  if a file cannot be read
      * @throws MtreeImportException if the text is not QEMU's {@code info mtree -D} output or
      *                               cannot be built (see {@link #importText})
@@ -111,7 +114,10 @@ public final class MtreeImporter {
      * that overflows the calling thread's stack is reported as an error at the deepest line
      * (import on a thread with a larger stack to build such a dump).
      *
+     * @param mtreeText the text of QEMU's {@code info mtree -D}
+     * @param systemBuilder configures the system to build (its lenient alias windows are turned on)
      * @param flatHint QEMU's {@code info mtree -f} text for the same machine, or null
+     * @return the machine imported
      * @throws MtreeImportException if the text is not QEMU's {@code info mtree -D} output (the
      *                               first line that is not), holds no address space (line 1),
      *                               repeats a region with different contents (both lines), has
@@ -121,12 +127,12 @@ public final class MtreeImporter {
      *                               refuses (the line that asked, with the API's reason); the
      *                               new system is closed again
      */
-    public static ImportedMachine importText(String mtreeText, String flatHint, MemorySystem.Builder systemBuilder) {
+    public static ImportedMachine importText(String mtreeText, String flatHint, MemorySystemBuilder systemBuilder) {
         return importText(mtreeText, flatHint, systemBuilder, null, MAX_MEMORY_BYTES);
     }
 
-    /** {@link #importText(String, String, MemorySystem.Builder)} with a source name for messages and a memory limit. */
-    static ImportedMachine importText(String mtreeText, String flatHint, MemorySystem.Builder systemBuilder,
+    /** {@link #importText(String, String, MemorySystemBuilder)} with a source name for messages and a memory limit. */
+    static ImportedMachine importText(String mtreeText, String flatHint, MemorySystemBuilder systemBuilder,
                                       String source, long memoryLimit) {
         MtreeDump dump = MtreeDump.parse(mtreeText, source);
         ImportPlan plan = new ImportPlan(dump);
