@@ -21,8 +21,8 @@ import org.guestmem.internal.Hex;
  * long as the window does not contain the alias, the recursion ends, exactly as in QEMU's
  * {@code render_memory_region}. An alias that is reached again inside its own rendering with
  * something left to show (its window contains itself, directly or through other aliases) is
- * refused when a commit renders it: the commit throws {@link IllegalArgumentException} naming the
- * loop and rolls its transaction back (see {@link MemoryTransaction}). QEMU recurses in that case,
+ * refused when a commit renders it: the commit throws {@link AliasLoopException} naming the loop
+ * and rolls its transaction back (see {@link MemoryTransaction}). QEMU recurses in that case,
  * forever or until the clip is empty; guestmem refuses every such re-entry. A structure that no
  * address space shows is not rendered and not checked.
  *

@@ -1,6 +1,8 @@
 package org.guestmem;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
 import org.guestmem.internal.RamBlockSet;
@@ -70,8 +72,8 @@ final class FlatViewRenderer {
     /**
      * QEMU's {@code memory_region_get_flatview_root}; null means the empty view.
      *
-     * @throws IllegalArgumentException if the reduction leads back to a region it passed (a
-     *                                  container whose only child is an alias covering it)
+     * @throws AliasLoopException if the reduction leads back to a region it passed (a container
+     *                             whose only child is an alias covering it)
      */
     static MemoryRegion flatviewRoot(MemoryRegion mr) {
         MemoryRegion start = mr;
@@ -106,9 +108,7 @@ final class FlatViewRenderer {
             }
             mr = next;
             if (mr == saved) {
-                throw new IllegalArgumentException("the flatview root of '" + start.name()
-                        + "' cannot be found: reducing it loops through " + loop(saved)
-                        + " (an alias covering a container whose only enabled subregion leads back to the alias)");
+                throw rootLoop(start, saved);
             }
             if (++steps == power) {
                 saved = mr;
@@ -119,20 +119,38 @@ final class FlatViewRenderer {
         return null;
     }
 
-    /** The names on the flatview-root loop through {@code r}, for a message. */
-    private static String loop(MemoryRegion r) {
-        StringBuilder sb = new StringBuilder();
+    /** The refusal of a flatview-root reduction from {@code start} that loops through {@code r}. */
+    private static AliasLoopException rootLoop(MemoryRegion start, MemoryRegion r) {
+        List<MemoryRegion> loop = new ArrayList<>();
         MemoryRegion x = r;
-        int n = 0;
-        do {
-            if (n++ == PATH_NAMES) {
-                sb.append(" -> ...");
-                break;
-            }
-            sb.append(n > 1 ? " -> " : "").append('\'').append(x.name()).append('\'');
+        do { // the loop's steps, as flatviewRoot took them
+            loop.add(x);
             x = x instanceof AliasRegion a ? a.target() : x.subregions.stream().filter(c -> c.enabled).findFirst().orElseThrow();
         } while (x != r);
-        return sb.append(" -> '").append(r.name()).append('\'').toString();
+        int first = 0;
+        while (!(loop.get(first) instanceof AliasRegion)) { // a loop of containers alone cannot be built
+            first++;
+        }
+        List<MemoryRegion> fromAlias = new ArrayList<>(loop.subList(first, loop.size()));
+        fromAlias.addAll(loop.subList(0, first + 1));
+        AliasRegion alias = (AliasRegion) loop.get(first);
+        return new AliasLoopException("alias '" + alias.name() + "' shows itself: the flatview root of '" + start.name()
+                + "' cannot be found, the reduction loops through " + names(fromAlias)
+                + " (an alias covering a container whose only enabled subregion leads back to the alias)", alias, fromAlias);
+    }
+
+    /** {@code 'a' -> 'b' -> ...}, the middle elided for a long list. */
+    private static String names(List<MemoryRegion> path) {
+        StringBuilder sb = new StringBuilder();
+        int n = path.size();
+        for (int k = 0; k < n; k++) {
+            if (n > PATH_NAMES && k == PATH_NAMES / 2) {
+                sb.append(" -> ... (").append(n - PATH_NAMES).append(" more)");
+                k = n - PATH_NAMES / 2;
+            }
+            sb.append(k > 0 ? " -> " : "").append('\'').append(path.get(k).name()).append('\'');
+        }
+        return sb.toString();
     }
 
     /**
@@ -140,7 +158,7 @@ final class FlatViewRenderer {
      * of the same root from the last commit or null, lends its RAM block set when the new view
      * maps exactly the same blocks, and its ranges where they did not change.
      *
-     * @throws IllegalArgumentException if an alias shows itself inside its own window
+     * @throws AliasLoopException if an alias shows itself inside its own window
      */
     FlatView render(MemoryRegion physmr, FlatView previous) {
         try {
@@ -225,7 +243,7 @@ final class FlatViewRenderer {
      * being rendered until its target is done; an alias of a region without subregions cannot be
      * met again inside its own rendering and needs none. {@return whether a frame was pushed}
      *
-     * @throws IllegalArgumentException if an alias is met while it is marked
+     * @throws AliasLoopException if an alias is met while it is marked
      */
     private boolean enterAlias(AliasRegion alias, byte flags) {
         int before = depth;
@@ -328,29 +346,20 @@ final class FlatViewRenderer {
     }
 
     /** The refusal of {@code alias}, reached again over {@code [cs, cl]} inside its own rendering. */
-    private IllegalArgumentException showsItself(AliasRegion alias, long cs, long cl) {
+    private AliasLoopException showsItself(AliasRegion alias, long cs, long cl) {
         int first = depth - 1;
         while (sRegion[first] != alias || sNext[first] != ALIAS) {
             first--;
         }
-        StringBuilder path = new StringBuilder();
-        int n = depth - first;
-        for (int f = first; f < depth; f++) {
-            int k = f - first;
-            if (n > PATH_NAMES && k == PATH_NAMES / 2) {
-                path.append(" -> ... (").append(n - PATH_NAMES).append(" more)");
-                f = depth - PATH_NAMES / 2;
-            }
-            path.append(k > 0 ? " -> " : "").append('\'').append(sRegion[f].name()).append('\'');
-        }
-        path.append(" -> '").append(alias.name()).append('\'');
-        return new IllegalArgumentException("alias '" + alias.name() + "'"
+        List<MemoryRegion> path = new ArrayList<>(Arrays.asList(sRegion).subList(first, depth));
+        path.add(alias);
+        return new AliasLoopException("alias '" + alias.name() + "'"
                 + alias.container().map(c -> " in '" + c.name() + "'").orElse("")
                 + " shows itself inside its own window: rendered at [" + Hex.of(sClipStart[first]) + ", "
                 + Hex.of(sClipLast[first]) + "], its window [" + Hex.of(alias.aliasOffset) + ", +"
                 + Hex.ofSizeMinusOne(alias.sizeMinus1) + ") of '" + alias.target().name() + "' reaches it again at ["
-                + Hex.of(cs) + ", " + Hex.of(cl) + "] (path " + path + "); QEMU would render it again inside"
-                + " itself, guestmem refuses every such structure");
+                + Hex.of(cs) + ", " + Hex.of(cl) + "] (path " + names(path) + "); QEMU would render it again inside"
+                + " itself, guestmem refuses every such structure", alias, path);
     }
 
     /** Compares the signed 128-bit {@code (hi, lo)} with the unsigned 64-bit {@code v}. */

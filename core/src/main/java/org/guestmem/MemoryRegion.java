@@ -33,8 +33,8 @@ import org.guestmem.listener.IoEventFd;
  * container, its siblings and every published view stay as they were. Messages name the regions
  * and give addresses and sizes in hex. A change the renderer refuses at commit (an alias that
  * shows itself inside its own window, see {@link AliasRegion}) is rolled back with its whole
- * transaction: outside a transaction the mutator throws {@link IllegalArgumentException} and
- * changed nothing (see {@link MemoryTransaction} for a transaction).
+ * transaction: outside a transaction the mutator throws {@link AliasLoopException} and changed
+ * nothing (see {@link MemoryTransaction} for a transaction).
  *
  * <h2 id="threading">Threading</h2>
  * Attributes are written only under the update lock. The getters are meant for the writer (the
@@ -73,7 +73,7 @@ public abstract sealed class MemoryRegion
     /** The aliases of this region that are mapped (a subregion or an address-space root), one entry per mapping. */
     final ArrayList<AliasRegion> mappedAliases = new ArrayList<>(0);
     /** Sorted by descending priority; the newest of equal priority first (QEMU's list order). */
-    final ArrayList<MemoryRegion> subregions = new ArrayList<>(0);
+    final SubregionList subregions = new SubregionList();
     /** Explicit dirty-log requests per client (QEMU counts VGA requests in {@code vga_logging_count}). */
     final int[] logCounts = new int[DirtyLogClient.values().length];
     /** QEMU's {@code coalesced} list and {@code flush_coalesced_mmio} flag. */

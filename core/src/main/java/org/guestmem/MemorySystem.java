@@ -262,8 +262,8 @@ public final class MemorySystem implements AutoCloseable {
      * @param root the region the space shows
      * @return the new space
      * @throws IllegalArgumentException if {@code root} belongs to another system, or (outside a
-     *                                  transaction) its view cannot be rendered (an alias showing
-     *                                  itself, see {@link AliasRegion})
+     *                                  transaction, an {@link AliasLoopException}) its view cannot
+     *                                  be rendered
      * @throws IllegalStateException    if {@code root} was destroyed or the system is closed
      */
     public AddressSpace addressSpace(String name, MemoryRegion root) {

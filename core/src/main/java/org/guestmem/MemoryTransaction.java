@@ -22,8 +22,8 @@ package org.guestmem;
  * whole transaction is rolled back: every region is as it was when the transaction began (address
  * spaces created in it are destroyed, a region destroyed in it is alive again with its RAM), the
  * published views are the same objects, no listener has been called for it, the update lock is
- * released, and {@code close()} throws: {@link IllegalArgumentException} for a structure that
- * cannot be rendered, {@link IllegalStateException} wrapping any other exception, or the
+ * released, and {@code close()} throws: {@link AliasLoopException} for a structure that cannot
+ * be rendered, {@link IllegalStateException} wrapping any other exception, or the
  * {@link Error} itself. The transaction is over either way. Global dirty-logging changes made in
  * the transaction are not undone (listeners were told at once); the next commit renders them.
  */
@@ -42,7 +42,7 @@ public final class MemoryTransaction implements AutoCloseable {
      * new views. Idempotent; the transaction is over after the first call, even one that threw.
      *
      * @throws WrongThreadException     if called from a thread other than the one that opened it
-     * @throws IllegalArgumentException if the new views cannot be rendered because of the structure
+     * @throws AliasLoopException      if the new views cannot be rendered because of the structure
      *                                  (the transaction was rolled back, see <a href="#failure">above</a>)
      * @throws IllegalStateException    if another exception prevented the commit (rolled back too)
      */

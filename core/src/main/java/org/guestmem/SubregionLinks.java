@@ -25,27 +25,32 @@ final class SubregionLinks {
         if (sub == null) {
             throw new NullPointerException("sub");
         }
-        String what = "add " + MemoryRegion.describe(sub) + " to " + MemoryRegion.describe(container);
         if (sub.context != container.context) {
-            throw new IllegalArgumentException("cannot " + what + ": they belong to different memory systems");
+            throw new IllegalArgumentException("cannot " + adding(container, sub) + ": they belong to different memory systems");
         }
         sub.checkAlive();
         if (sub.container != null) {
-            throw new IllegalArgumentException("cannot " + what + " at " + Hex.of(offset) + ": it is already a subregion of "
-                    + MemoryRegion.describe(sub.container) + " at " + Hex.of(sub.addr));
+            throw new IllegalArgumentException("cannot " + adding(container, sub) + " at " + Hex.of(offset)
+                    + ": it is already a subregion of " + MemoryRegion.describe(sub.container) + " at " + Hex.of(sub.addr));
         }
         NestingCheck.check(container, sub);
         for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
             if (alias.target().destroyed) {
-                throw new IllegalStateException("cannot " + what + ": alias " + MemoryRegion.describe(alias) + " targets "
-                        + MemoryRegion.describe(alias.target()) + ", which has been destroyed");
+                throw new IllegalStateException("cannot " + adding(container, sub) + ": alias " + MemoryRegion.describe(alias)
+                        + " targets " + MemoryRegion.describe(alias.target()) + ", which has been destroyed");
             }
         }
-        RegionExtent.checkFits(offset, sub.sizeMinus1, what + " at " + Hex.of(offset));
+        if (Long.compareUnsigned(offset + sub.sizeMinus1, offset) < 0) { // the message only when it fails (importers add many)
+            RegionExtent.checkFits(offset, sub.sizeMinus1, adding(container, sub) + " at " + Hex.of(offset));
+        }
         if (sub instanceof AliasRegion alias) {
-            alias.checkWindowStillFits(what);
+            alias.checkWindowStillFits(adding(container, sub));
         }
         link(container, sub, offset, prio, overlap);
+    }
+
+    private static String adding(MemoryRegion container, MemoryRegion sub) {
+        return "add " + MemoryRegion.describe(sub) + " to " + MemoryRegion.describe(container);
     }
 
     /** Removes {@code sub} from {@code container}, which must be its container. */
@@ -82,15 +87,23 @@ final class SubregionLinks {
         }
     }
 
-    /** QEMU's insertion: before the first sibling whose priority is {@code <=} the new one. */
+    /**
+     * QEMU's insertion: before the first sibling whose priority is {@code <=} the new one (found by
+     * binary search: the list is sorted by descending priority).
+     */
     static void link(MemoryRegion container, MemoryRegion sub, long offset, int prio, boolean overlap) {
-        var list = container.subregions;
-        int i = 0;
-        int n = list.size();
-        while (i < n && list.get(i).priority > prio) {
-            i++;
+        SubregionList list = container.subregions;
+        int lo = 0;
+        int hi = list.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (list.get(mid).priority > prio) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
-        int at = i;
+        int at = lo;
         long oldAddr = sub.addr;
         int oldPrio = sub.priority;
         boolean oldOverlap = sub.mayOverlap;

@@ -172,8 +172,8 @@ final class ViewCache implements RegionContext.Mutations {
     /**
      * Takes the failed transaction back: every recorded change undone, newest first, nothing
      * published, no listener called for it; what survives a rollback (global dirty logging changes)
-     * stays pending. {@return the exception for the caller}: an {@link IllegalArgumentException}
-     * for a structure that cannot be rendered, an {@link IllegalStateException} for another
+     * stays pending. {@return the exception for the caller}: an {@link AliasLoopException} for a
+     * structure that cannot be rendered, an {@link IllegalStateException} for another
      * exception, the {@link Error} itself with the explanation suppressed.
      */
     private Throwable rollBack(RenderFailure f) {
@@ -193,6 +193,7 @@ final class ViewCache implements RegionContext.Mutations {
                 e.addSuppressed(new IllegalStateException(what));
                 yield e;
             }
+            case AliasLoopException e -> new AliasLoopException(what, e);
             case IllegalArgumentException e -> new IllegalArgumentException(what + ": " + e.getMessage(), e);
             default -> new IllegalStateException(what + ": " + cause, cause);
         };

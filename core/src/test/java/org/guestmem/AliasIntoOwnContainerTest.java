@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.guestmem.mtree.ImportedMachine;
+import org.guestmem.mtree.MtreeImporter;
 import org.guestmem.mtree.MtreePrinter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -112,6 +114,61 @@ class AliasIntoOwnContainerTest {
         assertTrue(tree.contains("0000000010000000-000000001fffffff (prio -1500, i/o): alias alias 1 @C 0000000000000000-000000000fffffff"),
                 tree);
         assertTrue(tree.contains("memory-region: C"), tree);
+    }
+
+    /** The machine of {@link #buildSse200}, as QEMU's {@code info mtree -D} prints it. */
+    private static final String SSE_200_DUMP = """
+            address-space: memory
+              0000000000000000-ffffffffffffffff (prio 0, i/o): system
+                0000000000000000-00000000ffffffff (prio 0, i/o): C
+                  0000000000000000-0000000000ffffff (prio 0, ram): sram
+                  0000000010000000-000000001fffffff (prio -1500, i/o): alias alias 1 @C 0000000000000000-000000000fffffff
+                  0000000010001000-0000000010001fff (prio 0, i/o): mpc
+                  0000000020000000-0000000020ffffff (prio 0, ram): ssram
+                  0000000030000000-000000003fffffff (prio -1500, i/o): alias alias 2 @C 0000000020000000-000000002fffffff
+                  0000000040000000-000000004fffffff (prio 0, i/o): periph
+                    0000000040000000-0000000040000fff (prio 0, i/o): uart
+                    0000000048000000-0000000048000fff (prio -1500, i/o): alias alias 3 @C 0000000040000000-0000000040000fff
+
+            memory-region: C
+              0000000000000000-00000000ffffffff (prio 0, i/o): C
+                0000000000000000-0000000000ffffff (prio 0, ram): sram
+                0000000010000000-000000001fffffff (prio -1500, i/o): alias alias 1 @C 0000000000000000-000000000fffffff
+                0000000010001000-0000000010001fff (prio 0, i/o): mpc
+                0000000020000000-0000000020ffffff (prio 0, ram): ssram
+                0000000030000000-000000003fffffff (prio -1500, i/o): alias alias 2 @C 0000000020000000-000000002fffffff
+                0000000040000000-000000004fffffff (prio 0, i/o): periph
+                  0000000040000000-0000000040000fff (prio 0, i/o): uart
+                  0000000048000000-0000000048000fff (prio -1500, i/o): alias alias 3 @C 0000000040000000-0000000040000fff
+
+            """;
+
+    /** Its {@code info mtree -f}, worked out by hand from QEMU's rules (the flatview root is C: system's only child). */
+    private static final String SSE_200_FLAT = """
+            FlatView #0
+             AS "memory", root: system
+             Root memory region: C
+              0000000000000000-0000000000ffffff (prio 0, ram): sram
+              0000000010000000-0000000010000fff (prio 0, ram): sram
+              0000000010001000-0000000010001fff (prio 0, i/o): mpc
+              0000000010002000-0000000010ffffff (prio 0, ram): sram @0000000000002000
+              0000000020000000-0000000020ffffff (prio 0, ram): ssram
+              0000000030000000-0000000030ffffff (prio 0, ram): ssram
+              0000000040000000-0000000040000fff (prio 0, i/o): uart
+              0000000048000000-0000000048000fff (prio 0, i/o): uart
+
+            """;
+
+    @Test
+    void shouldImportTheSse200DumpAndPrintTheFlatViewQemuPrints() {
+        buildSse200();
+        sys.addressSpace("memory", system);
+        assertEquals(SSE_200_DUMP, MtreePrinter.tree(sys, true), "the dump is what the API-built machine prints");
+        assertEquals(SSE_200_FLAT, MtreePrinter.flat(sys));
+        try (ImportedMachine m = MtreeImporter.importText(SSE_200_DUMP, null, MemorySystem.builder())) {
+            assertEquals(SSE_200_FLAT, MtreePrinter.flat(m.system()));
+            assertEquals(SSE_200_DUMP, MtreePrinter.tree(m.system(), true));
+        }
     }
 
     // ------------------------------------------------------------------ accepted where QEMU renders

@@ -10,15 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import org.guestmem.mtree.MtreePrinter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Structures far deeper than a thread's stack could recurse: alias chains and nested containers of
- * 10,000 and 100,000 levels are added, rendered, changed and removed. Everything runs on a thread
- * with a 256 KiB stack, which a recursive walk of even a few thousand levels would overflow.
+ * 10,000 and 100,000 levels are added, rendered, printed, changed and removed. Everything runs on
+ * a thread with a 256 KiB stack, which a recursive walk of even a few thousand levels would
+ * overflow.
  */
 class DeepStructureTest {
     private static final long SMALL_STACK = 256 * 1024;
@@ -85,6 +88,12 @@ class DeepStructureTest {
             system.addSubregion(last, 0x1000_0000);
             assertTrue(last.isMapped() && ram.isMapped());
             assertEquals(List.of(r(0x1000_0000L, 0x1000_0000L + 0x40_0000 - shown - 1, "ram", shown)), ranges(memory));
+            String tree = MtreePrinter.tree(sys, false);
+            assertEquals(depth, count(tree, "\nmemory-region: "), "one block per alias target: a(depth-2) ... a0, ram");
+            assertTrue(tree.contains("\nmemory-region: a0\n  0000000000000000-00000000003fffef (prio 0, ram): alias a0 @ram"
+                    + " 0000000000000010-00000000003fffff\n"), () -> tree.substring(tree.length() - 300));
+            assertTrue(MtreePrinter.flat(sys).contains(String.format("  0000000010000000-%016x (prio 0, ram): ram @%016x\n",
+                    0x1000_0000L + 0x40_0000 - shown - 1, shown)), MtreePrinter.flat(sys));
             chain.getFirst().setAliasOffset(0); // the deepest window moves: every level below shows 16 bytes more
             assertEquals(List.of(r(0x1000_0000L, 0x1000_0000L + 0x40_0000 - shown - 1, "ram", shown - 16)), ranges(memory));
             system.removeSubregion(last);
@@ -142,11 +151,31 @@ class DeepStructureTest {
             system.addSubregion(outer, 0x1000);
             long at = 0x1000 + 16L * (depth - 1);
             assertEquals(List.of(r(at, at + 0xfff, "ram", 0)), ranges(memory));
+            assertTrue(MtreePrinter.flat(sys).contains(String.format("  %016x-%016x (prio 0, ram): ram\n", at, at + 0xfff)));
             outer.setReadonly(true); // propagates through every level
             assertTrue(memory.currentView().ranges().getFirst().readonly());
             system.removeSubregion(outer);
             assertEquals(List.of(), ranges(memory));
         });
+    }
+
+    @Test
+    void shouldPrintTheTreeOfThreeThousandNestedContainers() throws InterruptedException {
+        onSmallStack(() -> { // each line is indented by its level: 100,000 levels would print 10^10 spaces
+            ContainerRegion outer = nest(3000, 16, true);
+            system.addSubregion(outer, 0);
+            String tree = MtreePrinter.tree(sys, false);
+            assertTrue(tree.contains("\n" + "  ".repeat(3002) + String.format("%016x-%016x (prio 0, ram): ram\n",
+                    16L * 2999, 16L * 2999 + 0xfff)), () -> tree.substring(tree.length() - 200));
+        });
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     @ParameterizedTest
