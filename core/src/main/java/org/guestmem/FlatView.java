@@ -67,6 +67,14 @@ public final class FlatView {
      * romd flags at render time, which a FlatRange does not record).
      */
     private final byte[] rangeKind;
+    /**
+     * Writer only, during a commit: the view the last {@link ViewPublication#next} compared this one
+     * with, and the result (null: too many changes to list), so that the spaces that move from one
+     * shared view to another cost one comparison; cleared when the commit ends
+     * ({@link #forgetDiff()}), so no view keeps its predecessor reachable.
+     */
+    FlatView diffedFrom;
+    long[] diffFromThere;
 
     FlatView(ViewContext context, FlatRange[] ranges, MemoryRegion root, RamBlockSet ramBlocks) {
         this.context = context;
@@ -273,6 +281,12 @@ public final class FlatView {
         destroyed = true;
         context.tablePool().free(dispatch.block());
         ramBlocks.release();
+    }
+
+    /** Drops the memo of {@link #diffedFrom}. */
+    void forgetDiff() {
+        diffedFrom = null;
+        diffFromThere = null;
     }
 
     /** {@return the RAM blocks this view holds a count on (through a set it may share)} */

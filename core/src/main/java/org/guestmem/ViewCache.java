@@ -163,6 +163,7 @@ final class ViewCache implements RegionContext.Mutations {
             for (AddressSpace as : addressSpaces) {
                 eventFds.update(as);
             }
+            eventFds.endBatch();
             ioEventFdsPending = false;
         }
         undo.commit();
@@ -284,8 +285,12 @@ final class ViewCache implements RegionContext.Mutations {
             setFlatView(addressSpaces.get(i), chosen[i]);
             eventFds.update(addressSpaces.get(i));
         }
+        eventFds.endBatch();
         IdentityHashMap<MemoryRegion, FlatView> old = flatViews;
         flatViews = fresh;
+        for (FlatView v : fresh.values()) {
+            v.forgetDiff();
+        }
         for (FlatView v : old.values()) {
             v.release();
         }
@@ -300,8 +305,9 @@ final class ViewCache implements RegionContext.Mutations {
             return;
         }
         if (listeners.hasListeners(as)) {
-            listeners.topologyPass(as, old, next, false);
-            listeners.topologyPass(as, old, next, true);
+            long[] changed = ViewPublication.changesBetween(old, next);
+            listeners.topologyPass(as, old, next, false, changed);
+            listeners.topologyPass(as, old, next, true, changed);
         }
         as.publish(next);
     }
@@ -353,6 +359,7 @@ final class ViewCache implements RegionContext.Mutations {
         }
         addressSpaces.add(as);
         eventFds.update(as); // no listener can be registered yet
+        eventFds.endBatch();
     }
 
     /** Removes a space whose listeners were unregistered: it shows the empty view from now on. */
@@ -367,6 +374,7 @@ final class ViewCache implements RegionContext.Mutations {
             alias.target().mappedAliases.remove(alias);
         }
         as.publish(emptyView);
+        emptyView.forgetDiff();
         dropUnusedCachedViews();
     }
 

@@ -42,7 +42,7 @@ final class ViewPublication {
 
     /** The publication that follows {@code this} and shows {@code next}. */
     ViewPublication next(FlatView next) {
-        long[] d = diff(view, next);
+        long[] d = changesBetween(view, next);
         long[][] h = UNKNOWN;
         if (d != null) {
             h = new long[Math.min(HISTORY, changes.length + 1)][];
@@ -65,6 +65,20 @@ final class ViewPublication {
     /** {@return the ranges that changed from generation {@code generation - k - 1} to {@code generation - k}} */
     long[] changes(int k) {
         return changes[k];
+    }
+
+    /**
+     * {@link #diff}, remembered on {@code next} for the rest of the commit: the address spaces that
+     * move from one shared view to another cost one comparison, not one each.
+     */
+    static long[] changesBetween(FlatView old, FlatView next) {
+        if (next.diffedFrom == old) {
+            return next.diffFromThere;
+        }
+        long[] d = diff(old, next);
+        next.diffedFrom = old;
+        next.diffFromThere = d;
+        return d;
     }
 
     /**
