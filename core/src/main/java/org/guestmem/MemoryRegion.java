@@ -70,6 +70,8 @@ public abstract sealed class MemoryRegion
     int mappedViaAlias;
     /** How many address spaces have this region as their root (directly or at the end of an alias chain). */
     int addressSpaceRoots;
+    /** How many address spaces have exactly this region as their root. */
+    int directRoots;
     /** The aliases of this region that are mapped (a subregion or an address-space root), one entry per mapping. */
     final ArrayList<AliasRegion> mappedAliases = new ArrayList<>(0);
     /** Sorted by descending priority; the newest of equal priority first (QEMU's list order). */
@@ -468,9 +470,13 @@ public abstract sealed class MemoryRegion
         context.mutations.mutate(change);
     }
 
-    /** Records that the next outermost commit must re-render. */
+    /**
+     * Records that the next outermost commit must re-render where this region can show, as it is
+     * now (see {@link ChangedExtents}): called after a change, and before it too when the change
+     * moves or shrinks what the region covers.
+     */
     final void markUpdatePending() {
-        context.mutations.markUpdatePending();
+        context.mutations.markUpdatePending(this);
     }
 
     /** Records how to undo the change about to be made (see {@link UndoLog}). */

@@ -432,6 +432,11 @@ public final class MemorySystem implements AutoCloseable {
         return memory.stats();
     }
 
+    /** {@return how many views commits kept, spliced and rendered in full} For tests. */
+    long[] renderCounts() {
+        return views.renderCounts();
+    }
+
     ViewContext viewContext() {
         return viewContext;
     }

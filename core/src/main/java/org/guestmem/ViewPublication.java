@@ -17,6 +17,8 @@ final class ViewPublication {
     /** How many publications back a reader can catch up without flushing everything. */
     static final int HISTORY = 16;
     private static final long[][] UNKNOWN = new long[0][];
+    /** The change list of two equal views. */
+    static final long[] NO_CHANGES = new long[0];
 
     final FlatView view;
     /** Per address space, one more per publication. */
