@@ -38,6 +38,8 @@ final class ChangedExtents {
     private static final long[] WHOLE = new long[0];
 
     private boolean all;
+    /** Marks aliases met in one list, so an alias listed twice is counted and walked once. */
+    private long stamps;
     /** Per flatview root: its windows as {@code [start0, last0, start1, last1, ...]} in the order found, or {@link #WHOLE}. */
     private final IdentityHashMap<MemoryRegion, long[]> windows = new IdentityHashMap<>();
     private final IdentityHashMap<MemoryRegion, Integer> counts = new IdentityHashMap<>();
@@ -120,11 +122,13 @@ final class ChangedExtents {
                 }
             }
             ArrayList<AliasRegion> aliases = x.mappedAliases;
+            long stamp = ++stamps;
             for (int k = 0; k < aliases.size(); k++) {
                 AliasRegion a = aliases.get(k);
-                if (aliases.indexOf(a) != k) {
+                if (a.extentStamp == stamp) {
                     continue; // mapped twice (a subregion and a space's root): one walk
                 }
+                a.extentStamp = stamp;
                 long ws = a.aliasOffset;
                 long wl = a.aliasOffset + a.sizeMinus1;
                 long is = Long.compareUnsigned(s, ws) > 0 ? s : ws;
@@ -141,18 +145,20 @@ final class ChangedExtents {
      * mapped-alias chains and of address-space root chains through {@code x} are exactly what its
      * listed aliases account for.
      */
-    private static boolean aliasesListed(MemoryRegion x) {
+    private boolean aliasesListed(MemoryRegion x) {
         ArrayList<AliasRegion> aliases = x.mappedAliases;
         if (x.mappedViaAlias == 0 && x.addressSpaceRoots == x.directRoots && aliases.isEmpty()) {
             return true;
         }
         long via = 0;
         long roots = x.directRoots;
+        long stamp = ++stamps;
         for (int k = 0; k < aliases.size(); k++) {
             AliasRegion a = aliases.get(k);
-            if (aliases.indexOf(a) != k) {
+            if (a.extentStamp == stamp) {
                 continue;
             }
+            a.extentStamp = stamp;
             via += a.mappedViaAlias + (a.container != null ? 1 : 0);
             roots += a.addressSpaceRoots;
         }
