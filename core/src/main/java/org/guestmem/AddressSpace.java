@@ -1,11 +1,14 @@
 package org.guestmem;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import org.guestmem.internal.CoreAccess;
 import org.guestmem.internal.IoStatus;
+import org.guestmem.layout.PublicationLayout;
 import org.guestmem.rcu.RcuReader;
 
 /**
@@ -33,6 +36,11 @@ import org.guestmem.rcu.RcuReader;
  * <li>A view's ranges, {@link FlatView#lookup} and {@link FlatView#rootName()} are plain Java
  * data and safe to read from any thread at any time.</li>
  * </ul>
+ *
+ * <h2 id="generation">Generation</h2>
+ * {@link #generation()} changes with every publication (acquire load, any thread): a JIT compares
+ * it with what its TLB last revalidated to. Native code reads the same number, with the current
+ * view's tables, from {@link #nativePublication()}.
  */
 public final class AddressSpace implements GuestMemory {
     private static final VarHandle PUBLICATION;
@@ -43,6 +51,7 @@ public final class AddressSpace implements GuestMemory {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        CoreAccess.install(new CoreAccessImpl());
     }
 
     private final MemorySystem system;
@@ -54,6 +63,12 @@ public final class AddressSpace implements GuestMemory {
      */
     @SuppressWarnings("unused") // accessed through PUBLICATION
     private volatile ViewPublication publication;
+    /**
+     * {@link PublicationLayout}: the generation and native tables of the current view, for native
+     * code. Written by the writer at each publication (release stores: tables, then generation).
+     * In an automatic arena, so it lives as long as this object.
+     */
+    private final MemorySegment publicationCell = Arena.ofAuto().allocate(PublicationLayout.BYTES, PublicationLayout.BYTES);
     // guarded by the update lock
     boolean destroyed;
     /** QEMU's {@code as->ioeventfds}: the space-wide list built from the current view. Update lock. */
@@ -75,7 +90,34 @@ public final class AddressSpace implements GuestMemory {
         this.system = system;
         this.name = name;
         this.root = root;
-        PUBLICATION.setRelease(this, ViewPublication.first(initial));
+        ViewPublication first = ViewPublication.first(initial);
+        publishCell(first);
+        PUBLICATION.setRelease(this, first);
+    }
+
+    /** Writes {@code p} to the native publication cell: tables, then generation, both release stores. */
+    private void publishCell(ViewPublication p) {
+        PublicationLayout.TABLES.setRelease(publicationCell, 0L, p.view.nativeTables().address());
+        PublicationLayout.GENERATION.setRelease(publicationCell, 0L, p.generation);
+    }
+
+    /**
+     * {@return the number of the current publication: 1 for the first view, one more for every
+     * view published since (acquire load, any thread)} Two calls that return the same number saw
+     * the same view.
+     */
+    public long generation() {
+        return publication().generation;
+    }
+
+    /**
+     * {@return the space's publication cell in native memory ({@code PublicationLayout}): the
+     * current generation and the address of the current view's native tables, for native code that
+     * follows commits itself} Read-only; valid as long as this object is reachable. The tables may
+     * only be used inside an RCU read section of the system's domain.
+     */
+    public MemorySegment nativePublication() {
+        return publicationCell.asReadOnly();
     }
 
     /** {@return the name ({@code "anonymous"} when created without one, as in QEMU)} */
@@ -212,7 +254,9 @@ public final class AddressSpace implements GuestMemory {
         if (!next.tryRetain()) {
             throw new IllegalStateException("publishing a released FlatView");
         }
-        PUBLICATION.setRelease(this, old.next(next));
+        ViewPublication p = old.next(next);
+        publishCell(p);
+        PUBLICATION.setRelease(this, p);
         old.view.release();
     }
 

@@ -1,5 +1,6 @@
 package org.guestmem;
 
+import java.lang.invoke.VarHandle;
 import org.guestmem.internal.DirtyBitmap;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
@@ -43,12 +44,35 @@ final class DirtyMemory {
         mr.system.locked(() -> {
             DirtyBitmap bits = block.dirty();
             dirty[0] = bits.testAndClear(offset, length, client.ordinal());
+            if (dirty[0]) {
+                flagTlbs(mr, block, offset, length);
+            }
             int pb = bits.pageBits();
             long startPage = offset >>> pb;
             long endPage = (offset + length + (1L << pb) - 1) >>> pb;
             mr.system.logClearLocked(mr, startPage << pb, (endPage - startPage) << pb);
         });
         return dirty[0];
+    }
+
+    /**
+     * After clearing bits of {@code [offset, offset + length)}: a full fence, then every live
+     * softmmu TLB of the system flags its store entries of those pages NOTDIRTY (QEMU's
+     * {@code tlb_reset_dirty_range_all}), so the next store to them sets the bits again. Needed
+     * only when some bit was set: an armed entry implies its page's bits were all set.
+     */
+    private static void flagTlbs(MemoryRegion mr, RamBlock block, long offset, long length) {
+        VarHandle.fullFence(); // the clear before the TLBs' tags: the Dekker pair with a TLB's fill
+        mr.system.tlbs().cleared(block, offset, length);
+    }
+
+    /** {@link #flagTlbs} for the pages a snapshot found dirty (whole 64-page words from {@code firstPage}). */
+    private static void flagCleared(MemoryRegion mr, RamBlock block, long[] words, long firstPage, int pageBits) {
+        for (int w = 0; w < words.length; w++) {
+            if (words[w] != 0) {
+                flagTlbs(mr, block, (firstPage + 64L * w) << pageBits, 64L << pageBits);
+            }
+        }
     }
 
     /**
@@ -66,6 +90,7 @@ final class DirtyMemory {
             DirtyBitmap bits = block.dirty();
             long[] words = bits.snapshotAndClear(offset, length, client.ordinal());
             long firstPage = (offset >>> bits.pageBits()) & ~63L;
+            flagCleared(mr, block, words, firstPage, bits.pageBits());
             if (length > 0) {
                 mr.system.logClearLocked(mr, offset, length);
             }

@@ -16,6 +16,7 @@ import org.guestmem.internal.NativeMemoryStats;
 import org.guestmem.internal.NativeTablePool;
 import org.guestmem.internal.RamBlock;
 import org.guestmem.internal.RamBlockSet;
+import org.guestmem.internal.TlbRegistry;
 import org.guestmem.rcu.RcuDomain;
 
 /**
@@ -56,6 +57,9 @@ public final class MemorySystem implements AutoCloseable {
     private final int pageBits;
     private final boolean lenientAliasWindows;
     private final boolean codeDirtyTracking;
+    private final boolean checkedAccess;
+    /** The live softmmu TLBs of this system ({@code org.guestmem.tlb}), flagged when dirty bits are cleared. */
+    private final TlbRegistry tlbs = new TlbRegistry();
     private final ReentrantLock updateLock = new ReentrantLock();
     private final RcuDomain rcu;
     private final NativeMemoryStats nativeStats = new NativeMemoryStats();
@@ -98,6 +102,7 @@ public final class MemorySystem implements AutoCloseable {
         this.pageBits = b.pageBits;
         this.lenientAliasWindows = b.lenientAliasWindows;
         this.codeDirtyTracking = b.codeDirtyTracking;
+        this.checkedAccess = b.checkedAccess;
         this.rcu = new RcuDomain(b.name);
         this.unassigned = new MmioDispatcher(MemoryRegionOps.UNASSIGNED, targetByteOrder);
         this.emptyView = new FlatView(this, new FlatRange[0], null, RamBlockSet.retainAll(new RamBlock[0], 0));
@@ -144,6 +149,15 @@ public final class MemorySystem implements AutoCloseable {
     /** {@return this system's RCU domain} */
     public RcuDomain rcu() {
         return rcu;
+    }
+
+    /** {@return whether CPU-thread accesses go through checked per-block segments (see {@link Builder#checkedAccess})} */
+    public boolean checkedAccess() {
+        return checkedAccess;
+    }
+
+    TlbRegistry tlbs() {
+        return tlbs;
     }
 
     /** {@return the shared empty view (no ranges, never destroyed)} */
@@ -492,6 +506,19 @@ public final class MemorySystem implements AutoCloseable {
             return;
         }
         markWritten(mr, block, mask, offset, len);
+    }
+
+    /**
+     * A softmmu TLB's store wrote a page whose CODE bit was clean: tells the handler (with the
+     * region and offset; the guest physical address is not passed on yet). {@return whether the
+     * page still holds translated code}
+     */
+    boolean codeWritten(AddressSpace space, long addr, long len, MemoryRegion mr, long offset) {
+        CodeWriteHandler h = codeWriteHandler;
+        if (h != null) {
+            h.codeWritten(mr, offset, len);
+        }
+        return false;
     }
 
     /**
@@ -971,8 +998,22 @@ public final class MemorySystem implements AutoCloseable {
         private int pageBits = 12;
         private boolean lenientAliasWindows;
         private boolean codeDirtyTracking;
+        private boolean checkedAccess = Boolean.getBoolean("guestmem.checkedAccess");
 
         private Builder() {
+        }
+
+        /**
+         * Checked mode for CPU threads' translation caches ({@code org.guestmem.tlb.Tlb} and the
+         * accessors built on it): every RAM access of a CPU thread goes through the RAM block's own
+         * {@code MemorySegment}, which throws {@link IllegalStateException} instead of touching memory
+         * that was freed, and checks the owner thread; slower than the default fast mode, where the
+         * cache holds raw host addends that RCU keeps valid (see {@code docs/lifetimes.md}). The
+         * default is the system property {@code guestmem.checkedAccess} ({@code true} or not).
+         */
+        public Builder checkedAccess(boolean value) {
+            this.checkedAccess = value;
+            return this;
         }
 
         /**
