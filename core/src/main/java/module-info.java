@@ -2,7 +2,8 @@
  * guestmem: QEMU's guest memory API on the Foreign Function and Memory API.
  *
  * <p>{@code org.guestmem} holds the memory API (regions, address spaces, transactions, flat
- * views, the access path), {@code org.guestmem.rcu} the RCU domain, {@code org.guestmem.mtree}
+ * views, the access path), {@code org.guestmem.rcu} the RCU domain, {@code org.guestmem.tlb} the
+ * softmmu TLB a JIT's generated code probes inline, {@code org.guestmem.mtree}
  * QEMU's {@code info mtree} printing and the importer of QEMU's dumps. Everything under
  * {@code org.guestmem.internal} and {@code org.guestmem.cli} is implementation.
  */
@@ -12,5 +13,6 @@ module org.guestmem {
 
     exports org.guestmem;
     exports org.guestmem.rcu;
+    exports org.guestmem.tlb;
     exports org.guestmem.mtree;
 }

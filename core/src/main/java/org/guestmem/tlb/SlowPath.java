@@ -1,0 +1,449 @@
+package org.guestmem.tlb;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import org.guestmem.MemTxAttrs;
+import org.guestmem.RamBackedRegion;
+import org.guestmem.DirtyLogClient;
+import org.guestmem.internal.CoreAccess;
+import org.guestmem.internal.DispatchTable;
+import org.guestmem.internal.IoStatus;
+import org.guestmem.layout.SectionLayout;
+import org.guestmem.layout.TlbEntryLayout;
+import org.guestmem.rcu.RcuReader;
+
+/**
+ * Everything of a {@link Tlb} that is not inlined into generated code: QEMU's {@code tlb_fill}
+ * (page mapper, then the view's tables), MMIO, ROM writes, unassigned addresses, accesses that cross
+ * a page, NOTDIRTY stores, checked mode, mapper faults, and {@code protectCode}. Owner thread only;
+ * every entry point checks it. An access made outside a protected stretch enters a read section
+ * around itself (which revalidates and arms the TLB, and disarms it again on exit).
+ */
+final class SlowPath {
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int CODE_BIT = DirtyLogClient.CODE.bit();
+
+    private final Tlb tlb;
+    private final TlbTable t;
+    private final MmuIndex[] indexes;
+    private final CoreAccess core;
+    private final RcuReader reader;
+    private final Thread owner;
+    private final boolean checked;
+    private final long pageSize;
+    private final long offsetMask;
+    private IoStatus st = new IoStatus();
+    private int depth;
+    long slowAccesses;
+    long fills;
+    boolean closed;
+
+    SlowPath(Tlb tlb, TlbTable t, MmuIndex[] indexes, CoreAccess core, RcuReader reader, boolean checked) {
+        this.tlb = tlb;
+        this.t = t;
+        this.indexes = indexes;
+        this.core = core;
+        this.reader = reader;
+        this.owner = reader.thread();
+        this.checked = checked;
+        this.pageSize = 1L << t.pageBits;
+        this.offsetMask = pageSize - 1;
+    }
+
+    // ------------------------------------------------------------------ entry points
+
+    /** A load or fetch that missed the fast path; its result bits are OR-ed into the TLB's status. */
+    long load(int k, long addr, int size, boolean bigEndian, MemTxAttrs attrs, AccessType type) {
+        check(k);
+        boolean entered = enterIfNeeded();
+        IoStatus saved = push();
+        try {
+            slowAccesses++;
+            long v = load(indexes[k], addr, size, bigEndian, attrs, type);
+            tlb.loadStatus |= st.bits;
+            return v;
+        } finally {
+            pop(saved);
+            if (entered) {
+                reader.exit();
+            }
+        }
+    }
+
+    /** A store that missed the fast path. {@return its result bits, {@link Tlb#CODE_WRITTEN} included} */
+    int store(int k, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
+        check(k);
+        boolean entered = enterIfNeeded();
+        IoStatus saved = push();
+        try {
+            slowAccesses++;
+            int r = store(indexes[k], addr, size, value, bigEndian, attrs);
+            return r | st.bits;
+        } finally {
+            pop(saved);
+            if (entered) {
+                reader.exit();
+            }
+        }
+    }
+
+    /** A fresh status for this access; a nested access (an MMIO callback using the same TLB) gets its own. */
+    private IoStatus push() {
+        IoStatus saved = st;
+        if (depth++ > 0) {
+            st = new IoStatus();
+        }
+        st.reset();
+        return saved;
+    }
+
+    private void pop(IoStatus saved) {
+        depth--;
+        st = saved;
+    }
+
+    void check(int k) {
+        if (Thread.currentThread() != owner) {
+            throw new WrongThreadException("the TLB of thread '" + owner.getName() + "' used from thread '"
+                    + Thread.currentThread().getName() + "'");
+        }
+        if (closed) {
+            throw new IllegalStateException("the TLB of thread '" + owner.getName() + "' is closed");
+        }
+        if (k < 0 || k >= indexes.length) {
+            throw new IndexOutOfBoundsException("MMU index " + k + " is outside 0.." + (indexes.length - 1));
+        }
+    }
+
+    boolean enterIfNeeded() {
+        if (reader.inReadSection()) {
+            return false;
+        }
+        reader.enter();
+        return true;
+    }
+
+    // ------------------------------------------------------------------ loads
+
+    private long load(MmuIndex ix, long addr, int size, boolean bigEndian, MemTxAttrs attrs, AccessType type) {
+        long page = addr & t.pageMaskHi;
+        if (((addr + size - 1) & t.pageMaskHi) != page) {
+            return crossingLoad(ix, addr, size, bigEndian, attrs, type);
+        }
+        long field = type == AccessType.FETCH ? TlbEntryLayout.ADDR_CODE_OFFSET : TlbEntryLayout.ADDR_READ_OFFSET;
+        int slot = t.slot(ix.k, addr);
+        SectionInfo si = entry(ix, slot, t.offset(ix.k, addr), field, page);
+        long pa;
+        if (si == null) {
+            long phys = translate(ix, addr, type);
+            if (phys == -1L) {
+                return 0;
+            }
+            si = fill(ix, page, phys);
+            pa = phys | (addr & offsetMask);
+            if (si == null) { // no entry for this page (several sections, IOMMU): QEMU's path every time
+                return core.load(ix.pub.view(), pa, size, bigEndian, attrs, st);
+            }
+        } else {
+            pa = t.physPage[slot] | (addr & offsetMask);
+        }
+        return switch (si.kind) {
+            case SectionLayout.KIND_RAM, SectionLayout.KIND_ROM, SectionLayout.KIND_ROMD ->
+                    read(si.ram, pa + si.xlat, size, bigEndian);
+            default -> {
+                long v = si.io.read(pa + si.xlat, size, bigEndian, attrs, st);
+                yield size == 8 ? v : v & ((1L << (size * 8)) - 1);
+            }
+        };
+    }
+
+    /**
+     * A load crossing a page. Identity index: QEMU's {@code address_space_ld*} on the address space
+     * (what {@code AddressSpace} does). Mapped index: QEMU's {@code load_helper}, two aligned loads
+     * of the same size, one per page, combined; a fault on either page is the result.
+     */
+    private long crossingLoad(MmuIndex ix, long addr, int size, boolean bigEndian, MemTxAttrs attrs, AccessType type) {
+        if (ix.identity()) {
+            return core.load(ix.pub.view(), addr, size, bigEndian, attrs, st);
+        }
+        long a1 = addr & -size;
+        long r1 = load(ix, a1, size, bigEndian, attrs, type);
+        if ((st.bits & Tlb.PAGE_FAULT) != 0) {
+            return 0;
+        }
+        long r2 = load(ix, a1 + size, size, bigEndian, attrs, type);
+        if ((st.bits & Tlb.PAGE_FAULT) != 0) {
+            return 0;
+        }
+        int shift = (int) (addr & (size - 1)) * 8;
+        long v = bigEndian ? (r1 << shift) | (r2 >>> (size * 8 - shift)) : (r1 >>> shift) | (r2 << (size * 8 - shift));
+        return size == 8 ? v : v & ((1L << (size * 8)) - 1);
+    }
+
+    // ------------------------------------------------------------------ stores
+
+    private int store(MmuIndex ix, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
+        long page = addr & t.pageMaskHi;
+        if (((addr + size - 1) & t.pageMaskHi) != page) {
+            return crossingStore(ix, addr, size, value, bigEndian, attrs);
+        }
+        int slot = t.slot(ix.k, addr);
+        long off = t.offset(ix.k, addr);
+        SectionInfo si = entry(ix, slot, off, TlbEntryLayout.ADDR_WRITE_OFFSET, page);
+        long pa;
+        if (si == null) {
+            long phys = translate(ix, addr, AccessType.STORE);
+            if (phys == -1L) {
+                return 0;
+            }
+            si = fill(ix, page, phys);
+            pa = phys | (addr & offsetMask);
+            if (si == null) {
+                core.store(ix.pub.view(), pa, size, value, bigEndian, attrs, st);
+                return 0;
+            }
+        } else {
+            pa = t.physPage[slot] | (addr & offsetMask);
+        }
+        if (si.kind == SectionLayout.KIND_RAM) {
+            return ramStore(ix, off, page, si, pa, size, value, bigEndian);
+        }
+        si.io.write(pa + si.xlat, value, size, bigEndian, attrs, st); // ROM, romd, MMIO, unassigned
+        return 0;
+    }
+
+    /**
+     * A store to RAM through the slow path, QEMU's {@code notdirty_write} when a bit is clean: tell
+     * the JIT if the CODE bit is clean, store, set the clean bits (CODE only if the JIT says the
+     * page holds no translated code any more), then re-arm the entry if every bit is now set.
+     */
+    private int ramStore(MmuIndex ix, long off, long page, SectionInfo si, long pa, int size, long value,
+                         boolean bigEndian) {
+        long inBlock = pa + si.xlat;
+        int clean = si.dirtyMask == 0 ? 0 : si.block.dirty().cleanClients(inBlock, size, si.dirtyMask);
+        int result = 0;
+        if ((clean & CODE_BIT) != 0) {
+            result = Tlb.CODE_WRITTEN;
+            if (core.codeWritten(ix.space, pa, size, si.region, inBlock)) {
+                clean &= ~CODE_BIT;
+            }
+        }
+        write(si.ram, inBlock, size, value, bigEndian);
+        if (clean != 0) {
+            si.block.dirty().set(inBlock, size, clean);
+        }
+        if (si.host && (t.tag(off, TlbEntryLayout.ADDR_WRITE_OFFSET) & TlbEntryLayout.NOTDIRTY) != 0) {
+            rearm(off, page, si, pa & t.pageMaskHi);
+        }
+        return result;
+    }
+
+    /**
+     * A store crossing a page. Identity index: QEMU's {@code address_space_st*}. Mapped index: QEMU's
+     * {@code store_helper_unaligned}, both pages translated first (a fault writes nothing), then byte
+     * stores in address order.
+     */
+    private int crossingStore(MmuIndex ix, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
+        if (ix.identity()) {
+            core.store(ix.pub.view(), addr, size, value, bigEndian, attrs, st);
+            return 0;
+        }
+        if (translate(ix, addr, AccessType.STORE) == -1L || translate(ix, addr + size - 1, AccessType.STORE) == -1L) {
+            return 0;
+        }
+        int result = 0;
+        for (int i = 0; i < size; i++) {
+            long b = value >>> ((bigEndian ? size - 1 - i : i) * 8);
+            result |= store(ix, addr + i, 1, b & 0xff, false, attrs);
+        }
+        return result;
+    }
+
+    // ------------------------------------------------------------------ fill
+
+    /** {@return the Java record of the entry at {@code slot} if it is valid for {@code page} and this access kind} */
+    private SectionInfo entry(MmuIndex ix, int slot, long off, long field, long page) {
+        SectionInfo si = t.info[slot];
+        if (si == null || t.javaPage[slot] != page) {
+            return null;
+        }
+        long tag = t.tag(off, field);
+        return (tag & (t.pageMaskHi | TlbEntryLayout.INVALID)) == page ? si : null;
+    }
+
+    /**
+     * The guest physical page of {@code addr} for an access of kind {@code type}, with the mapping's
+     * permissions remembered for {@link #fill}; -1 after recording a page fault.
+     */
+    private long translate(MmuIndex ix, long addr, AccessType type) {
+        if (ix.identity()) {
+            perms = PageMapper.RWX;
+            return addr & t.pageMaskHi;
+        }
+        long r = ix.mapper.map(addr, type);
+        if (PageMapper.isFault(r)) {
+            return fault(addr, type, PageMapper.faultCode(r));
+        }
+        perms = PageMapper.permissions(r);
+        if ((perms & type.permission()) == 0) {
+            return fault(addr, type, PageMapper.PERMISSION_FAULT);
+        }
+        return r & t.pageMaskHi;
+    }
+
+    /** The permissions of the last {@link #translate}. */
+    private int perms;
+
+    private long fault(long addr, AccessType type, int code) {
+        tlb.faultAddress = addr;
+        tlb.faultAccess = type;
+        tlb.faultCode = code;
+        st.bits |= Tlb.PAGE_FAULT;
+        return -1L;
+    }
+
+    /**
+     * Fills index {@code ix}'s entry for guest page {@code vpage}, which maps to guest physical
+     * {@code ppage} with the permissions of the last {@link #translate}, from the view the index
+     * follows. {@return the section, or null if no entry can serve the page: several sections in it,
+     * or an IOMMU (its mappings change without a commit, so it is translated on every access)}
+     */
+    private SectionInfo fill(MmuIndex ix, long vpage, long ppage) {
+        DispatchTable d = core.dispatch(ix.pub.view());
+        long last = ppage + offsetMask;
+        int s = d.candidate(ppage);
+        if (s != 0 && d.covers(s, ppage)) {
+            if (!d.covers(s, last)) {
+                return null; // the section ends inside the page
+            }
+        } else if (d.candidate(last) == s) {
+            s = 0; // a hole up to the end of the page
+        } else {
+            return null; // a section starts inside the page
+        }
+        if (d.kind(s) == SectionLayout.KIND_IOMMU) {
+            return null;
+        }
+        SectionInfo si = ix.section(core, s);
+        fills++;
+        long direct = vpage | (checked ? TlbEntryLayout.CHECKED : 0);
+        long slow = vpage | TlbEntryLayout.MMIO;
+        long read;
+        long write;
+        switch (si.kind) {
+            case SectionLayout.KIND_RAM -> {
+                read = si.host ? direct : slow;
+                write = read;
+            }
+            case SectionLayout.KIND_ROM, SectionLayout.KIND_ROMD -> {
+                read = si.host ? direct : slow;
+                write = slow;
+            }
+            default -> {
+                read = slow;
+                write = slow;
+            }
+        }
+        long addend = (read & TlbEntryLayout.MMIO) == 0 ? si.hostAddend + ppage - vpage : 0;
+        long code = (perms & PageMapper.EXECUTE) != 0 ? read : TlbEntryLayout.EMPTY;
+        read = (perms & PageMapper.READ) != 0 ? read : TlbEntryLayout.EMPTY;
+        write = (perms & PageMapper.WRITE) != 0 ? write : TlbEntryLayout.EMPTY;
+        boolean arming = write == direct && si.dirtyMask != 0;
+        if (arming && !allSet(si, ppage)) {
+            write |= TlbEntryLayout.NOTDIRTY;
+            arming = false;
+        }
+        long off = t.offset(ix.k, vpage);
+        int slot = t.slot(ix.k, vpage);
+        t.write(off, read, write, code, addend);
+        t.info[slot] = si;
+        t.javaPage[slot] = vpage;
+        t.physPage[slot] = ppage;
+        if (arming) {
+            VarHandle.fullFence(); // the arming rule: a clear that ran meanwhile is seen here, or flags the entry
+            if (!allSet(si, ppage)) {
+                t.setWriteTag(off, write | TlbEntryLayout.NOTDIRTY);
+            }
+        }
+        return si;
+    }
+
+    /** Re-arms the store tag at {@code off} after a NOTDIRTY store, if every bit of the page is set now. */
+    private void rearm(long off, long vpage, SectionInfo si, long ppage) {
+        long tag = t.tag(off, TlbEntryLayout.ADDR_WRITE_OFFSET);
+        if ((tag & (t.pageMaskHi | TlbEntryLayout.INVALID | TlbEntryLayout.MMIO)) != vpage || !allSet(si, ppage)) {
+            return;
+        }
+        long armed = tag & ~TlbEntryLayout.NOTDIRTY;
+        t.setWriteTag(off, armed);
+        VarHandle.fullFence();
+        if (!allSet(si, ppage)) {
+            t.setWriteTag(off, armed | TlbEntryLayout.NOTDIRTY);
+        }
+    }
+
+    /** {@return whether every client the section logs for has the bit of guest physical page {@code ppage} set} */
+    private boolean allSet(SectionInfo si, long ppage) {
+        return si.dirtyMask == 0 || si.block.dirty().cleanClients(ppage + si.xlat, pageSize, si.dirtyMask) == 0;
+    }
+
+    // ------------------------------------------------------------------ maintenance
+
+    /**
+     * QEMU's {@code tlb_protect_code}: clears the CODE dirty bit of the page of {@code vaddr} (through
+     * the region, so listeners hear {@code logClear} and every TLB flags the page's store entries).
+     * {@return false if the page is not RAM, ROM or a ROM device, or does not translate}
+     */
+    boolean protectCode(int k, long vaddr) {
+        check(k);
+        boolean entered = enterIfNeeded();
+        IoStatus saved = push();
+        try {
+            MmuIndex ix = indexes[k];
+            long phys = translate(ix, vaddr, AccessType.FETCH);
+            if (phys == -1L) {
+                return false;
+            }
+            DispatchTable d = core.dispatch(ix.pub.view());
+            long pa = phys | (vaddr & offsetMask);
+            int s = d.find(pa);
+            if (!(ix.pub.view().sectionRegion(s) instanceof RamBackedRegion region)) {
+                return false;
+            }
+            long lo = Math.max(phys, d.start(s));
+            long hi = Math.min(phys + offsetMask, d.start(s) + d.sizeMinusOne(s));
+            region.testAndClearDirty(lo - d.start(s) + d.offsetInRegion(s), hi - lo + 1, DirtyLogClient.CODE);
+            return true;
+        } finally {
+            pop(saved);
+            if (entered) {
+                reader.exit();
+            }
+        }
+    }
+
+    static long read(MemorySegment seg, long off, int size, boolean bigEndian) {
+        return switch (size) {
+            case 1 -> seg.get(ValueLayout.JAVA_BYTE, off) & 0xffL;
+            case 2 -> seg.get(bigEndian ? BE16 : LE16, off) & 0xffffL;
+            case 4 -> seg.get(bigEndian ? BE32 : LE32, off) & 0xffff_ffffL;
+            default -> seg.get(bigEndian ? BE64 : LE64, off);
+        };
+    }
+
+    static void write(MemorySegment seg, long off, int size, long value, boolean bigEndian) {
+        switch (size) {
+            case 1 -> seg.set(ValueLayout.JAVA_BYTE, off, (byte) value);
+            case 2 -> seg.set(bigEndian ? BE16 : LE16, off, (short) value);
+            case 4 -> seg.set(bigEndian ? BE32 : LE32, off, (int) value);
+            default -> seg.set(bigEndian ? BE64 : LE64, off, value);
+        }
+    }
+}

@@ -1,0 +1,575 @@
+package org.guestmem.tlb;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Objects;
+import org.guestmem.AddrRange;
+import org.guestmem.AddressSpace;
+import org.guestmem.FlatView;
+import org.guestmem.MemTxAttrs;
+import org.guestmem.internal.CoreAccess;
+import org.guestmem.internal.TlbRegistry;
+import org.guestmem.layout.TlbEntryLayout;
+import org.guestmem.layout.TlbLayout;
+import org.guestmem.rcu.RcuReader;
+import org.guestmem.rcu.StretchListener;
+
+/**
+ * One CPU thread's softmmu TLB (QEMU's {@code CPUTLB}): per MMU index, a direct-mapped table of
+ * {@link TlbEntryLayout} entries in native memory, probed by static fast-path methods that C2
+ * inlines into their caller (bytecode a JIT generates calls them), with QEMU's semantics for
+ * everything the inline compare sends to the slow path. Built with {@link #builder(RcuReader)}.
+ *
+ * <h2 id="fast">The fast path</h2>
+ * Each of {@link #ld64le} and its siblings is QEMU's inline sequence:
+ * <pre>
+ * e   = base + (mmuIdx &lt;&lt; idxShift) + ((addr &gt;&gt;&gt; (pageBits - 5)) &amp; ((entries - 1) &lt;&lt; 5))
+ * tag = [e + addr_read]                                   (addr_write for stores, addr_code for fetches)
+ * if (tag == ((addr + size - 1) &amp; ~(pageSize - 1)))   a flagged tag or a page-crossing access fails
+ *     return [addr + [e + addend]]                         one load (store) of host memory
+ * return slow path                                         a separate method, not inlined
+ * </pre>
+ * Host memory is read through one {@code static final} segment over all of memory, which C2 reduces
+ * to a single range compare: no per-block segment and no liveness check per access. That is safe
+ * because an entry exists only for a page one RAM section covers entirely (an access that does not
+ * cross the page stays inside the block) and is usable only inside the protected stretch in which
+ * the TLB revalidated it (see "Stretches"): the block cannot be freed before the stretch ends.
+ * {@code mmuIdx} is masked to the table, so even a wrong index never reads outside it; an index
+ * outside {@code 0..n-1} throws {@link IndexOutOfBoundsException} when it reaches the slow path.
+ *
+ * <h2 id="results">Results</h2>
+ * Loads return the zero-extended value; their failures are OR-ed into a sticky status
+ * ({@link #loadFault(Tlb)}, {@link #clearLoadFault(Tlb)}) that the fast path never writes. Stores
+ * return 0 when they succeeded, otherwise the OR of: {@link org.guestmem.MemTxResult} bits
+ * ({@link #MEMTX_BITS}), {@link #CODE_WRITTEN} (the page held translated code: generated code
+ * should leave its block, which may have just been invalidated) and {@link #PAGE_FAULT} (the index's
+ * {@link PageMapper} refused the access: {@link #faultCode()}, {@link #faultAddress()}). A faulting
+ * load returns 0.
+ *
+ * <h2 id="stretches">Stretches, revalidation and what the JIT hears</h2>
+ * The TLB listens to its reader ({@link org.guestmem.rcu.StretchListener}). When a protected
+ * stretch starts (the outermost {@code enter()}, {@code online()}, every {@code quiescentState()})
+ * it loads each index's publication: an identity index drops the entries of the pages the commits
+ * since changed (when every change is listed and they are few), other cases flush the index
+ * (QEMU flushes on every commit); then the fast path is armed and the {@link TlbListener} hears
+ * what changed. When the stretch ends (the outermost {@code exit()}, {@code offline()}) the fast
+ * path is pointed at a never-freed block of empty entries, so every probe misses; the slow path
+ * then enters a read section around its access. Inside one stretch the TLB keeps the view it
+ * revalidated to: a commit becomes visible at the next stretch, never later.
+ *
+ * <h2 id="notdirty">Dirty logging and code tracking</h2>
+ * QEMU's {@code TLB_NOTDIRTY}: a store entry of a RAM page is armed only while every dirty-log bit
+ * its section logs for is set, so stores to such pages stay on the fast path and set nothing. The
+ * first store to a page with a clean bit takes the slow path: the system's code-write handler
+ * hears of it if the CODE bit is clean, the bits are set, the entry is re-armed. Clearing bits on
+ * any thread flags the entries of every TLB of the system that map the cleared pages
+ * ({@code docs/concurrency.md} has the protocol and why no store is lost). A JIT clears a page's
+ * CODE bit with {@link #protectCode} before it reads the page's code.
+ *
+ * <h2 id="threading">Threading</h2>
+ * Confined to the reader's thread: every method except the fast paths checks it and throws
+ * {@link WrongThreadException}; the fast paths do not check (their misses do). Other threads only
+ * set {@code NOTDIRTY} in store tags. In checked mode ({@code MemorySystem.Builder.checkedAccess})
+ * every RAM entry carries {@link TlbEntryLayout#CHECKED}, so every access takes the slow path,
+ * which reads and writes through the RAM block's segment and checks the thread.
+ *
+ * <h2 id="native">Native code</h2>
+ * {@link #descriptor()} is the {@link TlbLayout} descriptor: a native JIT on the owner thread probes,
+ * fills and revalidates with the functions of the generated {@code guestmem_layout.h}.
+ */
+public final class Tlb implements AutoCloseable {
+    /** Store result bit: the page held translated code (its CODE bit was clean). */
+    public static final int CODE_WRITTEN = 8;
+    /** Result bit: the index's page mapper refused the access. */
+    public static final int PAGE_FAULT = 16;
+    /** The {@link org.guestmem.MemTxResult} bits of a result. */
+    public static final int MEMTX_BITS = 7;
+
+    /** All of memory: C2 reduces an access through this constant to one range compare. */
+    @SuppressWarnings("restricted")
+    static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private static final ValueLayout.OfLong TAG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final long READ = TlbEntryLayout.ADDR_READ_OFFSET;
+    private static final long WRITE = TlbEntryLayout.ADDR_WRITE_OFFSET;
+    private static final long CODE = TlbEntryLayout.ADDR_CODE_OFFSET;
+    private static final long ADDEND = TlbEntryLayout.ADDEND_OFFSET;
+    /** Empty entries, one per possible index, never freed: what a disarmed TLB probes. */
+    private static final long DISARMED = emptyEntries();
+
+    // ---- the fast path's fields: owner thread, plain ----
+    private long base = DISARMED;
+    private int idxShift = TlbEntryLayout.SHIFT;
+    private long entryMask;
+    private final int idxMask;
+    private final int entryShift;
+    private final long pageMaskHi;
+    /** Sticky OR of load results; written by the slow path only. */
+    int loadStatus;
+    long faultAddress;
+    int faultCode;
+    AccessType faultAccess;
+
+    private final TlbTable table;
+    private final MmuIndex[] indexes;
+    private final RcuReader reader;
+    private final SlowPath slow;
+    private final DirtyFlagging flagging;
+    private final TlbRegistry registry;
+    private final TlbListener listener;
+    private final StretchListener stretches = new Stretches();
+    private final CoreAccess core;
+    private final boolean checked;
+    /** What each index's last revalidation found changed (reused: a stretch start allocates nothing). */
+    private final Object[] changes;
+
+    Tlb(RcuReader reader, MmuIndex[] indexes, int log2Entries, TlbListener listener, boolean checked) {
+        this.core = CoreAccess.get();
+        this.reader = reader;
+        this.indexes = indexes;
+        this.listener = listener;
+        this.checked = checked;
+        this.changes = new Object[indexes.length];
+        AddressSpace space = indexes[0].space;
+        int pageBits = space.system().pageBits();
+        int tables = Integer.highestOneBit(indexes.length * 2 - 1);
+        this.idxMask = tables - 1;
+        this.entryShift = pageBits - TlbEntryLayout.SHIFT;
+        this.pageMaskHi = -1L << pageBits;
+        this.table = new TlbTable(indexes.length, tables, log2Entries, pageBits);
+        this.slow = new SlowPath(this, table, indexes, core, reader, checked);
+        this.flagging = new DirtyFlagging(table, indexes, core);
+        this.registry = core.tlbs(space.system());
+        writeDescriptor(checked);
+        registry.add(flagging);
+        reader.addStretchListener(stretches);
+        if (reader.inReadSection()) {
+            revalidate(false);
+        }
+    }
+
+    /** {@return a builder for a TLB of the thread that owns {@code reader}} */
+    public static TlbBuilder builder(RcuReader reader) {
+        return new TlbBuilder(Objects.requireNonNull(reader, "reader"));
+    }
+
+    private static long emptyEntries() {
+        MemorySegment m = Arena.global().allocate(TlbLayout.MAX_MMU_INDEXES * TlbEntryLayout.BYTES, 64);
+        m.fill((byte) 0xff);
+        return m.address();
+    }
+
+    private void writeDescriptor(boolean checked) {
+        MemorySegment d = table.descriptor;
+        TlbLayout.MAGIC_FIELD.set(d, 0L, TlbLayout.MAGIC);
+        TlbLayout.VERSION_FIELD.set(d, 0L, TlbLayout.VERSION);
+        TlbLayout.PAGE_BITS.set(d, 0L, (byte) table.pageBits);
+        TlbLayout.MMU_INDEXES.set(d, 0L, (byte) indexes.length);
+        TlbLayout.LOG2_ENTRIES.set(d, 0L, (byte) table.log2Entries);
+        TlbLayout.FLAGS.set(d, 0L, (byte) (checked ? TlbLayout.FLAG_CHECKED : 0));
+        TlbLayout.TABLE.set(d, 0L, table.tableAddress);
+        TlbLayout.RCU_SLOT.set(d, 0L, reader.nativeSlot().address());
+        TlbLayout.RCU_DOMAIN.set(d, 0L, reader.domain().nativeGracePeriodCounter().address());
+        for (MmuIndex ix : indexes) {
+            long o = TlbLayout.indexOffset(ix.k);
+            TlbLayout.INDEX_PUBLICATION.set(d, o, ix.space.nativePublication().address());
+            TlbLayout.INDEX_FLAGS.set(d, o, ix.identity() ? TlbLayout.INDEX_IDENTITY : 0);
+        }
+    }
+
+    // ------------------------------------------------------------------ fast path
+
+    private static long entry(Tlb tlb, int mmuIdx, long addr) {
+        return tlb.base + ((long) (mmuIdx & tlb.idxMask) << tlb.idxShift) + ((addr >>> tlb.entryShift) & tlb.entryMask);
+    }
+
+    /** {@return the byte at {@code addr}, through MMU index {@code mmuIdx}} */
+    public static long ld8(Tlb tlb, int mmuIdx, long addr) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + READ) == (addr & tlb.pageMaskHi)) {
+            return ALL.get(ValueLayout.JAVA_BYTE, addr + ALL.get(TAG, e + ADDEND)) & 0xffL;
+        }
+        return tlb.slowLoad(mmuIdx, addr, 1, false, AccessType.LOAD);
+    }
+
+    /** {@return the little-endian 16-bit value at {@code addr}} */
+    public static long ld16le(Tlb tlb, int mmuIdx, long addr) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)) {
+            return ALL.get(LE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL;
+        }
+        return tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.LOAD);
+    }
+
+    /** {@return the big-endian 16-bit value at {@code addr}} */
+    public static long ld16be(Tlb tlb, int mmuIdx, long addr) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)) {
+            return ALL.get(BE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL;
+        }
+        return tlb.slowLoad(mmuIdx, addr, 2, true, AccessType.LOAD);
+    }
+
+    /** {@return the little-endian 32-bit value at {@code addr}} */
+    public static long ld32le(Tlb tlb, int mmuIdx, long addr) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)) {
+            return ALL.get(LE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL;
+        }
+        return tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.LOAD);
+    }
+
+    /** {@return the big-endian 32-bit value at {@code addr}} */
+    public static long ld32be(Tlb tlb, int mmuIdx, long addr) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)) {
+            return ALL.get(BE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL;
+        }
+        return tlb.slowLoad(mmuIdx, addr, 4, true, AccessType.LOAD);
+    }
+
+    /** {@return the little-endian 64-bit value at {@code addr}} */
+    public static long ld64le(Tlb tlb, int mmuIdx, long addr) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)) {
+            return ALL.get(LE64, addr + ALL.get(TAG, e + ADDEND));
+        }
+        return tlb.slowLoad(mmuIdx, addr, 8, false, AccessType.LOAD);
+    }
+
+    /** {@return the big-endian 64-bit value at {@code addr}} */
+    public static long ld64be(Tlb tlb, int mmuIdx, long addr) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)) {
+            return ALL.get(BE64, addr + ALL.get(TAG, e + ADDEND));
+        }
+        return tlb.slowLoad(mmuIdx, addr, 8, true, AccessType.LOAD);
+    }
+
+    /** {@return the little-endian 16-bit instruction parcel at {@code addr}, through the fetch tags} */
+    public static long fetch16le(Tlb tlb, int mmuIdx, long addr) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + CODE) == ((addr + 1) & tlb.pageMaskHi)) {
+            return ALL.get(LE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL;
+        }
+        return tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.FETCH);
+    }
+
+    /** {@return the little-endian 32-bit instruction word at {@code addr}, through the fetch tags} */
+    public static long fetch32le(Tlb tlb, int mmuIdx, long addr) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + CODE) == ((addr + 3) & tlb.pageMaskHi)) {
+            return ALL.get(LE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL;
+        }
+        return tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.FETCH);
+    }
+
+    /** Stores the low byte of {@code value}. {@return 0, or the result bits} */
+    public static int st8(Tlb tlb, int mmuIdx, long addr, long value) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + WRITE) == (addr & tlb.pageMaskHi)) {
+            ALL.set(ValueLayout.JAVA_BYTE, addr + ALL.get(TAG, e + ADDEND), (byte) value);
+            return 0;
+        }
+        return tlb.slowStore(mmuIdx, addr, 1, value, false);
+    }
+
+    /** Stores the low 16 bits of {@code value}, little-endian. {@return 0, or the result bits} */
+    public static int st16le(Tlb tlb, int mmuIdx, long addr, long value) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + WRITE) == ((addr + 1) & tlb.pageMaskHi)) {
+            ALL.set(LE16, addr + ALL.get(TAG, e + ADDEND), (short) value);
+            return 0;
+        }
+        return tlb.slowStore(mmuIdx, addr, 2, value, false);
+    }
+
+    /** Stores the low 16 bits of {@code value}, big-endian. {@return 0, or the result bits} */
+    public static int st16be(Tlb tlb, int mmuIdx, long addr, long value) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + WRITE) == ((addr + 1) & tlb.pageMaskHi)) {
+            ALL.set(BE16, addr + ALL.get(TAG, e + ADDEND), (short) value);
+            return 0;
+        }
+        return tlb.slowStore(mmuIdx, addr, 2, value, true);
+    }
+
+    /** Stores the low 32 bits of {@code value}, little-endian. {@return 0, or the result bits} */
+    public static int st32le(Tlb tlb, int mmuIdx, long addr, long value) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + WRITE) == ((addr + 3) & tlb.pageMaskHi)) {
+            ALL.set(LE32, addr + ALL.get(TAG, e + ADDEND), (int) value);
+            return 0;
+        }
+        return tlb.slowStore(mmuIdx, addr, 4, value, false);
+    }
+
+    /** Stores the low 32 bits of {@code value}, big-endian. {@return 0, or the result bits} */
+    public static int st32be(Tlb tlb, int mmuIdx, long addr, long value) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + WRITE) == ((addr + 3) & tlb.pageMaskHi)) {
+            ALL.set(BE32, addr + ALL.get(TAG, e + ADDEND), (int) value);
+            return 0;
+        }
+        return tlb.slowStore(mmuIdx, addr, 4, value, true);
+    }
+
+    /** Stores {@code value}, little-endian. {@return 0, or the result bits} */
+    public static int st64le(Tlb tlb, int mmuIdx, long addr, long value) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + WRITE) == ((addr + 7) & tlb.pageMaskHi)) {
+            ALL.set(LE64, addr + ALL.get(TAG, e + ADDEND), value);
+            return 0;
+        }
+        return tlb.slowStore(mmuIdx, addr, 8, value, false);
+    }
+
+    /** Stores {@code value}, big-endian. {@return 0, or the result bits} */
+    public static int st64be(Tlb tlb, int mmuIdx, long addr, long value) {
+        long e = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + WRITE) == ((addr + 7) & tlb.pageMaskHi)) {
+            ALL.set(BE64, addr + ALL.get(TAG, e + ADDEND), value);
+            return 0;
+        }
+        return tlb.slowStore(mmuIdx, addr, 8, value, true);
+    }
+
+    /** {@return the OR of the results of the loads since the last {@link #clearLoadFault}: 0 if all succeeded} */
+    public static int loadFault(Tlb tlb) {
+        return tlb.loadStatus;
+    }
+
+    /** Clears the sticky load status. */
+    public static void clearLoadFault(Tlb tlb) {
+        tlb.loadStatus = 0;
+    }
+
+    private long slowLoad(int mmuIdx, long addr, int size, boolean bigEndian, AccessType type) {
+        return slow.load(mmuIdx, addr, size, bigEndian, MemTxAttrs.UNSPECIFIED, type);
+    }
+
+    private int slowStore(int mmuIdx, long addr, int size, long value, boolean bigEndian) {
+        return slow.store(mmuIdx, addr, size, value, bigEndian, MemTxAttrs.UNSPECIFIED);
+    }
+
+    // ------------------------------------------------------------------ the rest: owner thread
+
+    /**
+     * A load of {@code size} (1, 2, 4 or 8) bytes with explicit attributes, through the slow path
+     * (RAM entries still serve it; MMIO sees {@code attrs}). The result bits are OR-ed into the
+     * load status.
+     */
+    public long load(int mmuIdx, long addr, int size, boolean bigEndian, MemTxAttrs attrs) {
+        checkSize(size);
+        return slow.load(mmuIdx, addr, size, bigEndian, Objects.requireNonNull(attrs, "attrs"), AccessType.LOAD);
+    }
+
+    /** A store with explicit attributes, through the slow path. {@return 0, or the result bits} */
+    public int store(int mmuIdx, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
+        checkSize(size);
+        return slow.store(mmuIdx, addr, size, value, bigEndian, Objects.requireNonNull(attrs, "attrs"));
+    }
+
+    private static void checkSize(int size) {
+        if (size != 1 && size != 2 && size != 4 && size != 8) {
+            throw new IllegalArgumentException("access size must be 1, 2, 4 or 8, got " + size);
+        }
+    }
+
+    /** {@return the guest address of the last page fault} */
+    public long faultAddress() {
+        return faultAddress;
+    }
+
+    /** {@return the code of the last page fault (the mapper's, or {@link PageMapper#PERMISSION_FAULT})} */
+    public int faultCode() {
+        return faultCode;
+    }
+
+    /** {@return the kind of access of the last page fault, or null if there was none} */
+    public AccessType faultAccess() {
+        return faultAccess;
+    }
+
+    /**
+     * Clears the CODE dirty bit of the guest page of {@code vaddr} (QEMU's {@code tlb_protect_code}),
+     * so that the next store to it, by any CPU, calls the code-write handler: a JIT calls it before
+     * it reads a page's code to translate it. Takes the system's update lock briefly (listeners hear
+     * {@code logClear}); call it outside transactions.
+     *
+     * @return false if the page is not RAM-backed (nothing to protect) or does not translate
+     */
+    public boolean protectCode(int mmuIdx, long vaddr) {
+        return slow.protectCode(mmuIdx, vaddr);
+    }
+
+    /** Drops every entry of index {@code mmuIdx} (QEMU's {@code tlb_flush_by_mmuidx}); the listener hears nothing. */
+    public void flush(int mmuIdx) {
+        slow.check(mmuIdx);
+        table.flush(mmuIdx);
+    }
+
+    /** Drops every entry of every index (QEMU's {@code tlb_flush}). */
+    public void flushAll() {
+        for (MmuIndex ix : indexes) {
+            flush(ix.k);
+        }
+    }
+
+    /** Drops the entry of the page of {@code vaddr} in index {@code mmuIdx} (QEMU's {@code tlb_flush_page_by_mmuidx}). */
+    public void flushPage(int mmuIdx, long vaddr) {
+        slow.check(mmuIdx);
+        long page = vaddr & pageMaskHi;
+        long off = table.offset(mmuIdx, page);
+        int slot = table.slot(mmuIdx, page);
+        if (table.javaPage[slot] == page || (table.tag(off, READ) & pageMaskHi) == page
+                || (table.tag(off, WRITE) & pageMaskHi) == page || (table.tag(off, CODE) & pageMaskHi) == page) {
+            table.invalidate(off, slot);
+        }
+    }
+
+    /** {@return the number of MMU indexes} */
+    public int mmuIndexes() {
+        return indexes.length;
+    }
+
+    /** {@return the address space of index {@code mmuIdx}} */
+    public AddressSpace space(int mmuIdx) {
+        return indexes[mmuIdx].space;
+    }
+
+    /** {@return the entries per index} */
+    public int entries() {
+        return table.entries;
+    }
+
+    /** {@return the reader whose stretches protect this TLB} */
+    public RcuReader reader() {
+        return reader;
+    }
+
+    /**
+     * {@return the address-space generation index {@code mmuIdx} last revalidated to (0 before the
+     * first revalidation)}; compare with {@link AddressSpace#generation()}. Owner thread.
+     */
+    public long generation(int mmuIdx) {
+        slow.check(mmuIdx);
+        MmuIndex ix = indexes[mmuIdx];
+        return ix.pub == null ? 0 : ix.pub.generation();
+    }
+
+    /**
+     * {@return the view index {@code mmuIdx}'s entries follow} Usable inside the current protected
+     * stretch only (its native tables are freed a grace period after it is replaced); null before
+     * the first stretch. Owner thread.
+     */
+    public FlatView currentView(int mmuIdx) {
+        slow.check(mmuIdx);
+        MmuIndex ix = indexes[mmuIdx];
+        return ix.pub == null ? null : ix.pub.view();
+    }
+
+    /** {@return how many accesses took the slow path so far} */
+    public long slowAccessCount() {
+        return slow.slowAccesses;
+    }
+
+    /** {@return how many entries the slow path filled so far} */
+    public long fillCount() {
+        return slow.fills;
+    }
+
+    /** {@return whether this TLB runs in checked mode} */
+    public boolean checked() {
+        return checked;
+    }
+
+    /**
+     * {@return the native descriptor ({@link TlbLayout}) for a native JIT on the owner thread} Valid
+     * until {@link #close()}; native code may write the index parts' {@code tables} and
+     * {@code generation} only through {@code guestmem_tlb_revalidate}.
+     */
+    public MemorySegment descriptor() {
+        return table.descriptor;
+    }
+
+    /**
+     * Unregisters the TLB and frees its tables (owner thread; idempotent). Waits for threads that
+     * are flagging its entries after a dirty-bit clear. Every later access throws
+     * {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        if (Thread.currentThread() != reader.thread()) {
+            throw new WrongThreadException("the TLB of thread '" + reader.thread().getName() + "' closed from thread '"
+                    + Thread.currentThread().getName() + "'");
+        }
+        if (slow.closed) {
+            return;
+        }
+        slow.closed = true;
+        disarm();
+        reader.removeStretchListener(stretches);
+        registry.remove(flagging);
+        flagging.close();
+        table.free();
+    }
+
+    // ------------------------------------------------------------------ arming
+
+    private void arm() {
+        base = table.tableAddress;
+        idxShift = table.log2Entries + TlbEntryLayout.SHIFT;
+        entryMask = (long) (table.entries - 1) << TlbEntryLayout.SHIFT;
+    }
+
+    private void disarm() {
+        base = DISARMED;
+        idxShift = TlbEntryLayout.SHIFT;
+        entryMask = 0;
+    }
+
+    /** Revalidates every index, arms the fast path, then tells the listener what changed. */
+    private void revalidate(boolean tell) {
+        for (MmuIndex ix : indexes) {
+            changes[ix.k] = ix.revalidate(core, table);
+        }
+        arm();
+        if (!tell || listener == null) {
+            java.util.Arrays.fill(changes, null);
+            return;
+        }
+        for (int k = 0; k < changes.length; k++) {
+            Object c = changes[k];
+            changes[k] = null;
+            if (c == MmuIndex.EVERYTHING) {
+                listener.everythingChanged(k);
+            } else if (c != null) {
+                @SuppressWarnings("unchecked")
+                List<AddrRange> r = (List<AddrRange>) c;
+                listener.rangesChanged(k, r);
+            }
+        }
+    }
+
+    /** The TLB's side of its reader's stretches. */
+    private final class Stretches implements StretchListener {
+        @Override
+        public void stretchStarted(RcuReader r) {
+            revalidate(true);
+        }
+
+        @Override
+        public void stretchEnded(RcuReader r) {
+            disarm();
+        }
+    }
+}

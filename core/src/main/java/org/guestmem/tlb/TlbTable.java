@@ -1,0 +1,182 @@
+package org.guestmem.tlb;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import org.guestmem.internal.AnonymousMemory;
+import org.guestmem.layout.TlbEntryLayout;
+import org.guestmem.layout.TlbLayout;
+
+/**
+ * The native entries of every MMU index of one {@link Tlb} ({@link TlbEntryLayout}, index
+ * {@code k}'s table at {@code k << (log2Entries + 5)}), its native descriptor ({@link TlbLayout}),
+ * and what Java keeps per entry beside them: the section the entry was filled from, the guest page
+ * that record describes and the physical page. Owner thread only, except {@link #flagNotDirty},
+ * which threads clearing dirty bits call (see {@link DirtyFlagging}).
+ *
+ * <p>The native memory is freed by {@link #free()} (the TLB's {@code close()}), after the owner
+ * disarmed the fast path for good and no clearing thread can still be reading it.
+ */
+final class TlbTable {
+    /** Tables of at least this size get transparent huge pages. */
+    private static final long HUGE_THRESHOLD = 1L << 20;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final VarHandle WRITE_TAG = TlbEntryLayout.ADDR_WRITE;
+    private static final VarHandle ADDEND = TlbEntryLayout.ADDEND;
+
+    final int indexes;
+    /** Index tables allocated: a power of two at least {@link #indexes}, so a masked index stays inside. */
+    final int tables;
+    final int log2Entries;
+    final int entries;
+    final int pageBits;
+    /** {@code ~(pageSize - 1)}: the page part of an address. */
+    final long pageMaskHi;
+    private final Arena arena = Arena.ofShared();
+    /** All indexes' entries. */
+    final MemorySegment table;
+    final long tableAddress;
+    /** {@link TlbLayout}: header, then one part per index. */
+    final MemorySegment descriptor;
+    /** Per entry ({@code k * entries + i}): the section Java filled the entry from, or null. */
+    final SectionInfo[] info;
+    /** Per entry: the guest page {@link #info} describes, or -1; native fills do not update it. */
+    final long[] javaPage;
+    /** Per entry: the guest physical page of {@link #javaPage}. */
+    final long[] physPage;
+
+    TlbTable(int indexes, int tables, int log2Entries, int pageBits) {
+        this.indexes = indexes;
+        this.tables = tables;
+        this.log2Entries = log2Entries;
+        this.entries = 1 << log2Entries;
+        this.pageBits = pageBits;
+        this.pageMaskHi = -1L << pageBits;
+        long bytes = (long) tables << (log2Entries + TlbEntryLayout.SHIFT);
+        try {
+            this.table = bytes >= HUGE_THRESHOLD ? AnonymousMemory.allocateHuge(arena, bytes)
+                    : arena.allocate(bytes, 4096);
+            this.descriptor = arena.allocate(TlbLayout.bytes(indexes), 64);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        this.tableAddress = table.address();
+        table.fill((byte) 0xff);
+        descriptor.fill((byte) 0);
+        this.info = new SectionInfo[indexes * entries];
+        this.javaPage = new long[indexes * entries];
+        this.physPage = new long[indexes * entries];
+        Arrays.fill(javaPage, -1L);
+    }
+
+    /** {@return the byte offset in {@link #table} of index {@code k}'s entry for {@code addr}} */
+    long offset(int k, long addr) {
+        return ((long) k << (log2Entries + TlbEntryLayout.SHIFT))
+                + (((addr >>> pageBits) & (entries - 1)) << TlbEntryLayout.SHIFT);
+    }
+
+    /** {@return the slot of the Java arrays for index {@code k}'s entry of {@code addr}} */
+    int slot(int k, long addr) {
+        return (k << log2Entries) + (int) ((addr >>> pageBits) & (entries - 1));
+    }
+
+    long tag(long offset, long field) {
+        return table.get(LONG, offset + field);
+    }
+
+    long addend(long offset) {
+        return table.get(LONG, offset + TlbEntryLayout.ADDEND_OFFSET);
+    }
+
+    /**
+     * Writes an entry (owner thread): addend first, then the tags, plain stores; the arming rule
+     * adds the full fence where a clearing thread must be ordered against it.
+     */
+    void write(long offset, long read, long write, long code, long addend) {
+        table.set(LONG, offset + TlbEntryLayout.ADDEND_OFFSET, addend);
+        table.set(LONG, offset + TlbEntryLayout.ADDR_READ_OFFSET, read);
+        table.set(LONG, offset + TlbEntryLayout.ADDR_CODE_OFFSET, code);
+        table.set(LONG, offset + TlbEntryLayout.ADDR_WRITE_OFFSET, write);
+    }
+
+    /** Sets the store tag (owner thread, plain store). */
+    void setWriteTag(long offset, long write) {
+        table.set(LONG, offset + TlbEntryLayout.ADDR_WRITE_OFFSET, write);
+    }
+
+    /** Empties one entry and forgets its Java record. */
+    void invalidate(long offset, int slot) {
+        write(offset, TlbEntryLayout.EMPTY, TlbEntryLayout.EMPTY, TlbEntryLayout.EMPTY, 0);
+        forget(slot);
+    }
+
+    void forget(int slot) {
+        info[slot] = null;
+        javaPage[slot] = -1L;
+    }
+
+    /** Empties every entry of index {@code k} and forgets their Java records. */
+    void flush(int k) {
+        long bytes = (long) entries << TlbEntryLayout.SHIFT;
+        table.asSlice((long) k * bytes, bytes).fill((byte) 0xff);
+        VarHandle.fullFence(); // the memset is not a volatile store: order it before later fills
+        forgetAll(k);
+    }
+
+    /** Forgets the Java records of index {@code k} (its native entries were emptied elsewhere). */
+    void forgetAll(int k) {
+        Arrays.fill(info, k << log2Entries, (k + 1) << log2Entries, null);
+        Arrays.fill(javaPage, k << log2Entries, (k + 1) << log2Entries, -1L);
+    }
+
+    /**
+     * Any thread: sets {@link TlbEntryLayout#NOTDIRTY} in the store tag at {@code offset} if it is an
+     * armed tag (no INVALID, MMIO or NOTDIRTY) of guest page {@code page} ({@code -1}: any page whose
+     * host page lies in {@code [hostFirst, hostLast]}).
+     */
+    void flagNotDirty(long offset, long page, long hostFirst, long hostLast) {
+        long tag = (long) WRITE_TAG.getVolatile(table, offset);
+        if ((tag & (TlbEntryLayout.INVALID | TlbEntryLayout.MMIO | TlbEntryLayout.NOTDIRTY)) != 0) {
+            return;
+        }
+        long tagPage = tag & pageMaskHi;
+        if (page != -1L) {
+            if (tagPage != page) {
+                return;
+            }
+        } else {
+            long host = tagPage + (long) ADDEND.getVolatile(table, offset);
+            if (Long.compareUnsigned(host - hostFirst, hostLast - hostFirst) > 0) {
+                return;
+            }
+        }
+        WRITE_TAG.getAndBitwiseOr(table, offset, TlbEntryLayout.NOTDIRTY);
+    }
+
+    /** Index {@code k}'s descriptor part: the tables its entries come from (acquire; any thread). */
+    long descriptorTables(int k) {
+        return (long) TlbLayout.INDEX_TABLES.getAcquire(descriptor, TlbLayout.indexOffset(k));
+    }
+
+    /** Index {@code k}'s descriptor part: the generation its entries come from (owner). */
+    long descriptorGeneration(int k) {
+        return (long) TlbLayout.INDEX_GENERATION.get(descriptor, TlbLayout.indexOffset(k));
+    }
+
+    /**
+     * Records which view index {@code k}'s entries come from: generation, then the tables with a
+     * volatile (sequentially consistent) store that precedes every fill from them.
+     */
+    void follow(int k, long generation, long tables) {
+        TlbLayout.INDEX_GENERATION.setVolatile(descriptor, TlbLayout.indexOffset(k), generation);
+        TlbLayout.INDEX_TABLES.setVolatile(descriptor, TlbLayout.indexOffset(k), tables);
+    }
+
+    /** Frees the native memory (owner, after the TLB was disarmed for good and unregistered). */
+    void free() {
+        arena.close();
+    }
+}
