@@ -66,7 +66,7 @@ final class SlowPath {
         IoStatus saved = push();
         try {
             slowAccesses++;
-            long v = load(indexes[k], addr, size, bigEndian, attrs, type);
+            long v = load(follow(k), addr, size, bigEndian, attrs, type);
             tlb.loadStatus |= st.bits;
             return v;
         } finally {
@@ -84,7 +84,7 @@ final class SlowPath {
         IoStatus saved = push();
         try {
             slowAccesses++;
-            int r = store(indexes[k], addr, size, value, bigEndian, attrs);
+            int r = store(follow(k), addr, size, value, bigEndian, attrs);
             return r | st.bits;
         } finally {
             pop(saved);
@@ -120,6 +120,18 @@ final class SlowPath {
         if (k < 0 || k >= indexes.length) {
             throw new IndexOutOfBoundsException("MMU index " + k + " is outside 0.." + (indexes.length - 1));
         }
+    }
+
+    /**
+     * {@return index {@code k}, following native code that revalidated it itself} Its old view may
+     * be freed once native code reported the quiescent state that preceded the revalidation.
+     */
+    MmuIndex follow(int k) {
+        MmuIndex ix = indexes[k];
+        if (ix.pub != null && t.descriptorGeneration(k) != ix.pub.generation()) {
+            tlb.resync(ix);
+        }
+        return ix;
     }
 
     boolean enterIfNeeded() {
@@ -406,7 +418,7 @@ final class SlowPath {
         boolean entered = enterIfNeeded();
         IoStatus saved = push();
         try {
-            MmuIndex ix = indexes[k];
+            MmuIndex ix = follow(k);
             long phys = translate(ix, vaddr, AccessType.FETCH);
             if (phys == -1L) {
                 return false;

@@ -543,20 +543,34 @@ public final class Tlb implements AutoCloseable {
             changes[ix.k] = ix.revalidate(core, table);
         }
         arm();
-        if (!tell || listener == null) {
-            java.util.Arrays.fill(changes, null);
-            return;
-        }
         for (int k = 0; k < changes.length; k++) {
             Object c = changes[k];
             changes[k] = null;
-            if (c == MmuIndex.EVERYTHING) {
-                listener.everythingChanged(k);
-            } else if (c != null) {
-                @SuppressWarnings("unchecked")
-                List<AddrRange> r = (List<AddrRange>) c;
-                listener.rangesChanged(k, r);
+            if (tell) {
+                tell(k, c);
             }
+        }
+    }
+
+    /**
+     * Native code revalidated index {@code ix} itself ({@code guestmem_tlb_revalidate}): the slow
+     * path follows before it uses the index's view (the old one may be freed already), and the
+     * listener hears what changed since the view Java knew.
+     */
+    void resync(MmuIndex ix) {
+        tell(ix.k, ix.revalidate(core, table));
+    }
+
+    private void tell(int k, Object c) {
+        if (listener == null || c == null) {
+            return;
+        }
+        if (c == MmuIndex.EVERYTHING) {
+            listener.everythingChanged(k);
+        } else {
+            @SuppressWarnings("unchecked")
+            List<AddrRange> r = (List<AddrRange>) c;
+            listener.rangesChanged(k, r);
         }
     }
 
