@@ -8,9 +8,10 @@ import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.PublishedView;
 import org.guestmem.internal.RamBlock;
 import org.guestmem.internal.TlbRegistry;
+import org.guestmem.rcu.RcuDomain;
 
 /** The root package's side of {@link CoreAccess}: reads package-private state, changes nothing. */
-final class CoreAccessImpl extends CoreAccess {
+final class CoreAccessImpl implements CoreAccess {
     @Override
     public PublishedView publication(AddressSpace space) {
         return space.publication();
@@ -47,12 +48,32 @@ final class CoreAccessImpl extends CoreAccess {
     }
 
     @Override
-    public TlbRegistry tlbs(MemorySystem system) {
-        return system.tlbs();
+    public RcuDomain rcu(AddressSpace space) {
+        return space.rcu();
+    }
+
+    @Override
+    public Object system(AddressSpace space) {
+        return space.views;
+    }
+
+    @Override
+    public int pageBits(AddressSpace space) {
+        return space.views.pageBits;
+    }
+
+    @Override
+    public boolean checkedAccess(AddressSpace space) {
+        return space.views.checkedAccess;
+    }
+
+    @Override
+    public TlbRegistry tlbs(AddressSpace space) {
+        return space.views.dirtyLog.tlbs();
     }
 
     @Override
     public boolean codeWritten(AddressSpace space, long addr, long length, MemoryRegion region, long offset) {
-        return space.system().codeWritten(space, addr, length, region, offset);
+        return space.views.dirtyLog.codeWritten(space, addr, length, region, offset);
     }
 }

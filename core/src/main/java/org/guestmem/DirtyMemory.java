@@ -1,6 +1,8 @@
 package org.guestmem;
 
 import java.lang.invoke.VarHandle;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
 import org.guestmem.internal.DirtyBitmap;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
@@ -27,7 +29,7 @@ final class DirtyMemory {
 
     static void set(MemoryRegion mr, RamBlock block, long offset, long length) {
         checkRange(mr, block, offset, length);
-        block.dirty().set(offset, length, mr.dirtyLogMask());
+        block.dirty().set(offset, length, mr.logMask());
     }
 
     /**
@@ -40,19 +42,20 @@ final class DirtyMemory {
         if (length == 0) {
             return false;
         }
-        boolean[] dirty = new boolean[1];
-        mr.system.locked(() -> {
+        RegionContext ctx = mr.context;
+        return ctx.lock.locked("testAndClearDirty", () -> {
+            ctx.lock.checkOpen();
             DirtyBitmap bits = block.dirty();
-            dirty[0] = bits.testAndClear(offset, length, client.ordinal());
-            if (dirty[0]) {
-                flagTlbs(mr, block, offset, length);
+            boolean dirty = bits.testAndClear(offset, length, client.ordinal());
+            if (dirty) {
+                flagTlbs(ctx, block, offset, length);
             }
             int pb = bits.pageBits();
             long startPage = offset >>> pb;
             long endPage = (offset + length + (1L << pb) - 1) >>> pb;
-            mr.system.logClearLocked(mr, startPage << pb, (endPage - startPage) << pb);
+            ctx.listeners.dirtyLogCleared(mr, startPage << pb, (endPage - startPage) << pb);
+            return dirty;
         });
-        return dirty[0];
     }
 
     /**
@@ -61,16 +64,16 @@ final class DirtyMemory {
      * {@code tlb_reset_dirty_range_all}), so the next store to them sets the bits again. Needed
      * only when some bit was set: an armed entry implies its page's bits were all set.
      */
-    private static void flagTlbs(MemoryRegion mr, RamBlock block, long offset, long length) {
+    private static void flagTlbs(RegionContext ctx, RamBlock block, long offset, long length) {
         VarHandle.fullFence(); // the clear before the TLBs' tags: the Dekker pair with a TLB's fill
-        mr.system.tlbs().cleared(block, offset, length);
+        ctx.dirtyLog.tlbs().cleared(block, offset, length);
     }
 
     /** {@link #flagTlbs} for the pages a snapshot found dirty (whole 64-page words from {@code firstPage}). */
-    private static void flagCleared(MemoryRegion mr, RamBlock block, long[] words, long firstPage, int pageBits) {
+    private static void flagCleared(RegionContext ctx, RamBlock block, long[] words, long firstPage, int pageBits) {
         for (int w = 0; w < words.length; w++) {
             if (words[w] != 0) {
-                flagTlbs(mr, block, (firstPage + 64L * w) << pageBits, 64L << pageBits);
+                flagTlbs(ctx, block, (firstPage + 64L * w) << pageBits, 64L << pageBits);
             }
         }
     }
@@ -84,19 +87,20 @@ final class DirtyMemory {
      */
     static DirtySnapshot snapshotAndClear(MemoryRegion mr, RamBlock block, long offset, long length, DirtyLogClient client) {
         checkRange(mr, block, offset, length);
-        DirtySnapshot[] out = new DirtySnapshot[1];
-        mr.system.locked(() -> {
-            mr.system.syncLocked(mr);
+        RegionContext ctx = mr.context;
+        return ctx.lock.locked("snapshotAndClearDirty", () -> {
+            ctx.lock.checkOpen();
+            ctx.listeners.syncDirtyLog(mr);
             DirtyBitmap bits = block.dirty();
             long[] words = bits.snapshotAndClear(offset, length, client.ordinal());
             long firstPage = (offset >>> bits.pageBits()) & ~63L;
-            flagCleared(mr, block, words, firstPage, bits.pageBits());
+            flagCleared(ctx, block, words, firstPage, bits.pageBits());
             if (length > 0) {
-                mr.system.logClearLocked(mr, offset, length);
+                ctx.listeners.dirtyLogCleared(mr, offset, length);
             }
-            out[0] = new DirtySnapshot(firstPage, bits.pageBits(), words);
-            mr.system.listenerRegistry().forwardAll(MemoryListener::logGlobalAfterSync);
+            DirtySnapshot snapshot = new DirtySnapshot(firstPage, bits.pageBits(), words);
+            ctx.listeners.afterDirtyLogSync();
+            return snapshot;
         });
-        return out[0];
     }
 }

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 import org.guestmem.AddressSpace;
 import org.guestmem.AddressSpaceAccessor;
@@ -13,8 +14,10 @@ import org.guestmem.MemTxResult;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemoryRegionOps;
 import org.guestmem.MemorySystem;
+import org.guestmem.MemorySystemBuilder;
 import org.guestmem.MemoryTransaction;
 import org.guestmem.RamRegion;
+import org.guestmem.dirty.GlobalDirtyReason;
 import org.guestmem.rcu.RcuReader;
 import org.guestmem.tlb.Tlb;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * The peer workloads W1 to W5 of {@code shared/bench/peer-workloads.md}: same layouts, address
+ * The peer workloads W1 to W5 ({@code bench/README.md}): same layouts, address
  * streams and initial contents as the C (Unicorn) and Rust (vm-memory) harnesses, so the numbers
  * sit beside theirs, and the raw baselines ({@code raw*}: the same streams on one plain
  * {@link MemorySegment}, the physical limit) measured in the same run.
@@ -86,7 +89,7 @@ public class PeerWorkloads {
                     tlbGuest(PeerStreams.hotGuest(regions), hotLayout(b().codeDirtyTracking(true)), HOT_TLB_ENTRIES);
             case "tlbWrite8HotLogged" -> {
                 long[][] layout = hotLayout(b());
-                sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+                sys.startGlobalDirtyLog(EnumSet.of(GlobalDirtyReason.MIGRATION));
                 tlbGuest(PeerStreams.hotGuest(regions), layout, HOT_TLB_ENTRIES);
             }
             case "tlbRead8Cold" -> tlbGuest(PeerStreams.coldGuest(regions), coldLayout(), COLD_TLB_ENTRIES);
@@ -108,7 +111,7 @@ public class PeerWorkloads {
     /** TLB entries for W3: 2^17, one per page of the 256 MiB (plus the holes) it reads at random. */
     static final int COLD_TLB_ENTRIES = 1 << 17;
 
-    private static MemorySystem.Builder b() {
+    private static MemorySystemBuilder b() {
         return MemorySystem.builder().checkedAccess(false);
     }
 
@@ -116,7 +119,7 @@ public class PeerWorkloads {
         return hotLayout(b());
     }
 
-    private long[][] hotLayout(MemorySystem.Builder builder) {
+    private long[][] hotLayout(MemorySystemBuilder builder) {
         sys = builder.name("peer-hot").build();
         root = sys.container("system", MemoryRegion.SIZE_2_64);
         long[][] words = new long[regions][];

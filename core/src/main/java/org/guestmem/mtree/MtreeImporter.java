@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import org.guestmem.AddressSpace;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemorySystem;
+import org.guestmem.MemorySystemBuilder;
 import org.guestmem.MemoryTransaction;
 import org.guestmem.RegionFactory;
 
@@ -45,7 +46,7 @@ import org.guestmem.RegionFactory;
  * same-address order.</li>
  * </ul>
  * Alias windows may reach past their targets (QEMU allows it; the system is built with
- * {@link MemorySystem.Builder#lenientAliasWindows(boolean)}). Zero-sized regions print like one-byte regions and are imported as such. The dump must come from
+ * {@link MemorySystemBuilder#lenientAliasWindows(boolean)}). Zero-sized regions print like one-byte regions and are imported as such. The dump must come from
  * {@code -D} (without it, children of disabled regions float without their parent and the import
  * is rejected).
  */
@@ -64,6 +65,8 @@ public final class MtreeImporter {
      * Imports {@code mtreeFile}; if {@code NAME.flat.txt} sits beside {@code NAME.mtree.txt}, it is
      * read as the hint for which i/o regions terminate.
      *
+     * @param mtreeFile a file holding QEMU's {@code info mtree -D}
+      * @return the machine imported
      * @throws UncheckedIOException     if a file cannot be read
      * @throws IllegalArgumentException if the text is not QEMU's {@code info mtree -D} output
      */
@@ -87,10 +90,13 @@ public final class MtreeImporter {
     /**
      * Imports {@code mtreeText} into a new system built by {@code systemBuilder}.
      *
+     * @param mtreeText the text of QEMU's {@code info mtree -D}
+     * @param systemBuilder configures the system to build (its lenient alias windows are turned on)
      * @param flatHint QEMU's {@code info mtree -f} text for the same machine, or null
+      * @return the machine imported
      * @throws IllegalArgumentException if the text is not QEMU's {@code info mtree -D} output
      */
-    public static ImportedMachine importText(String mtreeText, String flatHint, MemorySystem.Builder systemBuilder) {
+    public static ImportedMachine importText(String mtreeText, String flatHint, MemorySystemBuilder systemBuilder) {
         List<Block> blocks = parse(mtreeText);
         Set<String> terminatingIo = flatHint == null ? null : terminatingIo(flatHint);
         MemorySystem system = systemBuilder.lenientAliasWindows(true).build();

@@ -48,6 +48,7 @@ public final class MtreePrinter {
      * {@return {@code info mtree} output: the region tree of every address space, then one
      * {@code memory-region:} block per alias target}
      *
+     * @param system the memory system
      * @param showDisabled QEMU's {@code -D}: print disabled regions (marked {@code [disabled]})
      */
     public static String tree(MemorySystem system, boolean showDisabled) {
@@ -74,6 +75,8 @@ public final class MtreePrinter {
     /**
      * {@return {@code info mtree -f} output: one block per distinct FlatView with the address
      * spaces that show it, its root and its ranges}
+     *
+     * @param system the memory system
      */
     public static String flat(MemorySystem system) {
         return flat(system, false);
@@ -84,6 +87,9 @@ public final class MtreePrinter {
      * view as well: QEMU's sections, subpages and radix nodes, rebuilt with QEMU's algorithm
      * ({@link FlatView#qemuDispatchDump()})} {@code [MRU]} never appears: a view has no shared
      * most-recently-used section.
+     *
+     * @param system the memory system
+     * @param dispatch whether to add QEMU's dispatch tables ({@code info mtree -f -d})
      */
     public static String flat(MemorySystem system, boolean dispatch) {
         StringBuilder out = new StringBuilder();
@@ -133,6 +139,8 @@ public final class MtreePrinter {
     /**
      * {@return QEMU's {@code memory_region_type}: the type word of {@code mr}, following aliases to
      * their final target: {@code romd}, {@code rom}, {@code ram} or {@code i/o}}
+     *
+     * @param mr the region
      */
     public static String typeWord(MemoryRegion mr) {
         while (mr instanceof AliasRegion a) {

@@ -149,6 +149,8 @@ public final class RcuReader implements AutoCloseable {
     /**
      * Enters a read section and returns a handle whose {@code close()} leaves it, for
      * try-with-resources. The handle is preallocated: this does not allocate.
+     *
+     * @return the handle
      */
     public ReadSection readSection() {
         enter();
@@ -227,6 +229,7 @@ public final class RcuReader implements AutoCloseable {
      * (see {@link StretchListener}). A listener added while the reader is protected hears about
      * the stretch's end but not its start.
      *
+     * @param listener the listener
      * @throws WrongThreadException     if called from another thread
      * @throws IllegalArgumentException if the listener is already registered
      */
@@ -247,6 +250,7 @@ public final class RcuReader implements AutoCloseable {
     /**
      * Unregisters {@code listener}; does nothing if it is not registered.
      *
+     * @param listener the listener
      * @throws WrongThreadException if called from another thread
      */
     public void removeStretchListener(StretchListener listener) {

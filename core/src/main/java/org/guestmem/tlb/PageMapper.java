@@ -51,7 +51,13 @@ public interface PageMapper {
      */
     long map(long vaddr, AccessType access);
 
-    /** {@return a mapping of the page at guest physical {@code physPage} with {@code permissions}} */
+    /**
+     * {@return a mapping of the page at guest physical {@code physPage} with {@code permissions}}
+     *
+     * @param physPage    the guest physical address of the page (low bits ignored)
+     * @param permissions {@link #READ}, {@link #WRITE}, {@link #EXECUTE}, OR-ed
+     * @throws IllegalArgumentException if {@code permissions} has other bits
+     */
     static long mapping(long physPage, int permissions) {
         if ((permissions & ~RWX) != 0) {
             throw new IllegalArgumentException("permissions must be a combination of READ, WRITE and EXECUTE (0x7), got 0x"
@@ -60,22 +66,38 @@ public interface PageMapper {
         return (physPage & ~0x3ffL) | permissions;
     }
 
-    /** {@return a fault with the emulator's {@code code}} */
+    /**
+     * {@return a fault with the emulator's {@code code}}
+     *
+     * @param code the emulator's fault code
+     */
     static long fault(int code) {
         return ((long) code << 32) | FAULT_BIT_VALUE;
     }
 
-    /** {@return whether {@code result} is a fault} */
+    /**
+     * {@return whether {@code result} is a fault}
+     *
+     * @param result a result of {@link #map}
+     */
     static boolean isFault(long result) {
         return (result & (FAULT_BIT_VALUE | RWX)) == FAULT_BIT_VALUE;
     }
 
-    /** {@return the fault code of a fault result} */
+    /**
+     * {@return the fault code of a fault result}
+     *
+     * @param result a fault result
+     */
     static int faultCode(long result) {
         return (int) (result >> 32);
     }
 
-    /** {@return the permission bits of a mapping result} */
+    /**
+     * {@return the permission bits of a mapping result}
+     *
+     * @param result a mapping result
+     */
     static int permissions(long result) {
         return (int) result & RWX;
     }

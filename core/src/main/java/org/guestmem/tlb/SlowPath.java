@@ -6,7 +6,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import org.guestmem.MemTxAttrs;
 import org.guestmem.RamBackedRegion;
-import org.guestmem.DirtyLogClient;
+import org.guestmem.dirty.DirtyLogClient;
 import org.guestmem.internal.CoreAccess;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.IoStatus;

@@ -11,6 +11,7 @@ import org.guestmem.AddressSpace;
 import org.guestmem.FlatView;
 import org.guestmem.MemTxAttrs;
 import org.guestmem.internal.CoreAccess;
+import org.guestmem.internal.SharedSecrets;
 import org.guestmem.internal.TlbRegistry;
 import org.guestmem.layout.TlbEntryLayout;
 import org.guestmem.layout.TlbLayout;
@@ -72,7 +73,7 @@ import org.guestmem.rcu.StretchListener;
  * <h2 id="threading">Threading</h2>
  * Confined to the reader's thread: every method except the fast paths checks it and throws
  * {@link WrongThreadException}; the fast paths do not check (their misses do). Other threads only
- * set {@code NOTDIRTY} in store tags. In checked mode ({@code MemorySystem.Builder.checkedAccess})
+ * set {@code NOTDIRTY} in store tags. In checked mode ({@link org.guestmem.MemorySystemBuilder#checkedAccess})
  * every RAM entry carries {@link TlbEntryLayout#CHECKED}, so every access takes the slow path,
  * which reads and writes through the RAM block's segment and checks the thread.
  *
@@ -132,14 +133,14 @@ public final class Tlb implements AutoCloseable {
     private final Object[] changes;
 
     Tlb(RcuReader reader, MmuIndex[] indexes, int log2Entries, TlbListener listener, boolean checked) {
-        this.core = CoreAccess.get();
+        this.core = SharedSecrets.coreAccess();
         this.reader = reader;
         this.indexes = indexes;
         this.listener = listener;
         this.checked = checked;
         this.changes = new Object[indexes.length];
         AddressSpace space = indexes[0].space;
-        int pageBits = space.system().pageBits();
+        int pageBits = core.pageBits(space);
         int tables = Integer.highestOneBit(indexes.length * 2 - 1);
         this.idxMask = tables - 1;
         this.entryShift = pageBits - TlbEntryLayout.SHIFT;
@@ -147,7 +148,7 @@ public final class Tlb implements AutoCloseable {
         this.table = new TlbTable(indexes.length, tables, log2Entries, pageBits);
         this.slow = new SlowPath(this, table, indexes, core, reader, checked);
         this.flagging = new DirtyFlagging(table, indexes, core);
-        this.registry = core.tlbs(space.system());
+        this.registry = core.tlbs(space);
         writeDescriptor(checked);
         registry.add(flagging);
         reader.addStretchListener(stretches);
@@ -156,7 +157,11 @@ public final class Tlb implements AutoCloseable {
         }
     }
 
-    /** {@return a builder for a TLB of the thread that owns {@code reader}} */
+    /**
+     * {@return a builder for a TLB of the thread that owns {@code reader}}
+     *
+     * @param reader the thread's reader, of the memory system's RCU domain
+     */
     public static TlbBuilder builder(RcuReader reader) {
         return new TlbBuilder(Objects.requireNonNull(reader, "reader"));
     }
@@ -191,7 +196,13 @@ public final class Tlb implements AutoCloseable {
         return tlb.base + ((long) (mmuIdx & tlb.idxMask) << tlb.idxShift) + ((addr >>> tlb.entryShift) & tlb.entryMask);
     }
 
-    /** {@return the byte at {@code addr}, through MMU index {@code mmuIdx}} */
+    /**
+     * {@return the byte at {@code addr}, through MMU index {@code mmuIdx}}
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     */
     public static long ld8(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + READ) == (addr & tlb.pageMaskHi)) {
@@ -200,7 +211,13 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowLoad(mmuIdx, addr, 1, false, AccessType.LOAD);
     }
 
-    /** {@return the little-endian 16-bit value at {@code addr}} */
+    /**
+     * {@return the little-endian 16-bit value at {@code addr}}
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     */
     public static long ld16le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)) {
@@ -209,7 +226,13 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.LOAD);
     }
 
-    /** {@return the big-endian 16-bit value at {@code addr}} */
+    /**
+     * {@return the big-endian 16-bit value at {@code addr}}
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     */
     public static long ld16be(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)) {
@@ -218,7 +241,13 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowLoad(mmuIdx, addr, 2, true, AccessType.LOAD);
     }
 
-    /** {@return the little-endian 32-bit value at {@code addr}} */
+    /**
+     * {@return the little-endian 32-bit value at {@code addr}}
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     */
     public static long ld32le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)) {
@@ -227,7 +256,13 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.LOAD);
     }
 
-    /** {@return the big-endian 32-bit value at {@code addr}} */
+    /**
+     * {@return the big-endian 32-bit value at {@code addr}}
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     */
     public static long ld32be(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)) {
@@ -236,7 +271,13 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowLoad(mmuIdx, addr, 4, true, AccessType.LOAD);
     }
 
-    /** {@return the little-endian 64-bit value at {@code addr}} */
+    /**
+     * {@return the little-endian 64-bit value at {@code addr}}
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     */
     public static long ld64le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)) {
@@ -245,7 +286,13 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowLoad(mmuIdx, addr, 8, false, AccessType.LOAD);
     }
 
-    /** {@return the big-endian 64-bit value at {@code addr}} */
+    /**
+     * {@return the big-endian 64-bit value at {@code addr}}
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     */
     public static long ld64be(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)) {
@@ -254,7 +301,13 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowLoad(mmuIdx, addr, 8, true, AccessType.LOAD);
     }
 
-    /** {@return the little-endian 16-bit instruction parcel at {@code addr}, through the fetch tags} */
+    /**
+     * {@return the little-endian 16-bit instruction parcel at {@code addr}, through the fetch tags}
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     */
     public static long fetch16le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + CODE) == ((addr + 1) & tlb.pageMaskHi)) {
@@ -263,7 +316,13 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.FETCH);
     }
 
-    /** {@return the little-endian 32-bit instruction word at {@code addr}, through the fetch tags} */
+    /**
+     * {@return the little-endian 32-bit instruction word at {@code addr}, through the fetch tags}
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     */
     public static long fetch32le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + CODE) == ((addr + 3) & tlb.pageMaskHi)) {
@@ -272,7 +331,15 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.FETCH);
     }
 
-    /** Stores the low byte of {@code value}. {@return 0, or the result bits} */
+    /**
+     * Stores the low byte of {@code value}.
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     * @param value  the value
+     * @return 0, or the result bits (see the class documentation)
+     */
     public static int st8(Tlb tlb, int mmuIdx, long addr, long value) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + WRITE) == (addr & tlb.pageMaskHi)) {
@@ -282,7 +349,15 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowStore(mmuIdx, addr, 1, value, false);
     }
 
-    /** Stores the low 16 bits of {@code value}, little-endian. {@return 0, or the result bits} */
+    /**
+     * Stores the low 16 bits of {@code value}, little-endian.
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     * @param value  the value
+     * @return 0, or the result bits (see the class documentation)
+     */
     public static int st16le(Tlb tlb, int mmuIdx, long addr, long value) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + WRITE) == ((addr + 1) & tlb.pageMaskHi)) {
@@ -292,7 +367,15 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowStore(mmuIdx, addr, 2, value, false);
     }
 
-    /** Stores the low 16 bits of {@code value}, big-endian. {@return 0, or the result bits} */
+    /**
+     * Stores the low 16 bits of {@code value}, big-endian.
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     * @param value  the value
+     * @return 0, or the result bits (see the class documentation)
+     */
     public static int st16be(Tlb tlb, int mmuIdx, long addr, long value) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + WRITE) == ((addr + 1) & tlb.pageMaskHi)) {
@@ -302,7 +385,15 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowStore(mmuIdx, addr, 2, value, true);
     }
 
-    /** Stores the low 32 bits of {@code value}, little-endian. {@return 0, or the result bits} */
+    /**
+     * Stores the low 32 bits of {@code value}, little-endian.
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     * @param value  the value
+     * @return 0, or the result bits (see the class documentation)
+     */
     public static int st32le(Tlb tlb, int mmuIdx, long addr, long value) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + WRITE) == ((addr + 3) & tlb.pageMaskHi)) {
@@ -312,7 +403,15 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowStore(mmuIdx, addr, 4, value, false);
     }
 
-    /** Stores the low 32 bits of {@code value}, big-endian. {@return 0, or the result bits} */
+    /**
+     * Stores the low 32 bits of {@code value}, big-endian.
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     * @param value  the value
+     * @return 0, or the result bits (see the class documentation)
+     */
     public static int st32be(Tlb tlb, int mmuIdx, long addr, long value) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + WRITE) == ((addr + 3) & tlb.pageMaskHi)) {
@@ -322,7 +421,15 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowStore(mmuIdx, addr, 4, value, true);
     }
 
-    /** Stores {@code value}, little-endian. {@return 0, or the result bits} */
+    /**
+     * Stores {@code value}, little-endian.
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     * @param value  the value
+     * @return 0, or the result bits (see the class documentation)
+     */
     public static int st64le(Tlb tlb, int mmuIdx, long addr, long value) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + WRITE) == ((addr + 7) & tlb.pageMaskHi)) {
@@ -332,7 +439,15 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowStore(mmuIdx, addr, 8, value, false);
     }
 
-    /** Stores {@code value}, big-endian. {@return 0, or the result bits} */
+    /**
+     * Stores {@code value}, big-endian.
+     *
+     * @param tlb    the TLB
+     * @param mmuIdx the MMU index
+     * @param addr   the guest address
+     * @param value  the value
+     * @return 0, or the result bits (see the class documentation)
+     */
     public static int st64be(Tlb tlb, int mmuIdx, long addr, long value) {
         long e = entry(tlb, mmuIdx, addr);
         if (ALL.get(TAG, e + WRITE) == ((addr + 7) & tlb.pageMaskHi)) {
@@ -342,12 +457,21 @@ public final class Tlb implements AutoCloseable {
         return tlb.slowStore(mmuIdx, addr, 8, value, true);
     }
 
-    /** {@return the OR of the results of the loads since the last {@link #clearLoadFault}: 0 if all succeeded} */
+    /**
+     * {@return the OR of the results of the loads since the last {@link #clearLoadFault}: 0 if all
+     * succeeded}
+     *
+     * @param tlb the TLB
+     */
     public static int loadFault(Tlb tlb) {
         return tlb.loadStatus;
     }
 
-    /** Clears the sticky load status. */
+    /**
+     * Clears the sticky load status.
+     *
+     * @param tlb the TLB
+     */
     public static void clearLoadFault(Tlb tlb) {
         tlb.loadStatus = 0;
     }
@@ -366,13 +490,32 @@ public final class Tlb implements AutoCloseable {
      * A load of {@code size} (1, 2, 4 or 8) bytes with explicit attributes, through the slow path
      * (RAM entries still serve it; MMIO sees {@code attrs}). The result bits are OR-ed into the
      * load status.
+     *
+     * @param mmuIdx    the MMU index
+     * @param addr      the guest address
+     * @param size      1, 2, 4 or 8
+     * @param bigEndian the byte order of the value
+     * @param attrs     the transaction attributes
+     * @return the value, zero-extended
+     * @throws IllegalArgumentException if {@code size} is not 1, 2, 4 or 8
      */
     public long load(int mmuIdx, long addr, int size, boolean bigEndian, MemTxAttrs attrs) {
         checkSize(size);
         return slow.load(mmuIdx, addr, size, bigEndian, Objects.requireNonNull(attrs, "attrs"), AccessType.LOAD);
     }
 
-    /** A store with explicit attributes, through the slow path. {@return 0, or the result bits} */
+    /**
+     * A store with explicit attributes, through the slow path.
+     *
+     * @param mmuIdx    the MMU index
+     * @param addr      the guest address
+     * @param size      1, 2, 4 or 8
+     * @param value     the value (its low {@code size} bytes)
+     * @param bigEndian the byte order of the value
+     * @param attrs     the transaction attributes
+     * @return 0, or the result bits
+     * @throws IllegalArgumentException if {@code size} is not 1, 2, 4 or 8
+     */
     public int store(int mmuIdx, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
         checkSize(size);
         return slow.store(mmuIdx, addr, size, value, bigEndian, Objects.requireNonNull(attrs, "attrs"));
@@ -405,13 +548,20 @@ public final class Tlb implements AutoCloseable {
      * it reads a page's code to translate it. Takes the system's update lock briefly (listeners hear
      * {@code logClear}); call it outside transactions.
      *
+     * @param mmuIdx the MMU index the JIT translates through
+     * @param vaddr  an address in the page
      * @return false if the page is not RAM-backed (nothing to protect) or does not translate
      */
     public boolean protectCode(int mmuIdx, long vaddr) {
         return slow.protectCode(mmuIdx, vaddr);
     }
 
-    /** Drops every entry of index {@code mmuIdx} (QEMU's {@code tlb_flush_by_mmuidx}); the listener hears nothing. */
+    /**
+     * Drops every entry of index {@code mmuIdx} (QEMU's {@code tlb_flush_by_mmuidx}); the listener
+     * hears nothing.
+     *
+     * @param mmuIdx the MMU index
+     */
     public void flush(int mmuIdx) {
         slow.check(mmuIdx);
         table.flush(mmuIdx);
@@ -424,7 +574,13 @@ public final class Tlb implements AutoCloseable {
         }
     }
 
-    /** Drops the entry of the page of {@code vaddr} in index {@code mmuIdx} (QEMU's {@code tlb_flush_page_by_mmuidx}). */
+    /**
+     * Drops the entry of the page of {@code vaddr} in index {@code mmuIdx} (QEMU's
+     * {@code tlb_flush_page_by_mmuidx}).
+     *
+     * @param mmuIdx the MMU index
+     * @param vaddr  an address in the page
+     */
     public void flushPage(int mmuIdx, long vaddr) {
         slow.check(mmuIdx);
         long page = vaddr & pageMaskHi;
@@ -441,7 +597,11 @@ public final class Tlb implements AutoCloseable {
         return indexes.length;
     }
 
-    /** {@return the address space of index {@code mmuIdx}} */
+    /**
+     * {@return the address space of index {@code mmuIdx}}
+     *
+     * @param mmuIdx the MMU index
+     */
     public AddressSpace space(int mmuIdx) {
         return indexes[mmuIdx].space;
     }
@@ -459,6 +619,8 @@ public final class Tlb implements AutoCloseable {
     /**
      * {@return the address-space generation index {@code mmuIdx} last revalidated to (0 before the
      * first revalidation)}; compare with {@link AddressSpace#generation()}. Owner thread.
+     *
+     * @param mmuIdx the MMU index
      */
     public long generation(int mmuIdx) {
         slow.check(mmuIdx);
@@ -470,6 +632,8 @@ public final class Tlb implements AutoCloseable {
      * {@return the view index {@code mmuIdx}'s entries follow} Usable inside the current protected
      * stretch only (its native tables are freed a grace period after it is replaced); null before
      * the first stretch. Owner thread.
+     *
+     * @param mmuIdx the MMU index
      */
     public FlatView currentView(int mmuIdx) {
         slow.check(mmuIdx);

@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.guestmem.AddressSpace;
-import org.guestmem.MemorySystem;
+import org.guestmem.internal.CoreAccess;
+import org.guestmem.internal.SharedSecrets;
 import org.guestmem.layout.TlbLayout;
 import org.guestmem.rcu.RcuReader;
 
@@ -35,6 +36,9 @@ public final class TlbBuilder {
     /**
      * Adds an identity MMU index (the next number, from 0): guest addresses are {@code space}'s
      * addresses, with every permission (QEMU's physical-addressing {@code mmu_idx}).
+     *
+     * @param space the address space
+     * @return this builder
      */
     public TlbBuilder index(AddressSpace space) {
         return add(space, null);
@@ -42,6 +46,10 @@ public final class TlbBuilder {
 
     /**
      * Adds an MMU index whose guest addresses {@code mapper} translates to {@code space}'s.
+     *
+     * @param space  the address space the mapped addresses are in
+     * @param mapper the emulator's page walk
+     * @return this builder
      */
     public TlbBuilder index(AddressSpace space, PageMapper mapper) {
         return add(space, Objects.requireNonNull(mapper, "mapper"));
@@ -60,6 +68,8 @@ public final class TlbBuilder {
     /**
      * Sets the entries per index.
      *
+     * @param value the entries per index
+     * @return this builder
      * @throws IllegalArgumentException unless a power of two from 2^6 to 2^20
      */
     public TlbBuilder entries(int value) {
@@ -70,7 +80,12 @@ public final class TlbBuilder {
         return this;
     }
 
-    /** Sets the listener told what commits changed (null: none). */
+    /**
+     * Sets the listener told what commits changed.
+     *
+     * @param value the listener (null: none)
+     * @return this builder
+     */
     public TlbBuilder listener(TlbListener value) {
         this.listener = value;
         return this;
@@ -93,23 +108,24 @@ public final class TlbBuilder {
         if (spaces.isEmpty()) {
             throw new IllegalArgumentException("a TLB needs at least one MMU index");
         }
-        MemorySystem sys = spaces.getFirst().system();
-        if (reader.domain() != sys.rcu()) {
+        CoreAccess core = SharedSecrets.coreAccess();
+        AddressSpace first = spaces.getFirst();
+        if (reader.domain() != core.rcu(first)) {
             throw new IllegalArgumentException("the reader of thread '" + reader.thread().getName()
-                    + "' is registered with another memory system's RCU domain than " + sys);
+                    + "' is registered with another memory system's RCU domain than address space '" + first.name() + "'");
         }
         MmuIndex[] indexes = new MmuIndex[spaces.size()];
         for (int k = 0; k < indexes.length; k++) {
             AddressSpace as = spaces.get(k);
-            if (as.system() != sys) {
+            if (core.system(as) != core.system(first)) {
                 throw new IllegalArgumentException("MMU index " + k + ": address space '" + as.name()
-                        + "' belongs to another memory system than index 0's (" + sys + ")");
+                        + "' belongs to another memory system than index 0's ('" + first.name() + "')");
             }
             if (as.isDestroyed()) {
                 throw new IllegalStateException("MMU index " + k + ": address space '" + as.name() + "' was destroyed");
             }
             indexes[k] = new MmuIndex(k, as, mappers.get(k));
         }
-        return new Tlb(reader, indexes, Integer.numberOfTrailingZeros(entries), listener, sys.checkedAccess());
+        return new Tlb(reader, indexes, Integer.numberOfTrailingZeros(entries), listener, core.checkedAccess(first));
     }
 }

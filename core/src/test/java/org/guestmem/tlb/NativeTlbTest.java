@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
@@ -25,13 +26,14 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.guestmem.AddressSpace;
 import org.guestmem.ContainerRegion;
-import org.guestmem.DirtyLogClient;
 import org.guestmem.FlatRange;
 import org.guestmem.FlatView;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemorySystem;
 import org.guestmem.RamBackedRegion;
 import org.guestmem.RamRegion;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.GlobalDirtyReason;
 import org.guestmem.layout.CHeader;
 import org.guestmem.layout.SectionLayout;
 import org.guestmem.layout.TlbEntryLayout;
@@ -147,7 +149,7 @@ class NativeTlbTest {
             try (RcuReader reader = sys.rcu().register()) {
                 for (int pass = 0; pass < 2; pass++) {
                     if (pass == 1) {
-                        sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+                        sys.startGlobalDirtyLog(EnumSet.of(GlobalDirtyReason.MIGRATION));
                     }
                     for (AddressSpace as : m.addressSpaces()) {
                         try (Tlb tlb = Tlb.builder(reader).index(as).build()) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -15,11 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.guestmem.AddressSpace;
 import org.guestmem.ContainerRegion;
-import org.guestmem.DirtyLogClient;
-import org.guestmem.DirtySnapshot;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemorySystem;
 import org.guestmem.RamRegion;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
+import org.guestmem.dirty.GlobalDirtyReason;
 import org.guestmem.rcu.RcuReader;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -52,7 +54,7 @@ class TlbDirtyConcurrencyTest {
             root.addSubregion(main, MAIN);
             AddressSpace as = sys.addressSpace("memory", root);
             vram.setLog(true, DirtyLogClient.VGA);
-            sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+            sys.startGlobalDirtyLog(EnumSet.of(GlobalDirtyReason.MIGRATION));
             for (RamRegion r : List.of(vram, main)) {
                 for (DirtyLogClient c : DirtyLogClient.values()) {
                     r.testAndClearDirty(0, SIZE, c);

@@ -7,15 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.guestmem.AddressSpace;
 import org.guestmem.ContainerRegion;
-import org.guestmem.DirtyLogClient;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemorySystem;
 import org.guestmem.RamRegion;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.GlobalDirtyReason;
 import org.guestmem.layout.TlbEntryLayout;
 import org.guestmem.layout.TlbLayout;
 import org.guestmem.rcu.RcuReader;
@@ -81,7 +83,7 @@ class TlbNotDirtyTest {
     @ValueSource(booleans = {false, true})
     void withEveryBitSetStoresShouldStayOnTheFastPath(boolean checked) {
         machine(checked, true);
-        sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+        sys.startGlobalDirtyLog(EnumSet.of(GlobalDirtyReason.MIGRATION));
         reader.quiescentState();
         assertEquals(0, Tlb.st64le(tlb, 0, RAM + 8, 1), "a new block is dirty for every client");
         long slow = tlb.slowAccessCount();
@@ -116,7 +118,7 @@ class TlbNotDirtyTest {
     @ValueSource(booleans = {false, true})
     void aClearShouldMakeTheNextStoreSetTheBitAgain(boolean checked) {
         machine(checked, false);
-        sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+        sys.startGlobalDirtyLog(EnumSet.of(GlobalDirtyReason.MIGRATION));
         ram.testAndClearDirty(0, 16 * PAGE, DirtyLogClient.MIGRATION);
         reader.quiescentState();
         for (int round = 0; round < 5; round++) {

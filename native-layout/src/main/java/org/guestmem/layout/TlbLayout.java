@@ -117,12 +117,20 @@ public final class TlbLayout {
     private TlbLayout() {
     }
 
-    /** {@return the byte offset of index {@code k}'s part from the start of the descriptor} */
+    /**
+     * {@return the byte offset of index {@code k}'s part from the start of the descriptor}
+     *
+     * @param k the MMU index
+     */
     public static long indexOffset(int k) {
         return BYTES + k * INDEX_BYTES;
     }
 
-    /** {@return the size of a descriptor with {@code mmuIndexes} index parts} */
+    /**
+     * {@return the size of a descriptor with {@code mmuIndexes} index parts}
+     *
+     * @param mmuIndexes the number of MMU indexes
+     */
     public static long bytes(int mmuIndexes) {
         return indexOffset(mmuIndexes);
     }

@@ -55,7 +55,7 @@ public final class BenchMain {
                                 chart-*.svg, run.json (machine, load, settings) and jmh.log
               --quick           the same selection with short iterations, about two minutes (what CI runs)
               --full            every benchmark at every parameter value, the annotations' timings
-              --peer            PeerWorkloads, the peer comparison of shared/bench/peer-workloads.md
+              --peer            PeerWorkloads, the peer workloads W1-W5 (bench/README.md)
               --include REGEX   only the benchmarks whose name matches (quick timings with --quick)
               --out DIR         where to write (default: bench-results/ at the repository root)
               --check           run the performance gate on the fresh run; exit 1 if it fails. Regressed

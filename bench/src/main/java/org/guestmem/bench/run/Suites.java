@@ -126,7 +126,7 @@ public final class Suites {
             "every benchmark of the access, commit and concurrency suites at every parameter value (about half an hour)",
             List.of(new Part(P + "(access|commit|concurrency)\\.", Map.of())), new Timing(null, null, null, null, null));
 
-    /** The peer workloads of {@code shared/bench/peer-workloads.md}. */
+    /** The peer workloads W1 to W5 ({@code bench/README.md}). */
     public static final Suite PEER = new Suite("peer",
             "PeerWorkloads: W1-W5 of the peer comparison, to sit beside Unicorn's and vm-memory's numbers",
             List.of(new Part(P + "PeerWorkloads\\.", Map.of())), new Timing(null, null, null, null, null));
