@@ -207,7 +207,7 @@ public final class AddressSpace implements GuestMemory {
             throw new IllegalArgumentException("the reader of thread '" + reader.thread().getName()
                     + "' is registered with another memory system's RCU domain");
         }
-        return new AddressSpaceAccessor(this, reader, cacheEntries);
+        return AddressSpaceAccessor.create(this, reader, cacheEntries);
     }
 
     /**
@@ -280,7 +280,7 @@ public final class AddressSpace implements GuestMemory {
     public MemTxResult write(long addr, MemTxAttrs attrs, MemorySegment src) {
         Objects.requireNonNull(attrs, "attrs");
         try (RetainedView rv = retainView()) {
-            return MemTxResult.ofBits(AccessPath.write(rv.view, addr, attrs, src, new IoStatus()));
+            return MemTxResult.ofBits(AccessPath.write(this, rv.view, addr, attrs, src, new IoStatus()));
         }
     }
 
@@ -304,7 +304,7 @@ public final class AddressSpace implements GuestMemory {
         Objects.requireNonNull(attrs, "attrs");
         IoStatus st = new IoStatus();
         try (RetainedView rv = retainView()) {
-            AccessPath.store(rv.view, addr, size, value, order == ByteOrder.BIG_ENDIAN, attrs, st);
+            AccessPath.store(this, rv.view, addr, size, value, order == ByteOrder.BIG_ENDIAN, attrs, st);
             return MemTxResult.ofBits(st.bits);
         }
     }
@@ -476,7 +476,7 @@ public final class AddressSpace implements GuestMemory {
      */
     public void writeRom(long addr, MemorySegment src) {
         try (RetainedView rv = retainView()) {
-            AccessPath.writeRom(rv.view, addr, src);
+            AccessPath.writeRom(this, rv.view, addr, src);
         }
     }
 

@@ -43,8 +43,9 @@ final class CoreAccessImpl implements CoreAccess {
     }
 
     @Override
-    public void store(FlatView view, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs, IoStatus st) {
-        AccessPath.store(view, addr, size, value, bigEndian, attrs, st);
+    public void store(AddressSpace space, FlatView view, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs,
+                      IoStatus st) {
+        AccessPath.store(space, view, addr, size, value, bigEndian, attrs, st);
     }
 
     @Override

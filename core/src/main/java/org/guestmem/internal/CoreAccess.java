@@ -36,8 +36,12 @@ public interface CoreAccess {
      */
     long load(FlatView view, long addr, int size, boolean bigEndian, MemTxAttrs attrs, IoStatus st);
 
-    /** QEMU's {@code address_space_st*} on one view; the result bits accumulate in {@code st}. */
-    void store(FlatView view, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs, IoStatus st);
+    /**
+     * QEMU's {@code address_space_st*} through {@code space} on its view {@code view}; the result
+     * bits accumulate in {@code st}, which also says whether the store hit translated code.
+     */
+    void store(AddressSpace space, FlatView view, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs,
+               IoStatus st);
 
     /** {@return the RCU domain of the space's system} */
     RcuDomain rcu(AddressSpace space);

@@ -31,6 +31,7 @@ final class SlowPath {
     private static final int CODE_BIT = DirtyLogClient.CODE.bit();
 
     private final Tlb tlb;
+    private final Revalidation revalidation;
     private final TlbTable t;
     private final MmuIndex[] indexes;
     private final CoreAccess core;
@@ -45,8 +46,10 @@ final class SlowPath {
     long fills;
     boolean closed;
 
-    SlowPath(Tlb tlb, TlbTable t, MmuIndex[] indexes, CoreAccess core, RcuReader reader, boolean checked) {
+    SlowPath(Tlb tlb, TlbTable t, MmuIndex[] indexes, CoreAccess core, RcuReader reader, boolean checked,
+             Revalidation revalidation) {
         this.tlb = tlb;
+        this.revalidation = revalidation;
         this.t = t;
         this.indexes = indexes;
         this.core = core;
@@ -85,7 +88,7 @@ final class SlowPath {
         try {
             slowAccesses++;
             int r = store(follow(k), addr, size, value, bigEndian, attrs);
-            return r | st.bits;
+            return r | st.bits | (st.codeWritten ? Tlb.CODE_WRITTEN : 0); // codeWritten: through QEMU's path
         } finally {
             pop(saved);
             if (entered) {
@@ -129,7 +132,7 @@ final class SlowPath {
     MmuIndex follow(int k) {
         MmuIndex ix = indexes[k];
         if (ix.pub != null && t.descriptorGeneration(k) != ix.pub.generation()) {
-            tlb.resync(ix);
+            revalidation.resync(ix);
         }
         return ix;
     }
@@ -218,7 +221,7 @@ final class SlowPath {
             si = fill(ix, page, phys);
             pa = phys | (addr & offsetMask);
             if (si == null) {
-                core.store(ix.pub.view(), pa, size, value, bigEndian, attrs, st);
+                core.store(ix.space, ix.pub.view(), pa, size, value, bigEndian, attrs, st);
                 return 0;
             }
         } else {
@@ -264,7 +267,7 @@ final class SlowPath {
      */
     private int crossingStore(MmuIndex ix, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
         if (ix.identity()) {
-            core.store(ix.pub.view(), addr, size, value, bigEndian, attrs, st);
+            core.store(ix.space, ix.pub.view(), addr, size, value, bigEndian, attrs, st);
             return 0;
         }
         if (translate(ix, addr, AccessType.STORE) == -1L || translate(ix, addr + size - 1, AccessType.STORE) == -1L) {

@@ -3,10 +3,9 @@ package org.guestmem.tlb;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
 import java.nio.ByteOrder;
-import java.util.List;
 import java.util.Objects;
-import org.guestmem.AddrRange;
 import org.guestmem.AddressSpace;
 import org.guestmem.FlatView;
 import org.guestmem.MemTxAttrs;
@@ -16,7 +15,6 @@ import org.guestmem.internal.TlbRegistry;
 import org.guestmem.layout.TlbEntryLayout;
 import org.guestmem.layout.TlbLayout;
 import org.guestmem.rcu.RcuReader;
-import org.guestmem.rcu.StretchListener;
 
 /**
  * One CPU thread's softmmu TLB (QEMU's {@code CPUTLB}): per MMU index, a direct-mapped table of
@@ -105,6 +103,8 @@ public final class Tlb implements AutoCloseable {
     private static final long ADDEND = TlbEntryLayout.ADDEND_OFFSET;
     /** Empty entries, one per possible index, never freed: what a disarmed TLB probes. */
     private static final long DISARMED = emptyEntries();
+    /** Frees the tables of TLBs their owners dropped without closing them. */
+    private static final Cleaner CLEANER = Cleaner.create();
 
     // ---- the fast path's fields: owner thread, plain ----
     private long base = DISARMED;
@@ -123,22 +123,15 @@ public final class Tlb implements AutoCloseable {
     private final MmuIndex[] indexes;
     private final RcuReader reader;
     private final SlowPath slow;
-    private final DirtyFlagging flagging;
-    private final TlbRegistry registry;
-    private final TlbListener listener;
-    private final StretchListener stretches = new Stretches();
-    private final CoreAccess core;
+    private final Revalidation revalidation;
+    private final Cleaner.Cleanable release;
     private final boolean checked;
-    /** What each index's last revalidation found changed (reused: a stretch start allocates nothing). */
-    private final Object[] changes;
 
     Tlb(RcuReader reader, MmuIndex[] indexes, int log2Entries, TlbListener listener, boolean checked) {
-        this.core = SharedSecrets.coreAccess();
+        CoreAccess core = SharedSecrets.coreAccess();
         this.reader = reader;
         this.indexes = indexes;
-        this.listener = listener;
         this.checked = checked;
-        this.changes = new Object[indexes.length];
         AddressSpace space = indexes[0].space;
         int pageBits = core.pageBits(space);
         int tables = Integer.highestOneBit(indexes.length * 2 - 1);
@@ -146,14 +139,16 @@ public final class Tlb implements AutoCloseable {
         this.entryShift = pageBits - TlbEntryLayout.SHIFT;
         this.pageMaskHi = -1L << pageBits;
         this.table = new TlbTable(indexes.length, tables, log2Entries, pageBits);
-        this.slow = new SlowPath(this, table, indexes, core, reader, checked);
-        this.flagging = new DirtyFlagging(table, indexes, core);
-        this.registry = core.tlbs(space);
-        writeDescriptor(checked);
+        table.describe(reader, indexes, checked);
+        this.revalidation = new Revalidation(this, indexes, table, core, listener);
+        this.slow = new SlowPath(this, table, indexes, core, reader, checked, revalidation);
+        TlbRegistry registry = core.tlbs(space);
+        DirtyFlagging flagging = new DirtyFlagging(table, indexes, core);
         registry.add(flagging);
-        reader.addStretchListener(stretches);
+        this.release = CLEANER.register(this, new TlbRelease(registry, flagging, table));
+        reader.addStretchListener(revalidation);
         if (reader.inReadSection()) {
-            revalidate(false);
+            revalidation.revalidate(this, false);
         }
     }
 
@@ -172,24 +167,6 @@ public final class Tlb implements AutoCloseable {
         return m.address();
     }
 
-    private void writeDescriptor(boolean checked) {
-        MemorySegment d = table.descriptor;
-        TlbLayout.MAGIC_FIELD.set(d, 0L, TlbLayout.MAGIC);
-        TlbLayout.VERSION_FIELD.set(d, 0L, TlbLayout.VERSION);
-        TlbLayout.PAGE_BITS.set(d, 0L, (byte) table.pageBits);
-        TlbLayout.MMU_INDEXES.set(d, 0L, (byte) indexes.length);
-        TlbLayout.LOG2_ENTRIES.set(d, 0L, (byte) table.log2Entries);
-        TlbLayout.FLAGS.set(d, 0L, (byte) (checked ? TlbLayout.FLAG_CHECKED : 0));
-        TlbLayout.TABLE.set(d, 0L, table.tableAddress);
-        TlbLayout.RCU_SLOT.set(d, 0L, reader.nativeSlot().address());
-        TlbLayout.RCU_DOMAIN.set(d, 0L, reader.domain().nativeGracePeriodCounter().address());
-        for (MmuIndex ix : indexes) {
-            long o = TlbLayout.indexOffset(ix.k);
-            TlbLayout.INDEX_PUBLICATION.set(d, o, ix.space.nativePublication().address());
-            TlbLayout.INDEX_FLAGS.set(d, o, ix.identity() ? TlbLayout.INDEX_IDENTITY : 0);
-        }
-    }
-
     // ------------------------------------------------------------------ fast path
 
     private static long entry(Tlb tlb, int mmuIdx, long addr) {
@@ -205,10 +182,9 @@ public final class Tlb implements AutoCloseable {
      */
     public static long ld8(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + READ) == (addr & tlb.pageMaskHi)) {
-            return ALL.get(ValueLayout.JAVA_BYTE, addr + ALL.get(TAG, e + ADDEND)) & 0xffL;
-        }
-        return tlb.slowLoad(mmuIdx, addr, 1, false, AccessType.LOAD);
+        return ALL.get(TAG, e + READ) == (addr & tlb.pageMaskHi)
+                ? ALL.get(ValueLayout.JAVA_BYTE, addr + ALL.get(TAG, e + ADDEND)) & 0xffL
+                : tlb.slowLoad(mmuIdx, addr, 1, false, AccessType.LOAD);
     }
 
     /**
@@ -220,10 +196,9 @@ public final class Tlb implements AutoCloseable {
      */
     public static long ld16le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)) {
-            return ALL.get(LE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL;
-        }
-        return tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.LOAD);
+        return ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)
+                ? ALL.get(LE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL
+                : tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.LOAD);
     }
 
     /**
@@ -235,10 +210,9 @@ public final class Tlb implements AutoCloseable {
      */
     public static long ld16be(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)) {
-            return ALL.get(BE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL;
-        }
-        return tlb.slowLoad(mmuIdx, addr, 2, true, AccessType.LOAD);
+        return ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)
+                ? ALL.get(BE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL
+                : tlb.slowLoad(mmuIdx, addr, 2, true, AccessType.LOAD);
     }
 
     /**
@@ -250,10 +224,9 @@ public final class Tlb implements AutoCloseable {
      */
     public static long ld32le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)) {
-            return ALL.get(LE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL;
-        }
-        return tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.LOAD);
+        return ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)
+                ? ALL.get(LE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL
+                : tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.LOAD);
     }
 
     /**
@@ -265,10 +238,9 @@ public final class Tlb implements AutoCloseable {
      */
     public static long ld32be(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)) {
-            return ALL.get(BE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL;
-        }
-        return tlb.slowLoad(mmuIdx, addr, 4, true, AccessType.LOAD);
+        return ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)
+                ? ALL.get(BE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL
+                : tlb.slowLoad(mmuIdx, addr, 4, true, AccessType.LOAD);
     }
 
     /**
@@ -280,10 +252,9 @@ public final class Tlb implements AutoCloseable {
      */
     public static long ld64le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)) {
-            return ALL.get(LE64, addr + ALL.get(TAG, e + ADDEND));
-        }
-        return tlb.slowLoad(mmuIdx, addr, 8, false, AccessType.LOAD);
+        return ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)
+                ? ALL.get(LE64, addr + ALL.get(TAG, e + ADDEND))
+                : tlb.slowLoad(mmuIdx, addr, 8, false, AccessType.LOAD);
     }
 
     /**
@@ -295,10 +266,9 @@ public final class Tlb implements AutoCloseable {
      */
     public static long ld64be(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)) {
-            return ALL.get(BE64, addr + ALL.get(TAG, e + ADDEND));
-        }
-        return tlb.slowLoad(mmuIdx, addr, 8, true, AccessType.LOAD);
+        return ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)
+                ? ALL.get(BE64, addr + ALL.get(TAG, e + ADDEND))
+                : tlb.slowLoad(mmuIdx, addr, 8, true, AccessType.LOAD);
     }
 
     /**
@@ -310,10 +280,9 @@ public final class Tlb implements AutoCloseable {
      */
     public static long fetch16le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + CODE) == ((addr + 1) & tlb.pageMaskHi)) {
-            return ALL.get(LE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL;
-        }
-        return tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.FETCH);
+        return ALL.get(TAG, e + CODE) == ((addr + 1) & tlb.pageMaskHi)
+                ? ALL.get(LE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL
+                : tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.FETCH);
     }
 
     /**
@@ -325,10 +294,9 @@ public final class Tlb implements AutoCloseable {
      */
     public static long fetch32le(Tlb tlb, int mmuIdx, long addr) {
         long e = entry(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + CODE) == ((addr + 3) & tlb.pageMaskHi)) {
-            return ALL.get(LE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL;
-        }
-        return tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.FETCH);
+        return ALL.get(TAG, e + CODE) == ((addr + 3) & tlb.pageMaskHi)
+                ? ALL.get(LE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL
+                : tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.FETCH);
     }
 
     /**
@@ -583,13 +551,7 @@ public final class Tlb implements AutoCloseable {
      */
     public void flushPage(int mmuIdx, long vaddr) {
         slow.check(mmuIdx);
-        long page = vaddr & pageMaskHi;
-        long off = table.offset(mmuIdx, page);
-        int slot = table.slot(mmuIdx, page);
-        if (table.javaPage[slot] == page || (table.tag(off, READ) & pageMaskHi) == page
-                || (table.tag(off, WRITE) & pageMaskHi) == page || (table.tag(off, CODE) & pageMaskHi) == page) {
-            table.invalidate(off, slot);
-        }
+        table.flushPage(mmuIdx, vaddr);
     }
 
     /** {@return the number of MMU indexes} */
@@ -637,8 +599,18 @@ public final class Tlb implements AutoCloseable {
      */
     public FlatView currentView(int mmuIdx) {
         slow.check(mmuIdx);
-        MmuIndex ix = indexes[mmuIdx];
+        MmuIndex ix = slow.follow(mmuIdx);
         return ix.pub == null ? null : ix.pub.view();
+    }
+
+    /**
+     * {@return whether index {@code mmuIdx} is an identity index (guest addresses are its address
+     * space's; no page mapper)}
+     *
+     * @param mmuIdx the MMU index
+     */
+    public boolean identity(int mmuIdx) {
+        return indexes[mmuIdx].identity();
     }
 
     /** {@return how many accesses took the slow path so far} */
@@ -668,7 +640,8 @@ public final class Tlb implements AutoCloseable {
     /**
      * Unregisters the TLB and frees its tables (owner thread; idempotent). Waits for threads that
      * are flagging its entries after a dirty-bit clear. Every later access throws
-     * {@link IllegalStateException}.
+     * {@link IllegalStateException}. A TLB dropped without {@code close()} is freed once it is
+     * unreachable (a cleaner does the same work), so an accessor that goes out of use leaks nothing.
      */
     @Override
     public void close() {
@@ -681,73 +654,23 @@ public final class Tlb implements AutoCloseable {
         }
         slow.closed = true;
         disarm();
-        reader.removeStretchListener(stretches);
-        registry.remove(flagging);
-        flagging.close();
-        table.free();
+        reader.removeStretchListener(revalidation);
+        release.clean();
     }
 
     // ------------------------------------------------------------------ arming
 
-    private void arm() {
+    /** Points the fast path at the tables (at a stretch start, after revalidation). */
+    void arm() {
         base = table.tableAddress;
         idxShift = table.log2Entries + TlbEntryLayout.SHIFT;
         entryMask = (long) (table.entries - 1) << TlbEntryLayout.SHIFT;
     }
 
-    private void disarm() {
+    /** Points the fast path at the never-freed empty entries: every probe misses. */
+    void disarm() {
         base = DISARMED;
         idxShift = TlbEntryLayout.SHIFT;
         entryMask = 0;
-    }
-
-    /** Revalidates every index, arms the fast path, then tells the listener what changed. */
-    private void revalidate(boolean tell) {
-        for (MmuIndex ix : indexes) {
-            changes[ix.k] = ix.revalidate(core, table);
-        }
-        arm();
-        for (int k = 0; k < changes.length; k++) {
-            Object c = changes[k];
-            changes[k] = null;
-            if (tell) {
-                tell(k, c);
-            }
-        }
-    }
-
-    /**
-     * Native code revalidated index {@code ix} itself ({@code guestmem_tlb_revalidate}): the slow
-     * path follows before it uses the index's view (the old one may be freed already), and the
-     * listener hears what changed since the view Java knew.
-     */
-    void resync(MmuIndex ix) {
-        tell(ix.k, ix.revalidate(core, table));
-    }
-
-    private void tell(int k, Object c) {
-        if (listener == null || c == null) {
-            return;
-        }
-        if (c == MmuIndex.EVERYTHING) {
-            listener.everythingChanged(k);
-        } else {
-            @SuppressWarnings("unchecked")
-            List<AddrRange> r = (List<AddrRange>) c;
-            listener.rangesChanged(k, r);
-        }
-    }
-
-    /** The TLB's side of its reader's stretches. */
-    private final class Stretches implements StretchListener {
-        @Override
-        public void stretchStarted(RcuReader r) {
-            revalidate(true);
-        }
-
-        @Override
-        public void stretchEnded(RcuReader r) {
-            disarm();
-        }
     }
 }

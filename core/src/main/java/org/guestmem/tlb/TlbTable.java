@@ -8,6 +8,7 @@ import java.util.Arrays;
 import org.guestmem.internal.AnonymousMemory;
 import org.guestmem.layout.TlbEntryLayout;
 import org.guestmem.layout.TlbLayout;
+import org.guestmem.rcu.RcuReader;
 
 /**
  * The native entries of every MMU index of one {@link Tlb} ({@link TlbEntryLayout}, index
@@ -175,7 +176,38 @@ final class TlbTable {
         TlbLayout.INDEX_TABLES.setVolatile(descriptor, TlbLayout.indexOffset(k), tables);
     }
 
-    /** Frees the native memory (owner, after the TLB was disarmed for good and unregistered). */
+    /** Writes the native descriptor of a TLB of {@code reader} with these indexes. */
+    void describe(RcuReader reader, MmuIndex[] ixs, boolean checked) {
+        MemorySegment d = descriptor;
+        TlbLayout.MAGIC_FIELD.set(d, 0L, TlbLayout.MAGIC);
+        TlbLayout.VERSION_FIELD.set(d, 0L, TlbLayout.VERSION);
+        TlbLayout.PAGE_BITS.set(d, 0L, (byte) pageBits);
+        TlbLayout.MMU_INDEXES.set(d, 0L, (byte) indexes);
+        TlbLayout.LOG2_ENTRIES.set(d, 0L, (byte) log2Entries);
+        TlbLayout.FLAGS.set(d, 0L, (byte) (checked ? TlbLayout.FLAG_CHECKED : 0));
+        TlbLayout.TABLE.set(d, 0L, tableAddress);
+        TlbLayout.RCU_SLOT.set(d, 0L, reader.nativeSlot().address());
+        TlbLayout.RCU_DOMAIN.set(d, 0L, reader.domain().nativeGracePeriodCounter().address());
+        for (MmuIndex ix : ixs) {
+            long o = TlbLayout.indexOffset(ix.k);
+            TlbLayout.INDEX_PUBLICATION.set(d, o, ix.space.nativePublication().address());
+            TlbLayout.INDEX_FLAGS.set(d, o, ix.identity() ? TlbLayout.INDEX_IDENTITY : 0);
+        }
+    }
+
+    /** Empties index {@code k}'s entry of the page of {@code vaddr}, if it holds that page. */
+    void flushPage(int k, long vaddr) {
+        long page = vaddr & pageMaskHi;
+        long off = offset(k, page);
+        int slot = slot(k, page);
+        if (javaPage[slot] == page || (tag(off, TlbEntryLayout.ADDR_READ_OFFSET) & pageMaskHi) == page
+                || (tag(off, TlbEntryLayout.ADDR_WRITE_OFFSET) & pageMaskHi) == page
+                || (tag(off, TlbEntryLayout.ADDR_CODE_OFFSET) & pageMaskHi) == page) {
+            invalidate(off, slot);
+        }
+    }
+
+    /** Frees the native memory (after the TLB was disarmed for good, or became unreachable, and left the registry). */
     void free() {
         arena.close();
     }

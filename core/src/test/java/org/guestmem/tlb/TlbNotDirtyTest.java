@@ -42,6 +42,8 @@ class TlbNotDirtyTest {
     RcuReader reader;
     Tlb tlb;
     final List<String> codeWrites = Collections.synchronizedList(new ArrayList<>());
+    /** What the code-write handler answers: whether translated code is left on the page. */
+    volatile boolean keepCode;
 
     void machine(boolean checked, boolean codeTracking) {
         sys = MemorySystem.builder().checkedAccess(checked).codeDirtyTracking(codeTracking).build();
@@ -49,8 +51,11 @@ class TlbNotDirtyTest {
         ram = sys.ram("ram", 16 * PAGE);
         root.addSubregion(ram, RAM);
         as = sys.addressSpace("memory", root);
-        sys.setCodeWriteHandler((region, offset, length) ->
-                codeWrites.add(region.name() + "+" + Long.toHexString(offset) + "/" + length));
+        sys.setCodeWriteHandler((space, addr, length, region, offset) -> {
+            codeWrites.add(space.name() + "@" + Long.toHexString(addr) + " " + region.name() + "+" + Long.toHexString(offset)
+                    + "/" + length);
+            return keepCode;
+        });
         reader = sys.rcu().registerQuiescent();
         tlb = Tlb.builder(reader).index(as).entries(64).build();
     }
@@ -104,14 +109,39 @@ class TlbNotDirtyTest {
         assertFalse(ram.getDirty(PAGE, PAGE, DirtyLogClient.CODE));
         assertTrue((writeTag(tlb, RAM + PAGE) & TlbEntryLayout.NOTDIRTY) != 0, "protecting flagged our own entry");
         assertEquals(Tlb.CODE_WRITTEN, Tlb.st32le(tlb, 0, RAM + PAGE + 0x20, 8));
-        assertEquals(List.of("ram+1020/4"), codeWrites);
+        assertEquals(List.of("memory@101020 ram+1020/4"), codeWrites);
         assertTrue(ram.getDirty(PAGE, PAGE, DirtyLogClient.CODE), "the handler left no code there: the bit is set");
         long slow = tlb.slowAccessCount();
         assertEquals(0, Tlb.st32le(tlb, 0, RAM + PAGE + 0x24, 9));
         assertEquals(checked ? slow + 1 : slow, tlb.slowAccessCount(), "re-armed");
-        assertEquals(List.of("ram+1020/4"), codeWrites, "one call per round of protection");
+        assertEquals(List.of("memory@101020 ram+1020/4"), codeWrites, "one call per round of protection");
         assertEquals(9, Tlb.ld32le(tlb, 0, RAM + PAGE + 0x24));
         assertFalse(tlb.protectCode(0, 0x9000_0000L), "nothing to protect in a hole");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void whileTheHandlerSaysCodeIsLeftEveryStoreToThePageShouldCallIt(boolean checked) {
+        machine(checked, true);
+        keepCode = true;
+        assertTrue(tlb.protectCode(0, RAM + 2 * PAGE));
+        assertEquals(Tlb.CODE_WRITTEN, Tlb.st8(tlb, 0, RAM + 2 * PAGE + 1, 1));
+        assertEquals(Tlb.CODE_WRITTEN, Tlb.st16le(tlb, 0, RAM + 2 * PAGE + 2, 2));
+        assertFalse(ram.getDirty(2 * PAGE, PAGE, DirtyLogClient.CODE), "the CODE bit stays clean");
+        keepCode = false;
+        assertEquals(Tlb.CODE_WRITTEN, Tlb.st8(tlb, 0, RAM + 2 * PAGE + 4, 3));
+        assertEquals(0, Tlb.st8(tlb, 0, RAM + 2 * PAGE + 5, 4), "the last block is gone: the bit is set, the entry re-armed");
+        assertEquals(List.of("memory@102001 ram+2001/1", "memory@102002 ram+2002/2", "memory@102004 ram+2004/1"), codeWrites);
+        assertEquals(0x0403_0002L, Tlb.ld32le(tlb, 0, RAM + 2 * PAGE + 2), "the stores landed");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aStoreCrossingIntoAProtectedPageShouldAnswerCodeWritten(boolean checked) {
+        machine(checked, true);
+        assertTrue(tlb.protectCode(0, RAM + 9 * PAGE));
+        assertEquals(Tlb.CODE_WRITTEN, Tlb.st32le(tlb, 0, RAM + 9 * PAGE - 2, 0x1234_5678L));
+        assertEquals(List.of("memory@108ffe ram+8ffe/4"), codeWrites);
     }
 
     @ParameterizedTest
@@ -174,6 +204,6 @@ class TlbNotDirtyTest {
         translated.countDown();
         cpu1.join();
         assertEquals(Tlb.CODE_WRITTEN, result.get());
-        assertEquals(List.of("ram+7040/8"), codeWrites);
+        assertEquals(List.of("memory@107040 ram+7040/8"), codeWrites, "the guest address in the space the store went through");
     }
 }

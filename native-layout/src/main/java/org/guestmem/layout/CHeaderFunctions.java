@@ -92,12 +92,13 @@ final class CHeaderFunctions {
 
             /* ---- softmmu TLB: fill ---- */
 
-            /* Whether every client of mask has page's bit set in the bitmap at address bitmap. */
-            static inline int guestmem_dirty_all_set(uint64_t bitmap, uint64_t pages, uint32_t mask, uint64_t page) {
+            /* Whether page is dirty for every client of mask in the bitmap at address bitmap (its bits are
+             * stored inverted: 0 = dirty). */
+            static inline int guestmem_dirty_for_all(uint64_t bitmap, uint64_t pages, uint32_t mask, uint64_t page) {
                 for (uint32_t c = 0; c < GUESTMEM_DIRTY_CLIENTS; c++) {
                     if ((mask & (1u << c)) != 0) {
                         const uint64_t *w = (const uint64_t *) (uintptr_t) (bitmap + GUESTMEM_DIRTY_WORD_OFFSET(pages, c, page));
-                        if (((__atomic_load_n(w, __ATOMIC_ACQUIRE) >> (page % 64)) & 1) == 0) {
+                        if (((__atomic_load_n(w, __ATOMIC_ACQUIRE) >> (page % 64)) & 1) != 0) {
                             return 0;
                         }
                     }
@@ -159,7 +160,7 @@ final class CHeaderFunctions {
                 }
                 if (mask != 0) {
                     page = (ppage - sec[s].start + sec[s].offset_in_region) >> t->page_bits;
-                    if (!guestmem_dirty_all_set(sec[s].dirty_bitmap, sec[s].dirty_pages, mask, page)) {
+                    if (!guestmem_dirty_for_all(sec[s].dirty_bitmap, sec[s].dirty_pages, mask, page)) {
                         write |= GUESTMEM_TLB_NOTDIRTY;
                     }
                 }
@@ -171,7 +172,7 @@ final class CHeaderFunctions {
                 if (mask != 0 && write == vpage) {
                     /* armed: a clear that ran meanwhile either flags the entry or is seen here */
                     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-                    if (!guestmem_dirty_all_set(sec[s].dirty_bitmap, sec[s].dirty_pages, mask, page)) {
+                    if (!guestmem_dirty_for_all(sec[s].dirty_bitmap, sec[s].dirty_pages, mask, page)) {
                         __atomic_fetch_or(&e->addr_write, GUESTMEM_TLB_NOTDIRTY, __ATOMIC_RELAXED);
                     }
                 }
