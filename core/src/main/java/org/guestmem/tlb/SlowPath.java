@@ -2,7 +2,6 @@ package org.guestmem.tlb;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import org.guestmem.MemTxAttrs;
 import org.guestmem.RamBackedRegion;
@@ -370,43 +369,27 @@ final class SlowPath {
         long code = (perms & PageMapper.EXECUTE) != 0 ? read : TlbEntryLayout.EMPTY;
         read = (perms & PageMapper.READ) != 0 ? read : TlbEntryLayout.EMPTY;
         write = (perms & PageMapper.WRITE) != 0 ? write : TlbEntryLayout.EMPTY;
-        boolean arming = write == direct && si.dirtyMask != 0;
-        if (arming && !allSet(si, ppage)) {
-            write |= TlbEntryLayout.NOTDIRTY;
-            arming = false;
-        }
         long off = t.offset(ix.k, vpage);
         int slot = t.slot(ix.k, vpage);
-        t.write(off, read, write, code, addend);
+        t.write(off, read, TlbEntryLayout.EMPTY, code, addend);
         t.info[slot] = si;
         t.javaPage[slot] = vpage;
         t.physPage[slot] = ppage;
-        if (arming) {
-            VarHandle.fullFence(); // the arming rule: a clear that ran meanwhile is seen here, or flags the entry
-            if (!allSet(si, ppage)) {
-                t.setWriteTag(off, write | TlbEntryLayout.NOTDIRTY);
-            }
+        if (write == direct) { // RAM with a native address: the arming rule
+            NotDirty.arm(t.table, off, write, si.block.dirty(), ppage + si.xlat, pageSize, si.dirtyMask);
+        } else {
+            t.setWriteTag(off, write);
         }
         return si;
     }
 
-    /** Re-arms the store tag at {@code off} after a NOTDIRTY store, if every bit of the page is set now. */
+    /** Re-arms the store tag at {@code off} after a NOTDIRTY store (the arming rule), if it is still the page's. */
     private void rearm(long off, long vpage, SectionInfo si, long ppage) {
         long tag = t.tag(off, TlbEntryLayout.ADDR_WRITE_OFFSET);
-        if ((tag & (t.pageMaskHi | TlbEntryLayout.INVALID | TlbEntryLayout.MMIO)) != vpage || !allSet(si, ppage)) {
-            return;
+        if ((tag & (t.pageMaskHi | TlbEntryLayout.INVALID | TlbEntryLayout.MMIO)) == vpage) {
+            NotDirty.arm(t.table, off, tag & ~TlbEntryLayout.NOTDIRTY, si.block.dirty(), ppage + si.xlat, pageSize,
+                    si.dirtyMask);
         }
-        long armed = tag & ~TlbEntryLayout.NOTDIRTY;
-        t.setWriteTag(off, armed);
-        VarHandle.fullFence();
-        if (!allSet(si, ppage)) {
-            t.setWriteTag(off, armed | TlbEntryLayout.NOTDIRTY);
-        }
-    }
-
-    /** {@return whether every client the section logs for has the bit of guest physical page {@code ppage} set} */
-    private boolean allSet(SectionInfo si, long ppage) {
-        return si.dirtyMask == 0 || si.block.dirty().cleanClients(ppage + si.xlat, pageSize, si.dirtyMask) == 0;
     }
 
     // ------------------------------------------------------------------ maintenance

@@ -15,7 +15,7 @@ import org.guestmem.rcu.RcuReader;
  * {@code k}'s table at {@code k << (log2Entries + 5)}), its native descriptor ({@link TlbLayout}),
  * and what Java keeps per entry beside them: the section the entry was filled from, the guest page
  * that record describes and the physical page. Owner thread only, except {@link #flagNotDirty},
- * which threads clearing dirty bits call (see {@link DirtyFlagging}).
+ * which threads clearing dirty bits call (see {@link DirtyFlagging} and {@link NotDirty}).
  *
  * <p>The native memory is freed by {@link #free()} (the TLB's {@code close()}), after the owner
  * disarmed the fast path for good and no clearing thread can still be reading it.
@@ -24,8 +24,6 @@ final class TlbTable {
     /** Tables of at least this size get transparent huge pages. */
     private static final long HUGE_THRESHOLD = 1L << 20;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
-    private static final VarHandle WRITE_TAG = TlbEntryLayout.ADDR_WRITE;
-    private static final VarHandle ADDEND = TlbEntryLayout.ADDEND;
 
     final int indexes;
     /** Index tables allocated: a power of two at least {@link #indexes}, so a masked index stays inside. */
@@ -133,28 +131,9 @@ final class TlbTable {
         Arrays.fill(javaPage, k << log2Entries, (k + 1) << log2Entries, -1L);
     }
 
-    /**
-     * Any thread: sets {@link TlbEntryLayout#NOTDIRTY} in the store tag at {@code offset} if it is an
-     * armed tag (no INVALID, MMIO or NOTDIRTY) of guest page {@code page} ({@code -1}: any page whose
-     * host page lies in {@code [hostFirst, hostLast]}).
-     */
+    /** Any thread: {@link NotDirty#flag} on the entry at {@code offset}. */
     void flagNotDirty(long offset, long page, long hostFirst, long hostLast) {
-        long tag = (long) WRITE_TAG.getVolatile(table, offset);
-        if ((tag & (TlbEntryLayout.INVALID | TlbEntryLayout.MMIO | TlbEntryLayout.NOTDIRTY)) != 0) {
-            return;
-        }
-        long tagPage = tag & pageMaskHi;
-        if (page != -1L) {
-            if (tagPage != page) {
-                return;
-            }
-        } else {
-            long host = tagPage + (long) ADDEND.getVolatile(table, offset);
-            if (Long.compareUnsigned(host - hostFirst, hostLast - hostFirst) > 0) {
-                return;
-            }
-        }
-        WRITE_TAG.getAndBitwiseOr(table, offset, TlbEntryLayout.NOTDIRTY);
+        NotDirty.flag(table, offset, pageMaskHi, page, hostFirst, hostLast);
     }
 
     /** Index {@code k}'s descriptor part: the tables its entries come from (acquire; any thread). */
