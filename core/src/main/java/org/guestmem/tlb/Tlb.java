@@ -36,8 +36,9 @@ import org.guestmem.rcu.RcuReader;
  * because an entry exists only for a page one RAM section covers entirely (an access that does not
  * cross the page stays inside the block) and is usable only inside the protected stretch in which
  * the TLB revalidated it (see "Stretches"): the block cannot be freed before the stretch ends.
- * {@code mmuIdx} is masked to the table, so even a wrong index never reads outside it; an index
- * outside {@code 0..n-1} throws {@link IndexOutOfBoundsException} when it reaches the slow path.
+ * {@code mmuIdx} is masked to the tables (their number rounded up to a power of two), so even a
+ * wrong index never reads outside them, though it may hit another index's entry; an index outside
+ * {@code 0..n-1} throws {@link IndexOutOfBoundsException} when it reaches the slow path.
  *
  * <h2 id="results">Results</h2>
  * Loads return the zero-extended value; their failures are OR-ed into a sticky status
