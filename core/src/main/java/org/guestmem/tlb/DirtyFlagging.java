@@ -99,6 +99,7 @@ final class DirtyFlagging implements TlbRegistry.Member {
         long hi = gStart + (Math.min(end - 1, rangeEnd) - inBlock);
         for (long page = lo & t.pageMaskHi; ; page += 1L << t.pageBits) {
             t.flagNotDirty(t.offset(k, page), page, 0, 0);
+            t.flagNotDirty(t.offsetB(k, page), page, 0, 0); // the second slot, where an evicted page waits
             if (page == (hi & t.pageMaskHi)) {
                 break;
             }

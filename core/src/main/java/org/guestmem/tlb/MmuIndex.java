@@ -7,7 +7,6 @@ import org.guestmem.AddressSpace;
 import org.guestmem.FlatView;
 import org.guestmem.internal.CoreAccess;
 import org.guestmem.internal.PublishedView;
-import org.guestmem.layout.TlbEntryLayout;
 
 /**
  * One MMU index of a {@link Tlb}: its address space, its page mapper, and which publication of the
@@ -117,27 +116,16 @@ final class MmuIndex {
         return n;
     }
 
-    /** Empties the entries of every page in one change list (identity index: entry page = guest page). */
+    /** Empties the entries (direct and second slot) of every page in one change list (identity index: entry page = guest page). */
     private void invalidate(TlbTable t, long[] c) {
         for (int i = 0; i < c.length; i += 2) {
             for (long page = c[i] & t.pageMaskHi; ; page += 1L << t.pageBits) {
-                long off = t.offset(k, page);
-                int slot = t.slot(k, page);
-                if (t.javaPage[slot] == page || holds(t, off, page)) {
-                    t.invalidate(off, slot);
-                }
+                t.flushPage(k, page);
                 if (page == (c[i + 1] & t.pageMaskHi)) {
                     break;
                 }
             }
         }
-    }
-
-    /** {@return whether any tag of the entry at {@code off} is of {@code page}} */
-    private static boolean holds(TlbTable t, long off, long page) {
-        return (t.tag(off, TlbEntryLayout.ADDR_READ_OFFSET) & t.pageMaskHi) == page
-                || (t.tag(off, TlbEntryLayout.ADDR_WRITE_OFFSET) & t.pageMaskHi) == page
-                || (t.tag(off, TlbEntryLayout.ADDR_CODE_OFFSET) & t.pageMaskHi) == page;
     }
 
     /** The change lists merged into sorted, disjoint ranges. */

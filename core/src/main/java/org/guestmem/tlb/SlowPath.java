@@ -42,7 +42,7 @@ final class SlowPath {
     private IoStatus st = new IoStatus();
     private int depth;
     long slowAccesses;
-    long fills;
+    final TlbFill fill;
     boolean closed;
 
     SlowPath(Tlb tlb, TlbTable t, MmuIndex[] indexes, CoreAccess core, RcuReader reader, boolean checked,
@@ -57,6 +57,7 @@ final class SlowPath {
         this.checked = checked;
         this.pageSize = 1L << t.pageBits;
         this.offsetMask = pageSize - 1;
+        this.fill = new TlbFill(t, core, checked);
     }
 
     // ------------------------------------------------------------------ entry points
@@ -152,22 +153,19 @@ final class SlowPath {
             return crossingLoad(ix, addr, size, bigEndian, attrs, type);
         }
         long field = type == AccessType.FETCH ? TlbEntryLayout.ADDR_CODE_OFFSET : TlbEntryLayout.ADDR_READ_OFFSET;
-        int slot = t.slot(ix.k, addr);
-        SectionInfo si = entry(ix, slot, t.offset(ix.k, addr), field, page);
-        long pa;
-        if (si == null) {
+        int slot = fill.find(ix, page, field);
+        if (slot < 0) {
             long phys = translate(ix, addr, type);
             if (phys == -1L) {
                 return 0;
             }
-            si = fill(ix, page, phys);
-            pa = phys | (addr & offsetMask);
-            if (si == null) { // no entry for this page (several sections, IOMMU): QEMU's path every time
-                return core.load(ix.pub.view(), pa, size, bigEndian, attrs, st);
+            slot = fill.fill(ix, page, phys, perms);
+            if (slot < 0) { // no entry for this page (several sections, IOMMU): QEMU's path every time
+                return core.load(ix.pub.view(), phys | (addr & offsetMask), size, bigEndian, attrs, st);
             }
-        } else {
-            pa = t.physPage[slot] | (addr & offsetMask);
         }
+        SectionInfo si = t.info[slot];
+        long pa = t.physPage[slot] | (addr & offsetMask);
         return switch (si.kind) {
             case SectionLayout.KIND_RAM, SectionLayout.KIND_ROM, SectionLayout.KIND_ROMD ->
                     read(si.ram, pa + si.xlat, size, bigEndian);
@@ -208,24 +206,21 @@ final class SlowPath {
         if (((addr + size - 1) & t.pageMaskHi) != page) {
             return crossingStore(ix, addr, size, value, bigEndian, attrs);
         }
-        int slot = t.slot(ix.k, addr);
-        long off = t.offset(ix.k, addr);
-        SectionInfo si = entry(ix, slot, off, TlbEntryLayout.ADDR_WRITE_OFFSET, page);
-        long pa;
-        if (si == null) {
+        int slot = fill.find(ix, page, TlbEntryLayout.ADDR_WRITE_OFFSET);
+        if (slot < 0) {
             long phys = translate(ix, addr, AccessType.STORE);
             if (phys == -1L) {
                 return 0;
             }
-            si = fill(ix, page, phys);
-            pa = phys | (addr & offsetMask);
-            if (si == null) {
-                core.store(ix.space, ix.pub.view(), pa, size, value, bigEndian, attrs, st);
+            slot = fill.fill(ix, page, phys, perms);
+            if (slot < 0) {
+                core.store(ix.space, ix.pub.view(), phys | (addr & offsetMask), size, value, bigEndian, attrs, st);
                 return 0;
             }
-        } else {
-            pa = t.physPage[slot] | (addr & offsetMask);
         }
+        long off = (long) slot << TlbEntryLayout.SHIFT;
+        SectionInfo si = t.info[slot];
+        long pa = t.physPage[slot] | (addr & offsetMask);
         if (si.kind == SectionLayout.KIND_RAM) {
             return ramStore(ix, off, page, si, pa, size, value, bigEndian);
         }
@@ -254,7 +249,7 @@ final class SlowPath {
             si.block.dirty().set(inBlock, size, clean);
         }
         if (si.host && (t.tag(off, TlbEntryLayout.ADDR_WRITE_OFFSET) & TlbEntryLayout.NOTDIRTY) != 0) {
-            rearm(off, page, si, pa & t.pageMaskHi);
+            fill.rearm(off, page, si, pa & t.pageMaskHi);
         }
         return result;
     }
@@ -282,19 +277,9 @@ final class SlowPath {
 
     // ------------------------------------------------------------------ fill
 
-    /** {@return the Java record of the entry at {@code slot} if it is valid for {@code page} and this access kind} */
-    private SectionInfo entry(MmuIndex ix, int slot, long off, long field, long page) {
-        SectionInfo si = t.info[slot];
-        if (si == null || t.javaPage[slot] != page) {
-            return null;
-        }
-        long tag = t.tag(off, field);
-        return (tag & (t.pageMaskHi | TlbEntryLayout.INVALID)) == page ? si : null;
-    }
-
     /**
      * The guest physical page of {@code addr} for an access of kind {@code type}, with the mapping's
-     * permissions remembered for {@link #fill}; -1 after recording a page fault.
+     * permissions remembered in {@link #perms} for the fill; -1 after recording a page fault.
      */
     private long translate(MmuIndex ix, long addr, AccessType type) {
         if (ix.identity()) {
@@ -321,75 +306,6 @@ final class SlowPath {
         tlb.faultCode = code;
         st.bits |= Tlb.PAGE_FAULT;
         return -1L;
-    }
-
-    /**
-     * Fills index {@code ix}'s entry for guest page {@code vpage}, which maps to guest physical
-     * {@code ppage} with the permissions of the last {@link #translate}, from the view the index
-     * follows. {@return the section, or null if no entry can serve the page: several sections in it,
-     * or an IOMMU (its mappings change without a commit, so it is translated on every access)}
-     */
-    private SectionInfo fill(MmuIndex ix, long vpage, long ppage) {
-        DispatchTable d = core.dispatch(ix.pub.view());
-        long last = ppage + offsetMask;
-        int s = d.candidate(ppage);
-        if (s != 0 && d.covers(s, ppage)) {
-            if (!d.covers(s, last)) {
-                return null; // the section ends inside the page
-            }
-        } else if (d.candidate(last) == s) {
-            s = 0; // a hole up to the end of the page
-        } else {
-            return null; // a section starts inside the page
-        }
-        if (d.kind(s) == SectionLayout.KIND_IOMMU) {
-            return null;
-        }
-        SectionInfo si = ix.section(core, s);
-        fills++;
-        long direct = vpage | (checked ? TlbEntryLayout.CHECKED : 0);
-        long slow = vpage | TlbEntryLayout.MMIO;
-        long read;
-        long write;
-        switch (si.kind) {
-            case SectionLayout.KIND_RAM -> {
-                read = si.host ? direct : slow;
-                write = read;
-            }
-            case SectionLayout.KIND_ROM, SectionLayout.KIND_ROMD -> {
-                read = si.host ? direct : slow;
-                write = slow;
-            }
-            default -> {
-                read = slow;
-                write = slow;
-            }
-        }
-        long addend = (read & TlbEntryLayout.MMIO) == 0 ? si.hostAddend + ppage - vpage : 0;
-        long code = (perms & PageMapper.EXECUTE) != 0 ? read : TlbEntryLayout.EMPTY;
-        read = (perms & PageMapper.READ) != 0 ? read : TlbEntryLayout.EMPTY;
-        write = (perms & PageMapper.WRITE) != 0 ? write : TlbEntryLayout.EMPTY;
-        long off = t.offset(ix.k, vpage);
-        int slot = t.slot(ix.k, vpage);
-        t.write(off, read, TlbEntryLayout.EMPTY, code, addend);
-        t.info[slot] = si;
-        t.javaPage[slot] = vpage;
-        t.physPage[slot] = ppage;
-        if (write == direct) { // RAM with a native address: the arming rule
-            NotDirty.arm(t.table, off, write, si.block.dirty(), ppage + si.xlat, pageSize, si.dirtyMask);
-        } else {
-            t.setWriteTag(off, write);
-        }
-        return si;
-    }
-
-    /** Re-arms the store tag at {@code off} after a NOTDIRTY store (the arming rule), if it is still the page's. */
-    private void rearm(long off, long vpage, SectionInfo si, long ppage) {
-        long tag = t.tag(off, TlbEntryLayout.ADDR_WRITE_OFFSET);
-        if ((tag & (t.pageMaskHi | TlbEntryLayout.INVALID | TlbEntryLayout.MMIO)) == vpage) {
-            NotDirty.arm(t.table, off, tag & ~TlbEntryLayout.NOTDIRTY, si.block.dirty(), ppage + si.xlat, pageSize,
-                    si.dirtyMask);
-        }
     }
 
     // ------------------------------------------------------------------ maintenance

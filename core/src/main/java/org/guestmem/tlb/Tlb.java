@@ -111,6 +111,10 @@ public final class Tlb implements AutoCloseable {
     private long base = DISARMED;
     private int idxShift = TlbEntryLayout.SHIFT;
     private long entryMask;
+    /** {@code entries - 1}, or 0 when disarmed: the mask of a second-way index. */
+    private long indexMask;
+    private final int pageShift;
+    private final int log2Entries;
     private final int idxMask;
     private final int entryShift;
     private final long pageMaskHi;
@@ -138,6 +142,8 @@ public final class Tlb implements AutoCloseable {
         int tables = Integer.highestOneBit(indexes.length * 2 - 1);
         this.idxMask = tables - 1;
         this.entryShift = pageBits - TlbEntryLayout.SHIFT;
+        this.pageShift = pageBits;
+        this.log2Entries = log2Entries;
         this.pageMaskHi = -1L << pageBits;
         this.table = new TlbTable(indexes.length, tables, log2Entries, pageBits);
         table.describe(reader, indexes, checked);
@@ -174,6 +180,48 @@ public final class Tlb implements AutoCloseable {
         return tlb.base + ((long) (mmuIdx & tlb.idxMask) << tlb.idxShift) + ((addr >>> tlb.entryShift) & tlb.entryMask);
     }
 
+    /** The page's second way: its number with the high part folded in by a multiplication ({@link TlbTable#offsetB}). */
+    private static long entryB(Tlb tlb, int mmuIdx, long addr) {
+        long p = addr >>> tlb.pageShift;
+        return tlb.base + ((long) (mmuIdx & tlb.idxMask) << tlb.idxShift)
+                + (((p ^ ((p >>> tlb.log2Entries) * TlbTable.FOLD)) & tlb.indexMask) << TlbEntryLayout.SHIFT);
+    }
+
+    /**
+     * A load or fetch that missed the direct way: the second way, then the slow path. A separate
+     * method, so that code whose accesses hit the direct way does not carry it (C2 inlines it where
+     * the profile says second-way hits happen, and folds the switch on the constant size).
+     */
+    private static long loadB(Tlb tlb, int mmuIdx, long addr, int size, boolean bigEndian, long field) {
+        long e = entryB(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + field) == ((addr + size - 1) & tlb.pageMaskHi)) {
+            long h = addr + ALL.get(TAG, e + ADDEND);
+            return switch (size) {
+                case 1 -> ALL.get(ValueLayout.JAVA_BYTE, h) & 0xffL;
+                case 2 -> (bigEndian ? ALL.get(BE16, h) : ALL.get(LE16, h)) & 0xffffL;
+                case 4 -> (bigEndian ? ALL.get(BE32, h) : ALL.get(LE32, h)) & 0xffff_ffffL;
+                default -> bigEndian ? ALL.get(BE64, h) : ALL.get(LE64, h);
+            };
+        }
+        return tlb.slowLoad(mmuIdx, addr, size, bigEndian, field == CODE ? AccessType.FETCH : AccessType.LOAD);
+    }
+
+    /** A store that missed the direct way: the second way, then the slow path (see {@link #loadB}). */
+    private static int storeB(Tlb tlb, int mmuIdx, long addr, int size, long value, boolean bigEndian) {
+        long e = entryB(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, e + WRITE) == ((addr + size - 1) & tlb.pageMaskHi)) {
+            long h = addr + ALL.get(TAG, e + ADDEND);
+            switch (size) {
+                case 1 -> ALL.set(ValueLayout.JAVA_BYTE, h, (byte) value);
+                case 2 -> ALL.set(bigEndian ? BE16 : LE16, h, (short) value);
+                case 4 -> ALL.set(bigEndian ? BE32 : LE32, h, (int) value);
+                default -> ALL.set(bigEndian ? BE64 : LE64, h, value);
+            }
+            return 0;
+        }
+        return tlb.slowStore(mmuIdx, addr, size, value, bigEndian);
+    }
+
     /**
      * {@return the byte at {@code addr}, through MMU index {@code mmuIdx}}
      *
@@ -185,7 +233,7 @@ public final class Tlb implements AutoCloseable {
         long e = entry(tlb, mmuIdx, addr);
         return ALL.get(TAG, e + READ) == (addr & tlb.pageMaskHi)
                 ? ALL.get(ValueLayout.JAVA_BYTE, addr + ALL.get(TAG, e + ADDEND)) & 0xffL
-                : tlb.slowLoad(mmuIdx, addr, 1, false, AccessType.LOAD);
+                : loadB(tlb, mmuIdx, addr, 1, false, READ);
     }
 
     /**
@@ -199,7 +247,7 @@ public final class Tlb implements AutoCloseable {
         long e = entry(tlb, mmuIdx, addr);
         return ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)
                 ? ALL.get(LE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL
-                : tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.LOAD);
+                : loadB(tlb, mmuIdx, addr, 2, false, READ);
     }
 
     /**
@@ -213,7 +261,7 @@ public final class Tlb implements AutoCloseable {
         long e = entry(tlb, mmuIdx, addr);
         return ALL.get(TAG, e + READ) == ((addr + 1) & tlb.pageMaskHi)
                 ? ALL.get(BE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL
-                : tlb.slowLoad(mmuIdx, addr, 2, true, AccessType.LOAD);
+                : loadB(tlb, mmuIdx, addr, 2, true, READ);
     }
 
     /**
@@ -227,7 +275,7 @@ public final class Tlb implements AutoCloseable {
         long e = entry(tlb, mmuIdx, addr);
         return ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)
                 ? ALL.get(LE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL
-                : tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.LOAD);
+                : loadB(tlb, mmuIdx, addr, 4, false, READ);
     }
 
     /**
@@ -241,7 +289,7 @@ public final class Tlb implements AutoCloseable {
         long e = entry(tlb, mmuIdx, addr);
         return ALL.get(TAG, e + READ) == ((addr + 3) & tlb.pageMaskHi)
                 ? ALL.get(BE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL
-                : tlb.slowLoad(mmuIdx, addr, 4, true, AccessType.LOAD);
+                : loadB(tlb, mmuIdx, addr, 4, true, READ);
     }
 
     /**
@@ -255,7 +303,7 @@ public final class Tlb implements AutoCloseable {
         long e = entry(tlb, mmuIdx, addr);
         return ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)
                 ? ALL.get(LE64, addr + ALL.get(TAG, e + ADDEND))
-                : tlb.slowLoad(mmuIdx, addr, 8, false, AccessType.LOAD);
+                : loadB(tlb, mmuIdx, addr, 8, false, READ);
     }
 
     /**
@@ -269,7 +317,7 @@ public final class Tlb implements AutoCloseable {
         long e = entry(tlb, mmuIdx, addr);
         return ALL.get(TAG, e + READ) == ((addr + 7) & tlb.pageMaskHi)
                 ? ALL.get(BE64, addr + ALL.get(TAG, e + ADDEND))
-                : tlb.slowLoad(mmuIdx, addr, 8, true, AccessType.LOAD);
+                : loadB(tlb, mmuIdx, addr, 8, true, READ);
     }
 
     /**
@@ -283,7 +331,7 @@ public final class Tlb implements AutoCloseable {
         long e = entry(tlb, mmuIdx, addr);
         return ALL.get(TAG, e + CODE) == ((addr + 1) & tlb.pageMaskHi)
                 ? ALL.get(LE16, addr + ALL.get(TAG, e + ADDEND)) & 0xffffL
-                : tlb.slowLoad(mmuIdx, addr, 2, false, AccessType.FETCH);
+                : loadB(tlb, mmuIdx, addr, 2, false, CODE);
     }
 
     /**
@@ -297,7 +345,7 @@ public final class Tlb implements AutoCloseable {
         long e = entry(tlb, mmuIdx, addr);
         return ALL.get(TAG, e + CODE) == ((addr + 3) & tlb.pageMaskHi)
                 ? ALL.get(LE32, addr + ALL.get(TAG, e + ADDEND)) & 0xffff_ffffL
-                : tlb.slowLoad(mmuIdx, addr, 4, false, AccessType.FETCH);
+                : loadB(tlb, mmuIdx, addr, 4, false, CODE);
     }
 
     /**
@@ -315,7 +363,7 @@ public final class Tlb implements AutoCloseable {
             ALL.set(ValueLayout.JAVA_BYTE, addr + ALL.get(TAG, e + ADDEND), (byte) value);
             return 0;
         }
-        return tlb.slowStore(mmuIdx, addr, 1, value, false);
+        return storeB(tlb, mmuIdx, addr, 1, value, false);
     }
 
     /**
@@ -333,7 +381,7 @@ public final class Tlb implements AutoCloseable {
             ALL.set(LE16, addr + ALL.get(TAG, e + ADDEND), (short) value);
             return 0;
         }
-        return tlb.slowStore(mmuIdx, addr, 2, value, false);
+        return storeB(tlb, mmuIdx, addr, 2, value, false);
     }
 
     /**
@@ -351,7 +399,7 @@ public final class Tlb implements AutoCloseable {
             ALL.set(BE16, addr + ALL.get(TAG, e + ADDEND), (short) value);
             return 0;
         }
-        return tlb.slowStore(mmuIdx, addr, 2, value, true);
+        return storeB(tlb, mmuIdx, addr, 2, value, true);
     }
 
     /**
@@ -369,7 +417,7 @@ public final class Tlb implements AutoCloseable {
             ALL.set(LE32, addr + ALL.get(TAG, e + ADDEND), (int) value);
             return 0;
         }
-        return tlb.slowStore(mmuIdx, addr, 4, value, false);
+        return storeB(tlb, mmuIdx, addr, 4, value, false);
     }
 
     /**
@@ -387,7 +435,7 @@ public final class Tlb implements AutoCloseable {
             ALL.set(BE32, addr + ALL.get(TAG, e + ADDEND), (int) value);
             return 0;
         }
-        return tlb.slowStore(mmuIdx, addr, 4, value, true);
+        return storeB(tlb, mmuIdx, addr, 4, value, true);
     }
 
     /**
@@ -405,7 +453,7 @@ public final class Tlb implements AutoCloseable {
             ALL.set(LE64, addr + ALL.get(TAG, e + ADDEND), value);
             return 0;
         }
-        return tlb.slowStore(mmuIdx, addr, 8, value, false);
+        return storeB(tlb, mmuIdx, addr, 8, value, false);
     }
 
     /**
@@ -423,7 +471,7 @@ public final class Tlb implements AutoCloseable {
             ALL.set(BE64, addr + ALL.get(TAG, e + ADDEND), value);
             return 0;
         }
-        return tlb.slowStore(mmuIdx, addr, 8, value, true);
+        return storeB(tlb, mmuIdx, addr, 8, value, true);
     }
 
     /**
@@ -621,7 +669,7 @@ public final class Tlb implements AutoCloseable {
 
     /** {@return how many entries the slow path filled so far} */
     public long fillCount() {
-        return slow.fills;
+        return slow.fill.fills;
     }
 
     /** {@return whether this TLB runs in checked mode} */
@@ -666,6 +714,7 @@ public final class Tlb implements AutoCloseable {
         base = table.tableAddress;
         idxShift = table.log2Entries + TlbEntryLayout.SHIFT;
         entryMask = (long) (table.entries - 1) << TlbEntryLayout.SHIFT;
+        indexMask = table.entries - 1;
     }
 
     /** Points the fast path at the never-freed empty entries: every probe misses. */
@@ -673,5 +722,6 @@ public final class Tlb implements AutoCloseable {
         base = DISARMED;
         idxShift = TlbEntryLayout.SHIFT;
         entryMask = 0;
+        indexMask = 0;
     }
 }

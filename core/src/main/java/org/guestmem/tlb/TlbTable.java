@@ -45,6 +45,10 @@ final class TlbTable {
     final long[] javaPage;
     /** Per entry: the guest physical page of {@link #javaPage}. */
     final long[] physPage;
+    /** Per entry: the permissions ({@link PageMapper#RWX} bits) of {@link #javaPage}'s mapping. */
+    final byte[] perms;
+    /** The multiplier that folds a page number's high part into its second slot ({@link #slotB}). */
+    static final long FOLD = TlbEntryLayout.SECOND_WAY_FOLD;
 
     TlbTable(int indexes, int tables, int log2Entries, int pageBits) {
         this.indexes = indexes;
@@ -68,6 +72,7 @@ final class TlbTable {
         this.info = new SectionInfo[indexes * entries];
         this.javaPage = new long[indexes * entries];
         this.physPage = new long[indexes * entries];
+        this.perms = new byte[indexes * entries];
         Arrays.fill(javaPage, -1L);
     }
 
@@ -75,6 +80,26 @@ final class TlbTable {
     long offset(int k, long addr) {
         return ((long) k << (log2Entries + TlbEntryLayout.SHIFT))
                 + (((addr >>> pageBits) & (entries - 1)) << TlbEntryLayout.SHIFT);
+    }
+
+    /** The second slot's index within its table: the page number with its high part folded in. */
+    private int indexB(long addr) {
+        long p = addr >>> pageBits;
+        return (int) ((p ^ ((p >>> log2Entries) * FOLD)) & (entries - 1));
+    }
+
+    /**
+     * {@return the slot of the Java arrays for index {@code k}'s second entry of {@code addr}, where
+     * the slow path keeps a page a fill evicted from its direct slot ({@link TlbFill})} It equals the
+     * direct slot for pages whose number fits the table.
+     */
+    int slotB(int k, long addr) {
+        return (k << log2Entries) + indexB(addr);
+    }
+
+    /** {@return the byte offset in {@link #table} of index {@code k}'s second entry for {@code addr}} */
+    long offsetB(int k, long addr) {
+        return ((long) k << (log2Entries + TlbEntryLayout.SHIFT)) + ((long) indexB(addr) << TlbEntryLayout.SHIFT);
     }
 
     /** {@return the slot of the Java arrays for index {@code k}'s entry of {@code addr}} */
@@ -174,11 +199,15 @@ final class TlbTable {
         }
     }
 
-    /** Empties index {@code k}'s entry of the page of {@code vaddr}, if it holds that page. */
+    /** Empties index {@code k}'s entries (direct and second slot) of the page of {@code vaddr}, if they hold that page. */
     void flushPage(int k, long vaddr) {
         long page = vaddr & pageMaskHi;
-        long off = offset(k, page);
-        int slot = slot(k, page);
+        drop(offset(k, page), slot(k, page), page);
+        drop(offsetB(k, page), slotB(k, page), page);
+    }
+
+    /** Empties the entry at {@code off} ({@code slot}) if its Java record or any tag is of {@code page}. */
+    void drop(long off, int slot, long page) {
         if (javaPage[slot] == page || (tag(off, TlbEntryLayout.ADDR_READ_OFFSET) & pageMaskHi) == page
                 || (tag(off, TlbEntryLayout.ADDR_WRITE_OFFSET) & pageMaskHi) == page
                 || (tag(off, TlbEntryLayout.ADDR_CODE_OFFSET) & pageMaskHi) == page) {

@@ -51,12 +51,22 @@ final class CHeaderFunctions {
                         + (uintptr_t) k * sizeof(struct guestmem_tlb_index));
             }
 
-            /* The entry of guest address a in MMU index k (direct-mapped by page number). */
+            /* The direct entry of guest address a in MMU index k (QEMU's index: the page number's low bits). */
             static inline struct guestmem_tlb_entry *guestmem_tlb_entry_of(const struct guestmem_tlb *t, uint32_t k, uint64_t a) {
                 uint64_t mask = ((uint64_t) 1 << t->log2_entries) - 1;
                 return (struct guestmem_tlb_entry *) (uintptr_t) (t->table
                         + ((uint64_t) k << (t->log2_entries + GUESTMEM_TLB_ENTRY_SHIFT))
                         + (((a >> t->page_bits) & mask) << GUESTMEM_TLB_ENTRY_SHIFT));
+            }
+
+            /* The second entry of guest address a in MMU index k, where a page evicted from its direct entry
+             * is kept: the page number with its high part folded in. */
+            static inline struct guestmem_tlb_entry *guestmem_tlb_entry_b(const struct guestmem_tlb *t, uint32_t k, uint64_t a) {
+                uint64_t mask = ((uint64_t) 1 << t->log2_entries) - 1;
+                uint64_t p = a >> t->page_bits;
+                return (struct guestmem_tlb_entry *) (uintptr_t) (t->table
+                        + ((uint64_t) k << (t->log2_entries + GUESTMEM_TLB_ENTRY_SHIFT))
+                        + (((p ^ ((p >> t->log2_entries) * GUESTMEM_TLB_SECOND_WAY_FOLD)) & mask) << GUESTMEM_TLB_ENTRY_SHIFT));
             }
 
             /* The host address of a if tag translates an access of size bytes at a, else NULL: a flagged
@@ -70,24 +80,40 @@ final class CHeaderFunctions {
                 return (void *) (uintptr_t) (a + __atomic_load_n(&e->addend, __ATOMIC_RELAXED));
             }
 
-            /* Host address of a load of size bytes at a through index k, or NULL (take the slow path). */
+            /* Host address of a load of size bytes at a through index k (its direct entry, then its second),
+             * or NULL (take the slow path). */
             static inline void *guestmem_tlb_lookup_read(const struct guestmem_tlb *t, uint32_t k, uint64_t a, uint32_t size) {
                 const struct guestmem_tlb_entry *e = guestmem_tlb_entry_of(t, k, a);
-                return guestmem_tlb_hit(t, e, __atomic_load_n(&e->addr_read, __ATOMIC_RELAXED), a, size);
+                void *h = guestmem_tlb_hit(t, e, __atomic_load_n(&e->addr_read, __ATOMIC_RELAXED), a, size);
+                if (h == NULL) {
+                    e = guestmem_tlb_entry_b(t, k, a);
+                    h = guestmem_tlb_hit(t, e, __atomic_load_n(&e->addr_read, __ATOMIC_RELAXED), a, size);
+                }
+                return h;
             }
 
             /* Host address of a store; NULL also when a dirty-log bit of the page is clean (NOTDIRTY). A
              * native store through the result needs no dirty-bit update: the entry is armed only while
-             * every bit the page logs for is set. */
+             * every bit the page logs for is dirty. */
             static inline void *guestmem_tlb_lookup_write(const struct guestmem_tlb *t, uint32_t k, uint64_t a, uint32_t size) {
                 const struct guestmem_tlb_entry *e = guestmem_tlb_entry_of(t, k, a);
-                return guestmem_tlb_hit(t, e, __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED), a, size);
+                void *h = guestmem_tlb_hit(t, e, __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED), a, size);
+                if (h == NULL) {
+                    e = guestmem_tlb_entry_b(t, k, a);
+                    h = guestmem_tlb_hit(t, e, __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED), a, size);
+                }
+                return h;
             }
 
             /* Host address of an instruction fetch. */
             static inline void *guestmem_tlb_lookup_code(const struct guestmem_tlb *t, uint32_t k, uint64_t a, uint32_t size) {
                 const struct guestmem_tlb_entry *e = guestmem_tlb_entry_of(t, k, a);
-                return guestmem_tlb_hit(t, e, __atomic_load_n(&e->addr_code, __ATOMIC_RELAXED), a, size);
+                void *h = guestmem_tlb_hit(t, e, __atomic_load_n(&e->addr_code, __ATOMIC_RELAXED), a, size);
+                if (h == NULL) {
+                    e = guestmem_tlb_entry_b(t, k, a);
+                    h = guestmem_tlb_hit(t, e, __atomic_load_n(&e->addr_code, __ATOMIC_RELAXED), a, size);
+                }
+                return h;
             }
 
             /* ---- softmmu TLB: fill ---- */
@@ -106,7 +132,7 @@ final class CHeaderFunctions {
                 return 1;
             }
 
-            /* Fills index k's entry for the page of guest address vaddr, which the index maps to guest
+            /* Fills index k's direct entry for the page of guest address vaddr, which the index maps to guest
              * physical address paddr (identity indexes: paddr == vaddr), from the view the index follows
              * (its descriptor part's tables), as the Java fill does: RAM (reads, fetches and stores direct;
              * stores flagged NOTDIRTY while a dirty-log bit of the page is clean), ROM and romd (reads and

@@ -39,6 +39,13 @@ import java.lang.invoke.VarHandle;
  * writes.</li>
  * </ul>
  *
+ * <h2 id="ways">Two ways</h2>
+ * A page's entry is at its direct index (the low bits of its page number, QEMU's scheme) or, when a
+ * fill evicted it from there, at its second index ({@link #SECOND_WAY_FOLD}): a probe looks at the
+ * direct entry first and at the second one when the direct one misses. Pages whose numbers differ
+ * only above the table's bits (regions a power of two apart) then share a direct entry without
+ * evicting each other.
+ *
  * <h2 id="threads">Who writes</h2>
  * Entries are written by the TLB's owner thread only, with one exception: a thread that clears
  * dirty bits sets {@link #NOTDIRTY} in {@code addr_write} with an atomic OR, after a full fence
@@ -62,6 +69,12 @@ public final class TlbEntryLayout {
     public static final long CHECKED = 8;
     /** Every bit a flag may use: the low 10 bits (the smallest target page is 1 KiB). */
     public static final long FLAGS_MASK = 0x3ff;
+    /**
+     * The multiplier of a page's second way: page number {@code p} of a table of {@code 2^n}
+     * entries has its direct entry at {@code p & (2^n - 1)} (QEMU's index) and its second entry at
+     * {@code (p ^ ((p >> n) * SECOND_WAY_FOLD)) & (2^n - 1)}.
+     */
+    public static final long SECOND_WAY_FOLD = 0x9E3779B97F4A7C15L;
 
     /** The entry structure. */
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(

@@ -90,6 +90,7 @@ class CHeaderTest {
         d.put("GUESTMEM_TLB_NOTDIRTY", TlbEntryLayout.NOTDIRTY);
         d.put("GUESTMEM_TLB_CHECKED", TlbEntryLayout.CHECKED);
         d.put("GUESTMEM_TLB_FLAGS_MASK", TlbEntryLayout.FLAGS_MASK);
+        d.put("GUESTMEM_TLB_SECOND_WAY_FOLD", TlbEntryLayout.SECOND_WAY_FOLD);
         return d;
     }
 
