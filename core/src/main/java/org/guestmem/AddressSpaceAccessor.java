@@ -29,11 +29,11 @@ import org.guestmem.tlb.Tlb;
  * visible.
  *
  * <h2 id="cache">The translation cache</h2>
- * The TLB of {@link #tlb()}: a direct-mapped table of page entries in native memory, filled from
- * the view's tables on a miss. Pages served by one RAM section are read and written directly
+ * The TLB of {@link #tlb()}: a table of page entries in native memory (two ways per page), filled
+ * from the view's tables on a miss. Pages served by one RAM section are read and written directly
  * (RAM that logs for a dirty-log client whose bit is clean takes the slow path for its first
- * store only, QEMU's {@code TLB_NOTDIRTY}); ROM writes, MMIO and holes go through the slow path
- * with QEMU's semantics; pages shared by several sections and IOMMUs are looked up on every
+ * store only, QEMU's {@code TLB_NOTDIRTY}); an MMIO access calls the device found through the
+ * entry; ROM writes and holes go through the slow path with QEMU's semantics; pages shared by several sections and IOMMUs are looked up on every
  * access. In checked mode ({@link MemorySystemBuilder#checkedAccess}) every RAM access goes
  * through the RAM block's segment.
  *
@@ -86,9 +86,13 @@ public final class AddressSpaceAccessor implements GuestMemory {
 
     private void check() {
         if (Thread.currentThread() != owner) {
-            throw new WrongThreadException("the accessor of thread '" + owner.getName() + "' used from thread '"
-                    + Thread.currentThread().getName() + "'");
+            throw wrongThread(); // out of line: keeps every public method small enough to inline
         }
+    }
+
+    private WrongThreadException wrongThread() {
+        return new WrongThreadException("the accessor of thread '" + owner.getName() + "' used from thread '"
+                + Thread.currentThread().getName() + "'");
     }
 
     /** Starts a load: the status then holds only this load's result. */

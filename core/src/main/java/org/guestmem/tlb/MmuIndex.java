@@ -1,6 +1,7 @@
 package org.guestmem.tlb;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.guestmem.AddrRange;
 import org.guestmem.AddressSpace;
@@ -52,10 +53,13 @@ final class MmuIndex {
      * start of a protected stretch). Identity indexes drop only the pages the commits since
      * changed when they are all listed and few; otherwise, and for mapped indexes, the index is
      * flushed. Entries native code filled from a generation Java does not know are dropped.
+     * Allocates nothing unless {@code ranges} asks for the changed ranges (for a listener).
      *
-     * @return what changed for the JIT: a list of ranges, {@link #EVERYTHING}, or null (nothing)
+     * @param ranges whether to return the changed ranges (else {@link #CHANGED} stands for them)
+     * @return what changed for the JIT: a list of ranges (or {@link #CHANGED}), {@link #EVERYTHING},
+     *         or null (nothing)
      */
-    Object revalidate(CoreAccess core, TlbTable t) {
+    Object revalidate(CoreAccess core, TlbTable t, boolean ranges) {
         PublishedView p = core.publication(space);
         PublishedView old = pub;
         boolean nativeMoved = old != null && t.descriptorGeneration(k) != old.generation();
@@ -63,48 +67,49 @@ final class MmuIndex {
             return null;
         }
         int steps = old == null ? -1 : p.stepsSince(old);
-        long[][] changes = steps > 0 ? changes(p, steps) : null;
-        long pages = changes == null ? -1 : pages(changes, t.pageBits);
+        long pages = steps > 0 ? pages(p, steps, t.pageBits) : -1;
         boolean selective = identity() && !nativeMoved && pages >= 0 && pages <= Math.max(64, t.entries / 8);
         // the new view first: a clearing thread that misses it is seen by our fills' fences
         entriesView = p.view();
         ramMap = null;
         t.follow(k, p.generation(), p.view().nativeTables().address());
         if (selective) {
-            for (long[] c : changes) {
-                invalidate(t, c);
+            for (int st = 0; st < steps; st++) {
+                invalidate(t, p.changes(st));
             }
         } else {
             t.flush(k);
         }
         pub = p;
-        sections = new SectionInfo[core.dispatch(p.view()).sectionCount()];
+        int n = core.dispatch(p.view()).sectionCount();
+        if (sections == null || sections.length < n || sections.length > 4 * n + 64) {
+            sections = new SectionInfo[n];
+        } else {
+            Arrays.fill(sections, null);
+        }
         if (old == null) {
             return null;
         }
-        if (changes == null) {
+        if (steps <= 0) {
             return EVERYTHING;
         }
-        List<AddrRange> r = ranges(changes);
+        if (!ranges) {
+            return pages > 0 ? CHANGED : null;
+        }
+        List<AddrRange> r = ranges(p, steps);
         return r.isEmpty() ? null : r;
     }
 
     /** Marker: everything may have changed. */
     static final Object EVERYTHING = new Object();
+    /** Marker: some ranges changed (not listed: no one asked). */
+    static final Object CHANGED = new Object();
 
-    /** The change lists of the last {@code steps} publications up to {@code p}, or null if one is too large. */
-    private static long[][] changes(PublishedView p, int steps) {
-        long[][] out = new long[steps][];
-        for (int s = 0; s < steps; s++) {
-            out[s] = p.changes(s);
-        }
-        return out;
-    }
-
-    /** {@return the pages the changes cover (counted per list), or -1 if more than 2^31} */
-    private static long pages(long[][] changes, int pageBits) {
+    /** {@return the pages the last {@code steps} change lists up to {@code p} cover (counted per list), or -1 if more than 2^31} */
+    private static long pages(PublishedView p, int steps, int pageBits) {
         long n = 0;
-        for (long[] c : changes) {
+        for (int st = 0; st < steps; st++) {
+            long[] c = p.changes(st);
             for (int i = 0; i < c.length; i += 2) {
                 long span = (c[i + 1] >>> pageBits) - (c[i] >>> pageBits) + 1;
                 n += span;
@@ -128,10 +133,11 @@ final class MmuIndex {
         }
     }
 
-    /** The change lists merged into sorted, disjoint ranges. */
-    private static List<AddrRange> ranges(long[][] changes) {
+    /** The last {@code steps} change lists up to {@code p} merged into sorted, disjoint ranges. */
+    private static List<AddrRange> ranges(PublishedView p, int steps) {
         ArrayList<long[]> all = new ArrayList<>();
-        for (long[] c : changes) {
+        for (int st = 0; st < steps; st++) {
+            long[] c = p.changes(st);
             for (int i = 0; i < c.length; i += 2) {
                 all.add(new long[] {c[i], c[i + 1]});
             }

@@ -55,7 +55,7 @@ final class Revalidation implements StretchListener {
     /** Revalidates every index, arms the fast path, then (if {@code tell}) tells the listener what changed. */
     void revalidate(Tlb t, boolean tell) {
         for (MmuIndex ix : indexes) {
-            changes[ix.k] = ix.revalidate(core, table);
+            changes[ix.k] = ix.revalidate(core, table, listener != null);
         }
         t.arm();
         for (int k = 0; k < changes.length; k++) {
@@ -73,11 +73,11 @@ final class Revalidation implements StretchListener {
      * what changed since the view Java knew.
      */
     void resync(MmuIndex ix) {
-        tell(ix.k, ix.revalidate(core, table));
+        tell(ix.k, ix.revalidate(core, table, listener != null));
     }
 
     private void tell(int k, Object c) {
-        if (listener == null || c == null) {
+        if (listener == null || c == null || c == MmuIndex.CHANGED) {
             return;
         }
         if (c == MmuIndex.EVERYTHING) {

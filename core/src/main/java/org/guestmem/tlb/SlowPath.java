@@ -97,6 +97,49 @@ final class SlowPath {
         }
     }
 
+    /**
+     * A load from a device page whose entry (at {@code slot}, a {@link TlbEntryLayout#DEVICE} entry
+     * of the armed table, hence filled by Java from the view the index follows, inside this
+     * stretch) the fast path found: the device at {@code offset} in its region, without the general
+     * path's search. A nested access (from a device's callback) takes the general path, which gives
+     * it a status of its own.
+     */
+    long deviceLoad(int k, int slot, long addr, long offset, int size, boolean bigEndian, AccessType type) {
+        check(k);
+        if (depth != 0) {
+            return load(k, addr, size, bigEndian, MemTxAttrs.UNSPECIFIED, type);
+        }
+        IoStatus s = st;
+        s.reset();
+        depth = 1;
+        try {
+            slowAccesses++;
+            long v = t.info[slot].io.read(offset, size, bigEndian, MemTxAttrs.UNSPECIFIED, s);
+            tlb.loadStatus |= s.bits;
+            return size == 8 ? v : v & ((1L << (size * 8)) - 1);
+        } finally {
+            depth = 0;
+        }
+    }
+
+    /** A store to a device page the fast path found; see {@link #deviceLoad}. {@return its result bits} */
+    int deviceStore(int k, int slot, long addr, long offset, int size, long value, boolean bigEndian) {
+        check(k);
+        if (depth != 0) {
+            return store(k, addr, size, value, bigEndian, MemTxAttrs.UNSPECIFIED);
+        }
+        IoStatus s = st;
+        s.reset();
+        depth = 1;
+        try {
+            slowAccesses++;
+            t.info[slot].io.write(offset, value, size, bigEndian, MemTxAttrs.UNSPECIFIED, s);
+            return s.bits;
+        } finally {
+            depth = 0;
+        }
+    }
+
     /** A fresh status for this access; a nested access (an MMIO callback using the same TLB) gets its own. */
     private IoStatus push() {
         IoStatus saved = st;
@@ -113,16 +156,20 @@ final class SlowPath {
     }
 
     void check(int k) {
+        if (Thread.currentThread() != owner || closed || k < 0 || k >= indexes.length) {
+            throw refusal(k); // out of line: keeps the callers small enough to inline
+        }
+    }
+
+    private RuntimeException refusal(int k) {
         if (Thread.currentThread() != owner) {
-            throw new WrongThreadException("the TLB of thread '" + owner.getName() + "' used from thread '"
+            return new WrongThreadException("the TLB of thread '" + owner.getName() + "' used from thread '"
                     + Thread.currentThread().getName() + "'");
         }
         if (closed) {
-            throw new IllegalStateException("the TLB of thread '" + owner.getName() + "' is closed");
+            return new IllegalStateException("the TLB of thread '" + owner.getName() + "' is closed");
         }
-        if (k < 0 || k >= indexes.length) {
-            throw new IndexOutOfBoundsException("MMU index " + k + " is outside 0.." + (indexes.length - 1));
-        }
+        return new IndexOutOfBoundsException("MMU index " + k + " is outside 0.." + (indexes.length - 1));
     }
 
     /**

@@ -17,8 +17,8 @@ import org.guestmem.layout.TlbLayout;
 import org.guestmem.rcu.RcuReader;
 
 /**
- * One CPU thread's softmmu TLB (QEMU's {@code CPUTLB}): per MMU index, a direct-mapped table of
- * {@link TlbEntryLayout} entries in native memory, probed by static fast-path methods that C2
+ * One CPU thread's softmmu TLB (QEMU's {@code CPUTLB}): per MMU index, a table of
+ * {@link TlbEntryLayout} entries in native memory (two ways per page, the first direct-mapped), probed by static fast-path methods that C2
  * inlines into their caller (bytecode a JIT generates calls them), with QEMU's semantics for
  * everything the inline compare sends to the slow path. Built with {@link #builder(RcuReader)}.
  *
@@ -29,7 +29,8 @@ import org.guestmem.rcu.RcuReader;
  * tag = [e + addr_read]                                   (addr_write for stores, addr_code for fetches)
  * if (tag == ((addr + size - 1) &amp; ~(pageSize - 1)))   a flagged tag or a page-crossing access fails
  *     return [addr + [e + addend]]                         one load (store) of host memory
- * return slow path                                         a separate method, not inlined
+ * return out of line                                       a separate method: a device's page there
+ *                                                          (its callback at once), the second way, the slow path
  * </pre>
  * Host memory is read through one {@code static final} segment over all of memory, which C2 reduces
  * to a single range compare: no per-block segment and no liveness check per access. That is safe
@@ -38,7 +39,7 @@ import org.guestmem.rcu.RcuReader;
  * the TLB revalidated it (see "Stretches"): the block cannot be freed before the stretch ends.
  * {@code mmuIdx} is masked to the tables (their number rounded up to a power of two), so even a
  * wrong index never reads outside them, though it may hit another index's entry; an index outside
- * {@code 0..n-1} throws {@link IndexOutOfBoundsException} when it reaches the slow path.
+ * {@code 0..n-1} throws {@link IndexOutOfBoundsException} when it goes out of line.
  *
  * <h2 id="results">Results</h2>
  * Loads return the zero-extended value; their failures are OR-ed into a sticky status
@@ -102,6 +103,7 @@ public final class Tlb implements AutoCloseable {
     private static final long WRITE = TlbEntryLayout.ADDR_WRITE_OFFSET;
     private static final long CODE = TlbEntryLayout.ADDR_CODE_OFFSET;
     private static final long ADDEND = TlbEntryLayout.ADDEND_OFFSET;
+    private static final long DEVICE_TAG = TlbEntryLayout.MMIO | TlbEntryLayout.DEVICE;
     /** Empty entries, one per possible index, never freed: what a disarmed TLB probes. */
     private static final long DISARMED = emptyEntries();
     /** Frees the tables of TLBs their owners dropped without closing them. */
@@ -188,38 +190,57 @@ public final class Tlb implements AutoCloseable {
     }
 
     /**
-     * A load or fetch that missed the direct way: the second way, then the slow path. A separate
-     * method, so that code whose accesses hit the direct way does not carry it (C2 inlines it where
-     * the profile says second-way hits happen, and folds the switch on the constant size).
+     * A load or fetch that missed the direct way: a device's page there, the second way, then the
+     * slow path. A separate method, so that code whose accesses hit the direct way does not carry
+     * it; small enough for C2 to inline where the profile says it runs, folding the constant size.
      */
     private static long loadB(Tlb tlb, int mmuIdx, long addr, int size, boolean bigEndian, long field) {
+        long page = (addr + size - 1) & tlb.pageMaskHi;
+        long a = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, a + field) == (page | DEVICE_TAG) && (addr & tlb.pageMaskHi) == page) {
+            // a device's page in the direct way: the device at once, at offset addr + addend
+            return tlb.slow.deviceLoad(mmuIdx, (int) ((a - tlb.base) >>> TlbEntryLayout.SHIFT), addr,
+                    addr + ALL.get(TAG, a + ADDEND), size, bigEndian, field == CODE ? AccessType.FETCH : AccessType.LOAD);
+        }
         long e = entryB(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + field) == ((addr + size - 1) & tlb.pageMaskHi)) {
-            long h = addr + ALL.get(TAG, e + ADDEND);
-            return switch (size) {
-                case 1 -> ALL.get(ValueLayout.JAVA_BYTE, h) & 0xffL;
-                case 2 -> (bigEndian ? ALL.get(BE16, h) : ALL.get(LE16, h)) & 0xffffL;
-                case 4 -> (bigEndian ? ALL.get(BE32, h) : ALL.get(LE32, h)) & 0xffff_ffffL;
-                default -> bigEndian ? ALL.get(BE64, h) : ALL.get(LE64, h);
-            };
+        if (ALL.get(TAG, e + field) == page) {
+            return hostLoad(addr + ALL.get(TAG, e + ADDEND), size, bigEndian);
         }
         return tlb.slowLoad(mmuIdx, addr, size, bigEndian, field == CODE ? AccessType.FETCH : AccessType.LOAD);
     }
 
-    /** A store that missed the direct way: the second way, then the slow path (see {@link #loadB}). */
+    private static long hostLoad(long h, int size, boolean bigEndian) {
+        return switch (size) {
+            case 1 -> ALL.get(ValueLayout.JAVA_BYTE, h) & 0xffL;
+            case 2 -> (bigEndian ? ALL.get(BE16, h) : ALL.get(LE16, h)) & 0xffffL;
+            case 4 -> (bigEndian ? ALL.get(BE32, h) : ALL.get(LE32, h)) & 0xffff_ffffL;
+            default -> bigEndian ? ALL.get(BE64, h) : ALL.get(LE64, h);
+        };
+    }
+
+    /** A store that missed the direct way (see {@link #loadB}). */
     private static int storeB(Tlb tlb, int mmuIdx, long addr, int size, long value, boolean bigEndian) {
+        long page = (addr + size - 1) & tlb.pageMaskHi;
+        long a = entry(tlb, mmuIdx, addr);
+        if (ALL.get(TAG, a + WRITE) == (page | DEVICE_TAG) && (addr & tlb.pageMaskHi) == page) {
+            return tlb.slow.deviceStore(mmuIdx, (int) ((a - tlb.base) >>> TlbEntryLayout.SHIFT), addr,
+                    addr + ALL.get(TAG, a + ADDEND), size, value, bigEndian);
+        }
         long e = entryB(tlb, mmuIdx, addr);
-        if (ALL.get(TAG, e + WRITE) == ((addr + size - 1) & tlb.pageMaskHi)) {
-            long h = addr + ALL.get(TAG, e + ADDEND);
-            switch (size) {
-                case 1 -> ALL.set(ValueLayout.JAVA_BYTE, h, (byte) value);
-                case 2 -> ALL.set(bigEndian ? BE16 : LE16, h, (short) value);
-                case 4 -> ALL.set(bigEndian ? BE32 : LE32, h, (int) value);
-                default -> ALL.set(bigEndian ? BE64 : LE64, h, value);
-            }
+        if (ALL.get(TAG, e + WRITE) == page) {
+            hostStore(addr + ALL.get(TAG, e + ADDEND), size, value, bigEndian);
             return 0;
         }
         return tlb.slowStore(mmuIdx, addr, size, value, bigEndian);
+    }
+
+    private static void hostStore(long h, int size, long value, boolean bigEndian) {
+        switch (size) {
+            case 1 -> ALL.set(ValueLayout.JAVA_BYTE, h, (byte) value);
+            case 2 -> ALL.set(bigEndian ? BE16 : LE16, h, (short) value);
+            case 4 -> ALL.set(bigEndian ? BE32 : LE32, h, (int) value);
+            default -> ALL.set(bigEndian ? BE64 : LE64, h, value);
+        }
     }
 
     /**

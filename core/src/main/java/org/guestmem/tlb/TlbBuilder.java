@@ -17,9 +17,10 @@ import org.guestmem.rcu.RcuReader;
  * <h2 id="size">Entries per index</h2>
  * A power of two from 2<sup>6</sup> to 2<sup>20</sup>, default 2<sup>12</sup> (16 MiB of 4 KiB
  * pages, 128 KiB of table per index: QEMU's tables grow to about that for busy guests, and it fits
- * the L2 cache). The table is direct-mapped by page number, like QEMU's: a workload that touches
- * pages at random over a range of N pages wants N entries or more (2<sup>17</sup> for 256 MiB of 4
- * KiB pages), so that no two of its pages share an entry; a table of 1 MiB or more is backed by
+ * the L2 cache). A page's entry is at its direct index (the low bits of its page number, QEMU's
+ * index) or, once a fill evicted it from there, at its second index (the number with its high bits
+ * folded in): a workload that touches pages at random over a range of N pages wants about N
+ * entries (2<sup>16</sup> for 256 MiB of 4 KiB pages), so that few of its pages compete for both; a table of 1 MiB or more is backed by
  * transparent huge pages where the system offers them, so that probing it costs few host TLB misses.
  */
 public final class TlbBuilder {

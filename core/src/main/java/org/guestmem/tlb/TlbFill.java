@@ -96,7 +96,8 @@ final class TlbFill {
     /**
      * Writes the entry and records of {@code vpage} (section {@code si}, physical {@code ppage},
      * {@code perms}) at {@code slot}: RAM direct (the store tag under the arming rule), ROM and romd
-     * reads direct and stores MMIO, everything else MMIO; direct tags carry CHECKED in checked mode.
+     * reads direct and stores MMIO, MMIO regions MMIO and DEVICE (the addend then gives the offset in
+     * the region), everything else MMIO; direct tags carry CHECKED in checked mode.
      */
     private void writeAt(int slot, long off, long vpage, long ppage, int perms, SectionInfo si) {
         long direct = vpage | (checked ? TlbEntryLayout.CHECKED : 0);
@@ -112,12 +113,17 @@ final class TlbFill {
                 read = si.host ? direct : slow;
                 write = slow;
             }
+            case SectionLayout.KIND_MMIO -> { // the device at once, at offset a + addend
+                read = slow | TlbEntryLayout.DEVICE;
+                write = read;
+            }
             default -> {
                 read = slow;
                 write = slow;
             }
         }
-        long addend = (read & TlbEntryLayout.MMIO) == 0 ? si.hostAddend + ppage - vpage : 0;
+        long addend = (read & TlbEntryLayout.MMIO) == 0 ? si.hostAddend + ppage - vpage
+                : (read & TlbEntryLayout.DEVICE) != 0 ? ppage + si.xlat - vpage : 0;
         long code = (perms & PageMapper.EXECUTE) != 0 ? read : TlbEntryLayout.EMPTY;
         read = (perms & PageMapper.READ) != 0 ? read : TlbEntryLayout.EMPTY;
         write = (perms & PageMapper.WRITE) != 0 ? write : TlbEntryLayout.EMPTY;

@@ -30,6 +30,7 @@ import org.guestmem.FlatRange;
 import org.guestmem.FlatView;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemorySystem;
+import org.guestmem.MmioRegion;
 import org.guestmem.RamBackedRegion;
 import org.guestmem.RamRegion;
 import org.guestmem.dirty.DirtyLogClient;
@@ -199,6 +200,11 @@ class NativeTlbTest {
                 if (!java.util.Arrays.equals(c, j)) {
                     fail(at + ": C fills " + hex(c) + ", Java " + hex(j));
                 }
+            } else if (j[0] != TlbEntryLayout.EMPTY && (j[0] & TlbEntryLayout.DEVICE) != 0) {
+                counts[1]++;
+                assertEquals(TlbEntryLayout.MMIO | TlbEntryLayout.DEVICE, j[0] & TlbEntryLayout.FLAGS_MASK, at);
+                assertTrue(r != null && r.region() instanceof MmioRegion, at + ": DEVICE marks an MMIO region's page");
+                assertEquals(r.offsetOf(a), a + j[3], at + ": a device entry's addend gives the offset in the region");
             } else {
                 counts[1]++;
                 assertTrue(j[0] == TlbEntryLayout.EMPTY || (j[0] & TlbEntryLayout.MMIO) != 0 && j[3] == 0,

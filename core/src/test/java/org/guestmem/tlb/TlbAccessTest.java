@@ -132,6 +132,56 @@ class TlbAccessTest {
 
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
+    void aDeviceBehindAnAliasShouldSeeTheOffsetInItsOwnRegion(boolean checked) {
+        machine(checked);
+        List<String> log = new ArrayList<>();
+        MemoryRegion big = sys.mmio("big", 0x3000, MemoryRegionOps.builder()
+                .read((addr, size) -> 0x7700_0000L + addr)
+                .write((addr, value, size) -> log.add(Long.toHexString(addr) + "=" + Long.toHexString(value)))
+                .build());
+        try (var tx = sys.begin()) { // its second and third pages, shown at 0x90000
+            ((ContainerRegion) as.root()).addSubregion(sys.alias("big-tail", big, 0x1000, 0x2000), 0x90000);
+        }
+        reader.quiescentState();
+        for (int i = 0; i < 3; i++) { // the first access fills the entries, the later ones use them
+            assertEquals(0x7700_1008L, Tlb.ld32le(tlb, 0, 0x90008));
+            assertEquals(0x7700_2ffcL, Tlb.ld32le(tlb, 0, 0x91ffc));
+            assertEquals(0, Tlb.st16le(tlb, 0, 0x91002, 0xbeef));
+        }
+        assertEquals(List.of("2002=beef", "2002=beef", "2002=beef"), log);
+        assertEquals(0, Tlb.loadFault(tlb));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aDeviceCallbackAccessingThroughTheSameTlbShouldHaveAResultOfItsOwn(boolean checked) {
+        machine(checked);
+        long relay = 0x80000;
+        int[] nestedStore = new int[1];
+        try (var tx = sys.begin()) {
+            ((ContainerRegion) as.root()).addSubregion(sys.mmio("relay", 0x1000, MemoryRegionOps.builder()
+                    .read((addr, size) -> Tlb.ld32le(tlb, 0, MMIO + addr) + 1) // a device reading another
+                    .write((addr, value, size) -> nestedStore[0] = Tlb.st32le(tlb, 0, HOLE, value))
+                    .build()), relay);
+        }
+        reader.quiescentState();
+        for (int i = 0; i < 3; i++) { // the first fills the relay's entry; the later ones find it
+            nestedStore[0] = -1;
+            assertEquals(0, Tlb.st32le(tlb, 0, relay + 8, 7), "the relay's own store succeeded");
+            assertEquals(MemTxResult.DECODE_ERROR.bits(), nestedStore[0], "the store inside it failed, on its own");
+            mmioLog.clear();
+            assertEquals(0xabcd_0011L, Tlb.ld32le(tlb, 0, relay + 0x10));
+            assertEquals(List.of("r 10/4"), mmioLog, "the device read from the callback");
+            assertEquals(0, Tlb.loadFault(tlb));
+        }
+        reader.offline(); // outside a stretch: the slow path enters a read section around the access
+        assertEquals(0xabcd_0011L, Tlb.ld32le(tlb, 0, relay + 0x10));
+        assertTrue(!reader.inReadSection());
+        reader.online();
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
     void holesShouldReadZeroWithADecodeErrorInTheStickyStatus(boolean checked) {
         machine(checked);
         assertEquals(0, Tlb.ld64le(tlb, 0, HOLE));

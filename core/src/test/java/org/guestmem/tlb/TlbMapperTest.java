@@ -142,6 +142,7 @@ class TlbMapperTest {
         machine(checked);
         map(0x8000_0000L, 0x200_0000, PageMapper.READ | PageMapper.WRITE);
         assertEquals(0xd0d0_0040L, Tlb.ld32le(tlb, 1, 0x8000_0040L));
+        assertEquals(0xd0d0_0ff0L, Tlb.ld32le(tlb, 1, 0x8000_0ff0L), "the filled device entry: offset in the region");
         assertEquals(0, Tlb.loadFault(tlb));
         assertEquals(0, Tlb.fetch16le(tlb, 1, 0x8000_0040L), "no EXECUTE permission");
         assertEquals(Tlb.PAGE_FAULT, Tlb.loadFault(tlb));

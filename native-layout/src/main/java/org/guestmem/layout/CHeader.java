@@ -102,6 +102,7 @@ public final class CHeader {
         define(h, "GUESTMEM_TLB_MMIO", TlbEntryLayout.MMIO + "ull");
         define(h, "GUESTMEM_TLB_NOTDIRTY", TlbEntryLayout.NOTDIRTY + "ull");
         define(h, "GUESTMEM_TLB_CHECKED", TlbEntryLayout.CHECKED + "ull");
+        define(h, "GUESTMEM_TLB_DEVICE", TlbEntryLayout.DEVICE + "ull");
         define(h, "GUESTMEM_TLB_FLAGS_MASK", "0x" + Long.toHexString(TlbEntryLayout.FLAGS_MASK) + "ull");
         define(h, "GUESTMEM_TLB_SECOND_WAY_FOLD", "0x" + Long.toHexString(TlbEntryLayout.SECOND_WAY_FOLD) + "ull");
         h.append('\n');

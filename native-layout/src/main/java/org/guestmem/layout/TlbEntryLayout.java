@@ -14,7 +14,8 @@ import java.lang.invoke.VarHandle;
  *      0    8 addr_read    tag for loads
  *      8    8 addr_write   tag for stores
  *     16    8 addr_code    tag for instruction fetches
- *     24    8 addend       host address of guest address a is a + addend (direct entries); 0 otherwise
+ *     24    8 addend       host address of guest address a is a + addend (direct entries); for
+ *                          DEVICE entries a + addend is a's offset in the device's region; else 0
  * </pre>
  *
  * <h2 id="tags">Tags</h2>
@@ -35,7 +36,10 @@ import java.lang.invoke.VarHandle;
  * sets the bits (and tells the JIT if CODE was clean), then the slow path re-arms the entry.</li>
  * <li>{@link #CHECKED}: checked mode; the slow path accesses RAM through the block's segment, which
  * throws instead of touching freed memory.</li>
- * <li>bits 4 to 9 are reserved (for example for watchpoints) and are 0 in every tag guestmem
+ * <li>{@link #DEVICE} (with {@link #MMIO}): the page belongs to one MMIO region and the entry was
+ * filled by Java, which keeps the region's dispatcher beside it: the slow path calls the device
+ * at once, with the offset {@code a + addend}. Native fills never write it.</li>
+ * <li>bits 5 to 9 are reserved (for example for watchpoints) and are 0 in every tag guestmem
  * writes.</li>
  * </ul>
  *
@@ -67,6 +71,8 @@ public final class TlbEntryLayout {
     public static final long NOTDIRTY = 4;
     /** Tag flag: checked mode, the slow path accesses RAM through the block's segment. */
     public static final long CHECKED = 8;
+    /** Tag flag, with {@link #MMIO}: one device's page, filled by Java; {@code addend} gives the offset in the region. */
+    public static final long DEVICE = 16;
     /** Every bit a flag may use: the low 10 bits (the smallest target page is 1 KiB). */
     public static final long FLAGS_MASK = 0x3ff;
     /**

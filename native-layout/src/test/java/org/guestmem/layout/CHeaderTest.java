@@ -89,6 +89,7 @@ class CHeaderTest {
         d.put("GUESTMEM_TLB_MMIO", TlbEntryLayout.MMIO);
         d.put("GUESTMEM_TLB_NOTDIRTY", TlbEntryLayout.NOTDIRTY);
         d.put("GUESTMEM_TLB_CHECKED", TlbEntryLayout.CHECKED);
+        d.put("GUESTMEM_TLB_DEVICE", TlbEntryLayout.DEVICE);
         d.put("GUESTMEM_TLB_FLAGS_MASK", TlbEntryLayout.FLAGS_MASK);
         d.put("GUESTMEM_TLB_SECOND_WAY_FOLD", TlbEntryLayout.SECOND_WAY_FOLD);
         return d;

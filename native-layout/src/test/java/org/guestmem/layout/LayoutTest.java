@@ -135,7 +135,8 @@ class LayoutTest {
 
     @Test
     void tlbFlagsShouldBeDistinctBitsBelowTheSmallestPageAndSetInTheEmptyTag() {
-        long[] flags = {TlbEntryLayout.INVALID, TlbEntryLayout.MMIO, TlbEntryLayout.NOTDIRTY, TlbEntryLayout.CHECKED};
+        long[] flags = {TlbEntryLayout.INVALID, TlbEntryLayout.MMIO, TlbEntryLayout.NOTDIRTY, TlbEntryLayout.CHECKED,
+                TlbEntryLayout.DEVICE};
         long all = 0;
         for (long f : flags) {
             assertEquals(1, Long.bitCount(f), "flag " + f + " is one bit");
