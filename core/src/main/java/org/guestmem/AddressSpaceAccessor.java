@@ -41,7 +41,7 @@ import org.guestmem.tlb.Tlb;
  * Stores return their {@link MemTxResult}; loads leave theirs in {@link #lastResult()}.
  */
 public final class AddressSpaceAccessor implements GuestMemory {
-    /** 2^16 entries cover 256 MiB of 4 KiB pages (why this size: {@code bench/README.md}). */
+    /** 2^16 entries: 256 MiB of 4 KiB pages at random with few refills ({@code docs/jit.md}, "Sizing the table"). */
     static final int DEFAULT_CACHE_ENTRIES = 65536;
 
     private final AddressSpace space;

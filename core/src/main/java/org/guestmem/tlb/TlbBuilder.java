@@ -19,8 +19,8 @@ import org.guestmem.rcu.RcuReader;
  * pages, 128 KiB of table per index: QEMU's tables grow to about that for busy guests, and it fits
  * the L2 cache). A page's entry is at its direct index (the low bits of its page number, QEMU's
  * index) or, once a fill evicted it from there, at its second index (the number with its high bits
- * folded in): a workload that touches pages at random over a range of N pages wants about N
- * entries (2<sup>16</sup> for 256 MiB of 4 KiB pages), so that few of its pages compete for both; a table of 1 MiB or more is backed by
+ * folded in): a workload that touches N pages at random wants about 2N entries, so that its pages
+ * do not compete for both ({@code docs/jit.md} has the refill counts of the peer workloads); a table of 1 MiB or more is backed by
  * transparent huge pages where the system offers them, so that probing it costs few host TLB misses.
  */
 public final class TlbBuilder {
