@@ -24,8 +24,8 @@ import org.guestmem.listener.IoEventFd;
  *
  * <h2 id="mutation">Mutation and transactions</h2>
  * Every mutator takes the system's update lock and behaves as its own transaction: if it changes
- * something QEMU re-renders for, the address spaces get new {@link FlatView}s when the outermost
- * transaction commits (at the end of the call when no transaction is open). Inside
+ * something QEMU re-renders for, the address spaces whose view it changes get new {@link FlatView}s
+ * when the outermost transaction commits (at the end of the call when no transaction is open). Inside
  * {@link MemorySystem#begin()} the changes accumulate and become visible together.
  *
  * <h2 id="errors">Bad input</h2>
