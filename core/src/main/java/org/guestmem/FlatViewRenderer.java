@@ -197,7 +197,7 @@ final class FlatViewRenderer {
             if (context.beforeTables != null) {
                 context.beforeTables.run();
             }
-            return new FlatView(context, ranges, physmr, ramBlocks(ranges, previous));
+            return new FlatView(context, ranges, physmr, ramBlocks(ranges, previous), previous, splice.sources());
         } finally {
             unwind();
             sweep.clear();

@@ -18,12 +18,15 @@ final class RangeSplice {
     /** The previous range not yet consumed, possibly clipped on its left; null when they are all consumed. */
     private FlatRange head;
     private FlatRange[] out;
+    /** For each range of {@link #out}: the index of the previous range it is, unchanged, or -1. */
+    private int[] src;
     private int size;
 
     RangeSplice(FlatRange[] prev, int extra) {
         this.prev = prev;
         this.head = prev.length > 0 ? prev[0] : null;
         this.out = new FlatRange[prev.length + extra + 2];
+        this.src = new int[out.length];
     }
 
     /** {@return the index of the first previous range that ends at or after {@code addr}} */
@@ -45,8 +48,7 @@ final class RangeSplice {
     void window(long ws, long wl, FlatRange[] fresh) {
         // the previous ranges wholly before the window, in one copy (the first may merge with what precedes)
         if (head != null && Long.compareUnsigned(head.last(), ws) < 0) {
-            emit(head);
-            advance();
+            emitHead();
             int to = firstEndingAtOrAfter(prev, ws);
             if (to > next) {
                 copy(next, to);
@@ -55,7 +57,7 @@ final class RangeSplice {
             }
         }
         if (head != null && Long.compareUnsigned(head.start(), ws) < 0) { // crosses the window's start
-            emit(clip(head, head.start(), ws - 1));
+            emit(clip(head, head.start(), ws - 1), -1);
             if (Long.compareUnsigned(head.last(), wl) > 0) {
                 head = clip(head, wl + 1, head.last());
             } else {
@@ -71,18 +73,34 @@ final class RangeSplice {
             head = clip(head, wl + 1, head.last());
         }
         for (FlatRange r : fresh) {
-            emit(r);
+            emit(r, -1);
         }
     }
 
     /** {@return the spliced ranges} */
     FlatRange[] finish() {
         if (head != null) {
-            emit(head);
-            advance();
+            emitHead();
             copy(next, prev.length);
         }
-        return size == out.length ? out : Arrays.copyOf(out, size);
+        if (size != out.length) {
+            out = Arrays.copyOf(out, size);
+        }
+        return out;
+    }
+
+    /**
+     * {@return for each range {@link #finish} returned, the index of the previous range it is,
+     * unchanged and outside every window, or -1} Call after {@link #finish}.
+     */
+    int[] sources() {
+        return src;
+    }
+
+    /** Emits {@link #head} (the previous range {@link #next} itself unless it was clipped) and moves past it. */
+    private void emitHead() {
+        emit(head, head == prev[next] ? next : -1);
+        advance();
     }
 
     private void advance() {
@@ -98,26 +116,36 @@ final class RangeSplice {
         }
         ensure(n);
         System.arraycopy(prev, from, out, size, n);
+        for (int k = 0; k < n; k++) {
+            src[size + k] = from + k;
+        }
         size += n;
     }
 
-    /** Appends {@code r}, merged into the last range if {@code flatview_simplify} would merge them. */
-    private void emit(FlatRange r) {
+    /**
+     * Appends {@code r} (previous range {@code from} unchanged, or -1), merged into the last range if
+     * {@code flatview_simplify} would merge them.
+     */
+    private void emit(FlatRange r, int from) {
         if (size > 0) {
             FlatRange a = out[size - 1];
             if (canMerge(a, r)) {
                 out[size - 1] = new FlatRange(a.start(), r.last(), a.region(), a.offsetInRegion(), a.readonly(),
                         a.romdMode(), a.nonvolatile(), a.dirtyLogMask());
+                src[size - 1] = -1;
                 return;
             }
         }
         ensure(1);
+        src[size] = from;
         out[size++] = r;
     }
 
     private void ensure(int n) {
         if (size + n > out.length) {
-            out = Arrays.copyOf(out, Math.max(out.length * 2, size + n));
+            int len = Math.max(out.length * 2, size + n);
+            out = Arrays.copyOf(out, len);
+            src = Arrays.copyOf(src, len);
         }
     }
 

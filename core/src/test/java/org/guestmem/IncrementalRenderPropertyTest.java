@@ -1,8 +1,11 @@
 package org.guestmem;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -11,6 +14,9 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 import org.guestmem.RandomTree.Node;
 import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.internal.DispatchTable;
+import org.guestmem.layout.DispatchHeaderLayout;
+import org.guestmem.layout.SectionLayout;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,18 +109,66 @@ class IncrementalRenderPropertyTest {
         }
     }
 
-    /** Every space's view equals a full render of its flatview root. */
+    /**
+     * Every space's view equals a full render of its flatview root: its ranges, and its dispatch
+     * tables (every field of every native section, the Java arrays by section, the distinct
+     * regions, QEMU's dispatch dump), which a spliced view copies in runs from its predecessor.
+     */
     private static void check(RandomTree t, String when) {
         FlatViewRenderer reference = new FlatViewRenderer(t.sys.viewContext());
         for (AddressSpace as : t.sys.addressSpaces()) {
             MemoryRegion physmr = FlatViewRenderer.flatviewRoot(as.root());
-            List<FlatRange> expected = List.of();
-            if (physmr != null) {
-                FlatView full = reference.render(physmr, null);
-                expected = full.ranges();
+            FlatView got = as.currentView();
+            String what = as.name() + " " + when;
+            if (physmr == null) {
+                assertEquals(List.of(), got.ranges(), what);
+                continue;
+            }
+            FlatView full = reference.render(physmr, null);
+            try {
+                assertEquals(full.ranges(), got.ranges(), what + "\n" + String.join("\n", t.log));
+                assertSameTables(full, got, what);
+            } finally {
                 full.release();
             }
-            assertEquals(expected, as.currentView().ranges(), as.name() + " " + when + "\n" + String.join("\n", t.log));
         }
+    }
+
+    static void assertSameTables(FlatView want, FlatView got, String what) {
+        DispatchTable a = want.dispatch;
+        DispatchTable b = got.dispatch;
+        assertEquals(a.sectionCount(), b.sectionCount(), what);
+        MemorySegment na = want.nativeTables();
+        MemorySegment nb = got.nativeTables();
+        long sa = (long) DispatchHeaderLayout.SECTIONS_OFFSET.get(na, 0L);
+        long sb = (long) DispatchHeaderLayout.SECTIONS_OFFSET.get(nb, 0L);
+        for (int s = 0; s < a.sectionCount(); s++) {
+            String sec = what + ", section " + s;
+            assertEquals(a.start(s), b.start(s), sec);
+            assertEquals(a.sizeMinusOne(s), b.sizeMinusOne(s), sec);
+            assertEquals(a.offsetInRegion(s), b.offsetInRegion(s), sec);
+            assertEquals(a.hostAddend(s), b.hostAddend(s), sec);
+            assertEquals(a.regionIndex(s), b.regionIndex(s), sec);
+            assertEquals(a.kind(s), b.kind(s), sec);
+            assertEquals(a.flags(s), b.flags(s), sec);
+            assertEquals(a.dirtyLogMask(s), b.dirtyLogMask(s), sec);
+            long oa = sa + s * SectionLayout.BYTES;
+            long ob = sb + s * SectionLayout.BYTES;
+            assertEquals(na.get(ValueLayout.JAVA_LONG, oa + SectionLayout.DIRTY_BITMAP_OFFSET),
+                    nb.get(ValueLayout.JAVA_LONG, ob + SectionLayout.DIRTY_BITMAP_OFFSET), sec);
+            assertEquals(na.get(ValueLayout.JAVA_LONG, oa + SectionLayout.DIRTY_PAGES_OFFSET),
+                    nb.get(ValueLayout.JAVA_LONG, ob + SectionLayout.DIRTY_PAGES_OFFSET), sec);
+            assertSame(want.sectionRegion[s], got.sectionRegion[s], sec);
+            assertSame(want.sectionRam[s], got.sectionRam[s], sec);
+            assertSame(want.sectionBlock[s], got.sectionBlock[s], sec);
+            assertSame(want.sectionIo[s], got.sectionIo[s], sec);
+            assertEquals(want.sectionRange[s], got.sectionRange[s], sec);
+            if (s > 0) {
+                assertEquals(want.rangeKind(s - 1), got.rangeKind(s - 1), sec);
+                assertEquals(s, b.find(b.start(s)), sec);
+            }
+        }
+        assertEquals(want.regions(), got.regions(), what);
+        assertEquals(want.qemuDispatchDump(), got.qemuDispatchDump(), what);
     }
 }
