@@ -63,8 +63,12 @@ final class ChangedExtents {
     /** Forgets everything (after a commit or a rollback). */
     void clear() {
         all = false;
-        windows.clear();
-        counts.clear();
+        if (!windows.isEmpty()) { // IdentityHashMap.clear() fills its whole table, however few entries it holds
+            windows.clear();
+        }
+        if (!counts.isEmpty()) {
+            counts.clear();
+        }
     }
 
     /**

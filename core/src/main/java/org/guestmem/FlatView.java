@@ -1,7 +1,7 @@
 package org.guestmem;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.MmioDispatcher;
@@ -75,9 +75,16 @@ public final class FlatView {
      */
     FlatView diffedFrom;
     long[] diffFromThere;
+    /**
+     * Writer only, during a commit: the view this one was spliced from and the ranges it took from
+     * it unchanged ({@link #sharedRuns}), so that the comparison with it skips them; cleared by
+     * {@link #forgetDiff()} like {@link #diffedFrom}.
+     */
+    private FlatView splicedFrom;
+    private int[] sharedRuns;
 
-    FlatView(ViewContext context, FlatRange[] ranges, MemoryRegion root, RamBlockSet ramBlocks) {
-        this(context, ranges, root, ramBlocks, null, null);
+    FlatView(ViewContext context, FlatRange[] ranges, MemoryRegion root, FlatView previous) {
+        this(context, ranges, root, previous, null);
     }
 
     /**
@@ -85,18 +92,23 @@ public final class FlatView {
      * {@code previous}, unchanged outside every window a commit rendered again (see
      * {@link RangeSplice#sources()}): their sections are copied from {@code previous}'s tables in
      * runs, with only their region indexes written again; the other ranges are built as usual.
-     * {@code previous} and {@code sources} may be null: every range is built.
+     * {@code previous} and {@code sources} may be null: every range is built. {@code previous}
+     * (the live view of the same root, or null) also lends its RAM block set when this view maps
+     * exactly the same blocks.
+     *
+     * @throws IllegalStateException if a RAM block the view maps was already freed (nothing is
+     *         left allocated then)
      */
-    FlatView(ViewContext context, FlatRange[] ranges, MemoryRegion root, RamBlockSet ramBlocks, FlatView previous,
-             int[] sources) {
+    FlatView(ViewContext context, FlatRange[] ranges, MemoryRegion root, FlatView previous, int[] sources) {
         this.context = context;
         this.ranges = ranges;
         this.hasRoot = root != null;
         this.rootName = root == null ? null : root.name();
-        this.ramBlocks = ramBlocks;
-
         long mark = context.nextViewMark();
-        ArrayList<MemoryRegion> distinct = new ArrayList<>(ranges.length);
+        MemoryRegion[] distinct = context.regionScratch(ranges.length);
+        int nDistinct = 0;
+        int[] runs = sources == null ? null : new int[6];
+        int runCount = 0;
         this.rangeKind = new byte[ranges.length];
         DispatchTable.Builder b = new DispatchTable.Builder(context.tablePool(), context.pageBits, ranges.length);
         int n = ranges.length + 1;
@@ -114,6 +126,12 @@ public final class FlatView {
                 while (i + len < ranges.length && sources[i + len] == j + len) {
                     len++;
                 }
+                if (runCount + 3 > runs.length) {
+                    runs = Arrays.copyOf(runs, 2 * runs.length);
+                }
+                runs[runCount++] = i;
+                runs[runCount++] = j;
+                runs[runCount++] = len;
                 b.copy(previous.dispatch, j + 1, len);
                 System.arraycopy(previous.sectionRegion, j + 1, sectionRegion, i + 1, len);
                 System.arraycopy(previous.sectionRam, j + 1, sectionRam, i + 1, len);
@@ -124,8 +142,8 @@ public final class FlatView {
                     MemoryRegion mr = ranges[k].region();
                     if (mr.viewMark != mark) {
                         mr.viewMark = mark;
-                        mr.viewIndex = distinct.size();
-                        distinct.add(mr);
+                        mr.viewIndex = nDistinct;
+                        distinct[nDistinct++] = mr;
                     }
                     b.setRegionIndex(k + 1, mr.viewIndex);
                     sectionRange[k + 1] = k;
@@ -137,8 +155,8 @@ public final class FlatView {
             MemoryRegion mr = r.region();
             if (mr.viewMark != mark) {
                 mr.viewMark = mark;
-                mr.viewIndex = distinct.size();
-                distinct.add(mr);
+                mr.viewIndex = nDistinct;
+                distinct[nDistinct++] = mr;
             }
             int idx = mr.viewIndex;
             int flags = (r.readonly() ? SectionLayout.FLAG_READONLY : 0)
@@ -160,8 +178,51 @@ public final class FlatView {
             sectionBlock[s] = block;
             sectionIo[s] = ioOf(mr, context);
         }
+        if (runs != null) {
+            this.splicedFrom = previous;
+            this.sharedRuns = Arrays.copyOf(runs, runCount);
+        }
         this.dispatch = b.build();
-        this.regions = distinct.toArray(MemoryRegion[]::new);
+        this.regions = Arrays.copyOf(distinct, nDistinct);
+        Arrays.fill(distinct, 0, nDistinct, null); // the scratch must not keep removed regions reachable
+        try {
+            this.ramBlocks = blocksOf(regions, previous, context);
+        } catch (RuntimeException | Error e) {
+            context.tablePool().free(dispatch.block()); // never published
+            throw e;
+        }
+    }
+
+    /** The empty view: no range, no RAM block. */
+    static FlatView empty(ViewContext context) {
+        return new FlatView(context, new FlatRange[0], null, null);
+    }
+
+    /**
+     * {@return a count on each distinct RAM block that {@code regions} (the view's distinct
+     * regions, in order of first appearance) map} {@code previous}'s set when it holds exactly
+     * these blocks, else a new one.
+     */
+    private static RamBlockSet blocksOf(MemoryRegion[] regions, FlatView previous, ViewContext context) {
+        RamBlock[] scratch = context.blockScratch(regions.length);
+        int n = 0;
+        for (MemoryRegion mr : regions) { // a RAM block belongs to exactly one region: distinct regions, distinct blocks
+            RamBlock block = blockOf(mr);
+            if (block != null) {
+                scratch[n++] = block;
+            }
+        }
+        try {
+            if (previous != null) {
+                RamBlockSet shared = previous.ramBlocks;
+                if (shared.holdsExactly(scratch, n) && shared.tryShare()) {
+                    return shared;
+                }
+            }
+            return RamBlockSet.retainAll(scratch, n);
+        } finally {
+            Arrays.fill(scratch, 0, n, null); // the scratch must not keep freed blocks reachable
+        }
     }
 
     private static int kindOf(FlatRange r) {
@@ -327,6 +388,17 @@ public final class FlatView {
     void forgetDiff() {
         diffedFrom = null;
         diffFromThere = null;
+        splicedFrom = null;
+        sharedRuns = null;
+    }
+
+    /**
+     * {@return the ranges of this view that are ranges of {@code old} unchanged, as
+     * {@code [index here, index in old, count]} triples in ascending order, or null if this view
+     * was not spliced from {@code old} in the current commit} Writer only.
+     */
+    int[] sharedRuns(FlatView old) {
+        return splicedFrom == old ? sharedRuns : null;
     }
 
     /** {@return the RAM blocks this view holds a count on (through a set it may share)} */

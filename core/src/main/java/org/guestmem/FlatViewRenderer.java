@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
-import org.guestmem.internal.RamBlockSet;
 
 /**
  * Renders a region tree into a {@link FlatView} exactly as QEMU 7.2's
@@ -60,9 +59,6 @@ final class FlatViewRenderer {
     private long pLast;
     private static final byte READONLY = 1;
     private static final byte NONVOLATILE = 2;
-
-    /** The distinct RAM blocks of the view being finished; cleared after each use. */
-    private RamBlock[] blockScratch = new RamBlock[16];
 
     /** A renderer for the views of one system; it keeps its scratch arrays from one render to the next. */
     FlatViewRenderer(ViewContext context) {
@@ -167,7 +163,7 @@ final class FlatViewRenderer {
             if (context.beforeTables != null) {
                 context.beforeTables.run();
             }
-            return new FlatView(context, ranges, physmr, ramBlocks(ranges, previous));
+            return new FlatView(context, ranges, physmr, previous);
         } finally {
             unwind();
             sweep.clear(); // the scratch must not keep removed regions reachable
@@ -197,7 +193,7 @@ final class FlatViewRenderer {
             if (context.beforeTables != null) {
                 context.beforeTables.run();
             }
-            return new FlatView(context, ranges, physmr, ramBlocks(ranges, previous), previous, splice.sources());
+            return new FlatView(context, ranges, physmr, previous, splice.sources());
         } finally {
             unwind();
             sweep.clear();
@@ -427,39 +423,5 @@ final class FlatViewRenderer {
             return hi < 0 ? -1 : 1;
         }
         return Long.compareUnsigned(lo, v);
-    }
-
-    /**
-     * A count on each distinct RAM block the view maps, dropped when the view is destroyed:
-     * {@code previous}'s set when it holds exactly these blocks, else a new one.
-     */
-    private RamBlockSet ramBlocks(FlatRange[] ranges, FlatView previous) {
-        long mark = context.nextViewMark(); // a RAM block belongs to exactly one region: dedupe by region
-        int n = 0;
-        for (FlatRange r : ranges) {
-            MemoryRegion mr = r.region();
-            if (mr.viewMark == mark) {
-                continue;
-            }
-            mr.viewMark = mark;
-            RamBlock b = FlatView.blockOf(mr);
-            if (b != null) {
-                if (n == blockScratch.length) {
-                    blockScratch = Arrays.copyOf(blockScratch, 2 * n);
-                }
-                blockScratch[n++] = b;
-            }
-        }
-        try {
-            if (previous != null) {
-                RamBlockSet shared = previous.ramBlocks();
-                if (shared.holdsExactly(blockScratch, n) && shared.tryShare()) {
-                    return shared;
-                }
-            }
-            return RamBlockSet.retainAll(blockScratch, n);
-        } finally {
-            Arrays.fill(blockScratch, 0, n, null); // the scratch must not keep freed blocks reachable
-        }
     }
 }

@@ -34,6 +34,13 @@ final class RegionContext {
         void markIoEventFdsPending();
 
         /**
+         * Counts the regions of the system whose ioeventfd list is not empty: {@code delta} is +1
+         * when a region's list becomes non-empty, -1 when it becomes empty again (undo included).
+         * Under the update lock.
+         */
+        void countEventFdRegions(int delta);
+
+        /**
          * Records how to undo the change about to be made, for a commit that fails (see
          * {@link UndoLog}). Under the update lock, inside {@link #mutate}.
          */

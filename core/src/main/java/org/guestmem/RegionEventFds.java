@@ -145,6 +145,10 @@ final class RegionEventFds {
     }
 
     private static void publish(MemoryRegion mr, IoEventFd[] list) {
+        int delta = (list.length > 0 ? 1 : 0) - (mr.ioeventfds.length > 0 ? 1 : 0);
+        if (delta != 0) {
+            mr.context.mutations.countEventFdRegions(delta);
+        }
         mr.ioeventfds = list;
         MmioDispatcher io = mr.dispatcher();
         if (io != null) {

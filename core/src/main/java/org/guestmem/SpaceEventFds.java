@@ -33,6 +33,12 @@ final class SpaceEventFds {
      */
     private final IdentityHashMap<FlatView, SpaceEventFd[]> byView = new IdentityHashMap<>();
 
+    /**
+     * How many regions of the system have a non-empty ioeventfd list: while none has, every
+     * space-wide list is empty and a commit builds none (no walk over the view's ranges).
+     */
+    private int regionsWithEventFds;
+
     SpaceEventFds(ListenerRegistry listeners) {
         this.listeners = listeners;
     }
@@ -50,7 +56,7 @@ final class SpaceEventFds {
      */
     void update(AddressSpace as) {
         FlatView view = as.currentView();
-        SpaceEventFd[] next = byView.get(view);
+        SpaceEventFd[] next = regionsWithEventFds == 0 ? NONE : byView.get(view);
         if (next == null) {
             next = listOf(view);
             byView.put(view, next);
@@ -80,11 +86,21 @@ final class SpaceEventFds {
 
     /** Ends a batch of {@link #update} calls: the lists computed per view are forgotten (they reference regions). */
     void endBatch() {
-        byView.clear();
+        if (!byView.isEmpty()) {
+            byView.clear();
+        }
+    }
+
+    /** See {@link RegionContext.Mutations#countEventFdRegions}. */
+    void countRegions(int delta) {
+        regionsWithEventFds += delta;
     }
 
     /** The space-wide list {@code view} gives (see {@link #update}). */
-    private static SpaceEventFd[] listOf(FlatView view) {
+    private SpaceEventFd[] listOf(FlatView view) {
+        if (regionsWithEventFds == 0) {
+            return NONE;
+        }
         ArrayList<SpaceEventFd> fresh = new ArrayList<>();
         for (int r = 0; r < view.rangeCount(); r++) {
             FlatRange fr = view.range(r);

@@ -5,7 +5,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.function.Supplier;
 import org.guestmem.internal.RamBlock;
-import org.guestmem.internal.RamBlockSet;
 import org.guestmem.listener.MemoryListener;
 
 /**
@@ -38,6 +37,11 @@ final class ViewCache implements RegionContext.Mutations {
     static final String VERIFY_PROPERTY = "guestmem.verifyIncremental";
     private final ArrayList<AddressSpace> addressSpaces = new ArrayList<>();
     private IdentityHashMap<MemoryRegion, FlatView> flatViews = new IdentityHashMap<>();
+    /**
+     * An empty map for the next commit to fill as its new cache, or null: the last cache a commit
+     * replaced, emptied, so that the two maps swap roles instead of one being allocated per commit.
+     */
+    private IdentityHashMap<MemoryRegion, FlatView> spareViews;
     private long commits;
     /** Views of a flatview root kept, spliced and rendered in full by commits so far (for tests). */
     private long viewsKept;
@@ -49,7 +53,7 @@ final class ViewCache implements RegionContext.Mutations {
         this.listeners = listeners;
         this.eventFds = new SpaceEventFds(listeners);
         this.renderer = new FlatViewRenderer(context);
-        this.emptyView = new FlatView(context, new FlatRange[0], null, RamBlockSet.retainAll(new RamBlock[0], 0));
+        this.emptyView = FlatView.empty(context);
     }
 
     FlatView emptyView() {
@@ -247,6 +251,11 @@ final class ViewCache implements RegionContext.Mutations {
     }
 
     @Override
+    public void countEventFdRegions(int delta) {
+        eventFds.countRegions(delta);
+    }
+
+    @Override
     public void recordUndo(Runnable inverse) {
         undo.record(inverse);
     }
@@ -281,7 +290,8 @@ final class ViewCache implements RegionContext.Mutations {
      * {@link RenderFailure} names the address space.
      */
     private IdentityHashMap<MemoryRegion, FlatView> renderAll(FlatView[] chosen) {
-        IdentityHashMap<MemoryRegion, FlatView> fresh = new IdentityHashMap<>();
+        IdentityHashMap<MemoryRegion, FlatView> fresh = spareViews != null ? spareViews : new IdentityHashMap<>();
+        spareViews = null;
         int i = 0;
         try {
             for (; i < chosen.length; i++) {
@@ -298,6 +308,8 @@ final class ViewCache implements RegionContext.Mutations {
             for (FlatView v : fresh.values()) {
                 v.release();
             }
+            fresh.clear();
+            spareViews = fresh;
             AddressSpace as = addressSpaces.get(i);
             throw new RenderFailure("address space '" + as.name() + "' (root '" + as.root().name()
                     + "') cannot be rendered", e);
@@ -350,6 +362,8 @@ final class ViewCache implements RegionContext.Mutations {
         for (FlatView v : old.values()) {
             v.release();
         }
+        old.clear();
+        spareViews = old;
         commits++;
         listeners.forwardAll(MemoryListener::commit);
     }

@@ -2,6 +2,7 @@ package org.guestmem;
 
 import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.internal.NativeTablePool;
+import org.guestmem.internal.RamBlock;
 
 /**
  * What views, the renderer and the access path need from their system: the target page size,
@@ -25,6 +26,9 @@ final class ViewContext {
      * are built; null outside such tests. Writer only, under the update lock.
      */
     Runnable beforeTables;
+    /** Scratch for a view's distinct regions and RAM blocks while it is built (writer only); left all null. */
+    private MemoryRegion[] regionScratch = new MemoryRegion[16];
+    private RamBlock[] blockScratch = new RamBlock[16];
 
     ViewContext(int pageBits, DirtyLog dirtyLog, MmioDispatcher unassigned, NativeMemory memory, boolean checkedAccess) {
         this.pageBits = pageBits;
@@ -49,5 +53,21 @@ final class ViewContext {
      */
     long nextViewMark() {
         return ++viewMarks;
+    }
+
+    /** {@return the region scratch, at least {@code n} long, all null} Under the update lock; the caller nulls what it wrote. */
+    MemoryRegion[] regionScratch(int n) {
+        if (regionScratch.length < n) {
+            regionScratch = new MemoryRegion[Math.max(n, 2 * regionScratch.length)];
+        }
+        return regionScratch;
+    }
+
+    /** {@return the RAM block scratch, at least {@code n} long, all null} Under the update lock; the caller nulls what it wrote. */
+    RamBlock[] blockScratch(int n) {
+        if (blockScratch.length < n) {
+            blockScratch = new RamBlock[Math.max(n, 2 * blockScratch.length)];
+        }
+        return blockScratch;
     }
 }

@@ -1,6 +1,6 @@
 package org.guestmem;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import org.guestmem.internal.PublishedView;
 
 /**
@@ -20,6 +20,8 @@ final class ViewPublication implements PublishedView {
     private static final long[][] UNKNOWN = new long[0][];
     /** The change list of two equal views. */
     static final long[] NO_CHANGES = new long[0];
+    /** {@link ViewCache#VERIFY_PROPERTY}: every comparison that skips shared runs is checked against a full one. */
+    private static final boolean VERIFY = Boolean.getBoolean(ViewCache.VERIFY_PROPERTY);
 
     final FlatView view;
     /** Per address space, one more per publication. */
@@ -90,7 +92,12 @@ final class ViewPublication implements PublishedView {
         if (next.diffedFrom == old) {
             return next.diffFromThere;
         }
-        long[] d = diff(old, next);
+        int[] runs = next.sharedRuns(old);
+        long[] d = diff(old, next, runs);
+        if (VERIFY && runs != null && !Arrays.equals(d, diff(old, next, null))) {
+            throw new IllegalStateException("the changes of a spliced view, compared around its shared runs, "
+                    + Arrays.toString(d) + ", differ from a full comparison: " + Arrays.toString(diff(old, next, null)));
+        }
         next.diffedFrom = old;
         next.diffFromThere = d;
         return d;
@@ -102,12 +109,36 @@ final class ViewPublication implements PublishedView {
      * {@link #MAX_CHANGED_RANGES}.
      */
     static long[] diff(FlatView va, FlatView vb) {
+        return diff(va, vb, null);
+    }
+
+    /**
+     * {@link #diff(FlatView, FlatView)} when {@code runs} lists ranges of {@code vb} that are
+     * ranges of {@code va} unchanged, as {@code [index in vb, index in va, count]} triples in
+     * ascending order (see {@link FlatView#sharedRuns}), or is null: only the ranges between the
+     * runs are compared, so a view spliced from its predecessor costs what its windows changed.
+     * The result is the same: the walk over both views reaches the first range of a run on both
+     * sides at once (every range before it, on either side, starts below it) and passes the run as
+     * equal, without ending the range being merged.
+     */
+    static long[] diff(FlatView va, FlatView vb, int[] runs) {
         FlatRange[] a = va.rangeArray();
         FlatRange[] b = vb.rangeArray();
-        ArrayList<long[]> out = new ArrayList<>();
+        long[] out = new long[8];
+        int n = 0; // longs used in out
         int i = 0;
         int j = 0;
+        int run = 0;
         while (i < a.length || j < b.length) {
+            while (runs != null && run < runs.length && (j > runs[run] || i > runs[run + 1])) {
+                run += 3; // not reached on both sides at once (cannot happen): compared range by range
+            }
+            if (runs != null && run < runs.length && j == runs[run] && i == runs[run + 1]) {
+                i += runs[run + 2];
+                j += runs[run + 2];
+                run += 3;
+                continue;
+            }
             boolean same = i < a.length && j < b.length && (a[i] == b[j] || a[i].equals(b[j]));
             if (same && va.rangeKind(i) == vb.rangeKind(j)) {
                 i++;
@@ -120,25 +151,24 @@ final class ViewPublication implements PublishedView {
             } else {
                 r = b[j++];
             }
-            if (!out.isEmpty()) {
-                long[] last = out.getLast();
-                if (last[1] == -1L || Long.compareUnsigned(r.start(), last[1] + 1) <= 0) {
-                    if (Long.compareUnsigned(r.last(), last[1]) > 0) {
-                        last[1] = r.last();
+            if (n > 0) {
+                long last = out[n - 1];
+                if (last == -1L || Long.compareUnsigned(r.start(), last + 1) <= 0) {
+                    if (Long.compareUnsigned(r.last(), last) > 0) {
+                        out[n - 1] = r.last();
                     }
                     continue;
                 }
             }
-            if (out.size() == MAX_CHANGED_RANGES) {
+            if (n == 2 * MAX_CHANGED_RANGES) {
                 return null;
             }
-            out.add(new long[] {r.start(), r.last()});
+            if (n == out.length) {
+                out = Arrays.copyOf(out, 2 * n);
+            }
+            out[n++] = r.start();
+            out[n++] = r.last();
         }
-        long[] flat = new long[out.size() * 2];
-        for (int k = 0; k < out.size(); k++) {
-            flat[2 * k] = out.get(k)[0];
-            flat[2 * k + 1] = out.get(k)[1];
-        }
-        return flat;
+        return n == 0 ? NO_CHANGES : Arrays.copyOf(out, n);
     }
 }

@@ -305,4 +305,60 @@ class IoEventFdTest {
             assertEquals((long) writers * perWriter, dev.writes.get() + n.signalCount());
         }
     }
+
+    /**
+     * Commits skip building space-wide lists while no region of the system has an ioeventfd: the
+     * count of such regions must follow additions, deletions and a rolled-back transaction, or a
+     * list would be missed (or kept) after the count went back to zero.
+     */
+    @Test
+    void spaceListsFollowTheRegionsThatHaveIoEventFdsThroughDeletionAndRollback() {
+        try (MemorySystem sys = MemorySystem.create()) {
+            Device dev = new Device();
+            ContainerRegion root = sys.container("system", MemoryRegion.SIZE_2_64);
+            MmioRegion a = sys.mmio("a", 0x100, dev.ops(Endianness.LITTLE, 1, 8));
+            MmioRegion b = sys.mmio("b", 0x100, dev.ops(Endianness.LITTLE, 1, 8));
+            root.addSubregion(a, 0x1000);
+            root.addSubregion(b, 0x2000);
+            AddressSpace as = sys.addressSpace("memory", root);
+            EventNotifier n = new EventNotifier();
+            assertEquals(List.of(), sys.ioEventFdSections(as));
+
+            a.addEventfd(0x10, 4, false, 0, n);
+            assertEquals(List.of(0x1010L), addresses(sys, as));
+            a.delEventfd(0x10, 4, false, 0, n); // back to no region with an ioeventfd
+            assertEquals(List.of(), sys.ioEventFdSections(as));
+
+            b.addEventfd(0x20, 4, false, 0, n); // the count left zero again: the list is built
+            assertEquals(List.of(0x2020L), addresses(sys, as));
+            root.removeSubregion(b); // b keeps its registration but no view shows it
+            assertEquals(List.of(), sys.ioEventFdSections(as));
+            root.addSubregion(b, 0x3000);
+            assertEquals(List.of(0x3020L), addresses(sys, as));
+
+            ContainerRegion loop = sys.container("loop", 0x1000);
+            loop.addSubregion(sys.alias("self", loop, 0, 0x1000), 0x0); // shows itself inside its own window
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+                try (MemoryTransaction tx = sys.begin()) {
+                    b.delEventfd(0x20, 4, false, 0, n);
+                    a.addEventfd(0x30, 4, false, 0, n);
+                    root.addSubregion(loop, 0x8000); // the commit fails: all three changes are rolled back
+                }
+            });
+            assertTrue(e.getMessage().contains("rolled back"), e.getMessage());
+            assertEquals(List.of(0x3020L), addresses(sys, as));
+            b.delEventfd(0x20, 4, false, 0, n);
+            assertEquals(List.of(), sys.ioEventFdSections(as));
+            a.addEventfd(0x40, 4, false, 0, n);
+            assertEquals(List.of(0x1040L), addresses(sys, as));
+        }
+    }
+
+    private static List<Long> addresses(MemorySystem sys, AddressSpace as) {
+        List<Long> out = new ArrayList<>();
+        for (MemoryRegionSection s : sys.ioEventFdSections(as)) {
+            out.add(s.offsetWithinAddressSpace());
+        }
+        return out;
+    }
 }

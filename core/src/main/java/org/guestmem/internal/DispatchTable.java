@@ -161,7 +161,9 @@ public final class DispatchTable {
             Arrays.fill(keys, ranges, indexCount, DispatchHeaderLayout.INDEX_PADDING ^ Long.MIN_VALUE); // the rest is added
             size1[0] = -1L;
             this.b = pool.allocate(total);
-            b.asSlice(0, DispatchHeaderLayout.BYTES).fill((byte) 0); // pooled blocks are not zeroed: no stale header padding
+            for (long o = 0; o < DispatchHeaderLayout.BYTES; o += 8) { // pooled blocks are not zeroed: no stale header padding
+                b.set(LONG, o, 0L);
+            }
             DispatchHeaderLayout.MAGIC_FIELD.set(b, 0L, DispatchHeaderLayout.MAGIC);
             DispatchHeaderLayout.VERSION_FIELD.set(b, 0L, DispatchHeaderLayout.VERSION);
             DispatchHeaderLayout.PAGE_BITS.set(b, 0L, (byte) pageBits);
