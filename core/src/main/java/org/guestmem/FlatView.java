@@ -200,8 +200,8 @@ public final class FlatView {
 
     /**
      * {@return a count on each distinct RAM block that {@code regions} (the view's distinct
-     * regions, in order of first appearance) map} {@code previous}'s set when it holds exactly
-     * these blocks, else a new one.
+     * regions, in order of first appearance) map}, through {@code previous}'s set where
+     * {@link RamBlockSet#sharedFor} can.
      */
     private static RamBlockSet blocksOf(MemoryRegion[] regions, FlatView previous, ViewContext context) {
         RamBlock[] scratch = context.blockScratch(regions.length);
@@ -213,13 +213,7 @@ public final class FlatView {
             }
         }
         try {
-            if (previous != null) {
-                RamBlockSet shared = previous.ramBlocks;
-                if (shared.holdsExactly(scratch, n) && shared.tryShare()) {
-                    return shared;
-                }
-            }
-            return RamBlockSet.retainAll(scratch, n);
+            return RamBlockSet.sharedFor(previous == null ? null : previous.ramBlocks, scratch, n);
         } finally {
             Arrays.fill(scratch, 0, n, null); // the scratch must not keep freed blocks reachable
         }
