@@ -107,6 +107,8 @@ public final class FlatView {
         long mark = context.nextViewMark();
         MemoryRegion[] distinct = context.regionScratch(ranges.length);
         int nDistinct = 0;
+        RamBlock[] blocks = context.blockScratch(ranges.length); // the distinct regions' blocks, in the same order
+        int nBlocks = 0;
         int[] runs = sources == null ? null : new int[6];
         int runCount = 0;
         this.rangeKind = new byte[ranges.length];
@@ -119,104 +121,93 @@ public final class FlatView {
         this.sectionRange = new int[n];
         sectionRange[0] = -1;
         sectionIo[0] = context.unassigned;
-        for (int i = 0; i < ranges.length; i++) {
-            if (sources != null && sources[i] >= 0) {
-                int j = sources[i];
-                int len = 1;
-                while (i + len < ranges.length && sources[i + len] == j + len) {
-                    len++;
-                }
-                if (runCount + 3 > runs.length) {
-                    runs = Arrays.copyOf(runs, 2 * runs.length);
-                }
-                runs[runCount++] = i;
-                runs[runCount++] = j;
-                runs[runCount++] = len;
-                b.copy(previous.dispatch, j + 1, len);
-                System.arraycopy(previous.sectionRegion, j + 1, sectionRegion, i + 1, len);
-                System.arraycopy(previous.sectionRam, j + 1, sectionRam, i + 1, len);
-                System.arraycopy(previous.sectionBlock, j + 1, sectionBlock, i + 1, len);
-                System.arraycopy(previous.sectionIo, j + 1, sectionIo, i + 1, len);
-                System.arraycopy(previous.rangeKind, j, rangeKind, i, len);
-                for (int k = i; k < i + len; k++) {
-                    MemoryRegion mr = ranges[k].region();
-                    if (mr.viewMark != mark) {
-                        mr.viewMark = mark;
-                        mr.viewIndex = nDistinct;
-                        distinct[nDistinct++] = mr;
-                    }
-                    b.setRegionIndex(k + 1, mr.viewIndex);
-                    sectionRange[k + 1] = k;
-                }
-                i += len - 1;
-                continue;
-            }
-            FlatRange r = ranges[i];
-            MemoryRegion mr = r.region();
-            if (mr.viewMark != mark) {
-                mr.viewMark = mark;
-                mr.viewIndex = nDistinct;
-                distinct[nDistinct++] = mr;
-            }
-            int idx = mr.viewIndex;
-            int flags = (r.readonly() ? SectionLayout.FLAG_READONLY : 0)
-                    | (r.nonvolatile() ? SectionLayout.FLAG_NONVOLATILE : 0)
-                    | (r.romdMode() ? SectionLayout.FLAG_ROMD_MODE : 0)
-                    | (mr == root ? SectionLayout.FLAG_ROOT : 0);
-            RamBlock block = blockOf(mr);
-            MemorySegment ram = block == null ? null : block.segment();
-            long addend = ram != null && ram.isNative() ? ram.address() + r.offsetInRegion() - r.start() : 0;
-            if (ram != null && !ram.isNative()) {
-                flags |= SectionLayout.FLAG_NO_HOST;
-            }
-            rangeKind[i] = (byte) kindOf(r);
-            b.add(r.start(), r.sizeMinusOne(), r.offsetInRegion(), addend, idx, rangeKind[i], flags, r.dirtyLogMask(), block);
-            int s = i + 1;
-            sectionRange[s] = i;
-            sectionRegion[s] = mr;
-            sectionRam[s] = ram;
-            sectionBlock[s] = block;
-            sectionIo[s] = ioOf(mr, context);
-        }
-        if (runs != null) {
-            this.splicedFrom = previous;
-            this.sharedRuns = Arrays.copyOf(runs, runCount);
-        }
-        this.dispatch = b.build();
-        this.regions = Arrays.copyOf(distinct, nDistinct);
-        Arrays.fill(distinct, 0, nDistinct, null); // the scratch must not keep removed regions reachable
         try {
-            this.ramBlocks = blocksOf(regions, previous, context);
-        } catch (RuntimeException | Error e) {
-            context.tablePool().free(dispatch.block()); // never published
-            throw e;
+            for (int i = 0; i < ranges.length; i++) {
+                if (sources != null && sources[i] >= 0) {
+                    int j = sources[i];
+                    int len = 1;
+                    while (i + len < ranges.length && sources[i + len] == j + len) {
+                        len++;
+                    }
+                    if (runCount + 3 > runs.length) {
+                        runs = Arrays.copyOf(runs, 2 * runs.length);
+                    }
+                    runs[runCount++] = i;
+                    runs[runCount++] = j;
+                    runs[runCount++] = len;
+                    b.copy(previous.dispatch, j + 1, len);
+                    System.arraycopy(previous.sectionRegion, j + 1, sectionRegion, i + 1, len);
+                    System.arraycopy(previous.sectionRam, j + 1, sectionRam, i + 1, len);
+                    System.arraycopy(previous.sectionBlock, j + 1, sectionBlock, i + 1, len);
+                    System.arraycopy(previous.sectionIo, j + 1, sectionIo, i + 1, len);
+                    System.arraycopy(previous.rangeKind, j, rangeKind, i, len);
+                    for (int k = i; k < i + len; k++) {
+                        MemoryRegion mr = ranges[k].region();
+                        if (mr.viewMark != mark) {
+                            mr.viewMark = mark;
+                            mr.viewIndex = nDistinct;
+                            distinct[nDistinct++] = mr;
+                            if (sectionBlock[k + 1] != null) { // copied above: the region's block, no need to look
+                                blocks[nBlocks++] = sectionBlock[k + 1];
+                            }
+                        }
+                        b.setRegionIndex(k + 1, mr.viewIndex);
+                        sectionRange[k + 1] = k;
+                    }
+                    i += len - 1;
+                    continue;
+                }
+                FlatRange r = ranges[i];
+                MemoryRegion mr = r.region();
+                RamBlock block = blockOf(mr);
+                if (mr.viewMark != mark) {
+                    mr.viewMark = mark;
+                    mr.viewIndex = nDistinct;
+                    distinct[nDistinct++] = mr;
+                    if (block != null) {
+                        blocks[nBlocks++] = block;
+                    }
+                }
+                int idx = mr.viewIndex;
+                int flags = (r.readonly() ? SectionLayout.FLAG_READONLY : 0)
+                        | (r.nonvolatile() ? SectionLayout.FLAG_NONVOLATILE : 0)
+                        | (r.romdMode() ? SectionLayout.FLAG_ROMD_MODE : 0)
+                        | (mr == root ? SectionLayout.FLAG_ROOT : 0);
+                MemorySegment ram = block == null ? null : block.segment();
+                long addend = ram != null && ram.isNative() ? ram.address() + r.offsetInRegion() - r.start() : 0;
+                if (ram != null && !ram.isNative()) {
+                    flags |= SectionLayout.FLAG_NO_HOST;
+                }
+                rangeKind[i] = (byte) kindOf(r);
+                b.add(r.start(), r.sizeMinusOne(), r.offsetInRegion(), addend, idx, rangeKind[i], flags, r.dirtyLogMask(), block);
+                int s = i + 1;
+                sectionRange[s] = i;
+                sectionRegion[s] = mr;
+                sectionRam[s] = ram;
+                sectionBlock[s] = block;
+                sectionIo[s] = ioOf(mr, context);
+            }
+            if (runs != null) {
+                this.splicedFrom = previous;
+                this.sharedRuns = Arrays.copyOf(runs, runCount);
+            }
+            this.dispatch = b.build();
+            this.regions = Arrays.copyOf(distinct, nDistinct);
+            try { // a RAM block belongs to exactly one region: distinct regions, distinct blocks
+                this.ramBlocks = RamBlockSet.sharedFor(previous == null ? null : previous.ramBlocks, blocks, nBlocks);
+            } catch (RuntimeException | Error e) {
+                context.tablePool().free(dispatch.block()); // never published
+                throw e;
+            }
+        } finally { // the scratch must not keep removed regions and freed blocks reachable
+            Arrays.fill(distinct, 0, nDistinct, null);
+            Arrays.fill(blocks, 0, nBlocks, null);
         }
     }
 
     /** The empty view: no range, no RAM block. */
     static FlatView empty(ViewContext context) {
         return new FlatView(context, new FlatRange[0], null, null);
-    }
-
-    /**
-     * {@return a count on each distinct RAM block that {@code regions} (the view's distinct
-     * regions, in order of first appearance) map}, through {@code previous}'s set where
-     * {@link RamBlockSet#sharedFor} can.
-     */
-    private static RamBlockSet blocksOf(MemoryRegion[] regions, FlatView previous, ViewContext context) {
-        RamBlock[] scratch = context.blockScratch(regions.length);
-        int n = 0;
-        for (MemoryRegion mr : regions) { // a RAM block belongs to exactly one region: distinct regions, distinct blocks
-            RamBlock block = blockOf(mr);
-            if (block != null) {
-                scratch[n++] = block;
-            }
-        }
-        try {
-            return RamBlockSet.sharedFor(previous == null ? null : previous.ramBlocks, scratch, n);
-        } finally {
-            Arrays.fill(scratch, 0, n, null); // the scratch must not keep freed blocks reachable
-        }
     }
 
     private static int kindOf(FlatRange r) {
