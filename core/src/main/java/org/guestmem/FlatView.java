@@ -28,7 +28,9 @@ import org.guestmem.layout.SectionLayout;
  * each address space showing it holds one, and {@link AddressSpace#retainView()} hands out more.
  * When the count drops to zero the view is destroyed after an RCU grace period: its native tables
  * return to the system's table pool and its count on its RAM block set (shared with the views of
- * the same root that map exactly the same blocks; the set holds one count per block) is dropped.
+ * the same root that map exactly the same blocks; the set holds one count per block, or, when it
+ * extends the set of a view that mapped all but a few of them, one on that set and one per added
+ * block) is dropped.
  * Until then the tables and every RAM block the view maps stay valid. A reader inside an RCU read section may use
  * the view it loaded from {@link AddressSpace#currentView()} without touching the count until it
  * leaves the section; {@link #ranges()}, {@link #lookup} and {@link #rootName()} are plain Java
@@ -40,7 +42,7 @@ public final class FlatView {
     private final FlatRange[] ranges;
     private final String rootName;
     private final boolean hasRoot;
-    /** One count on every RAM block the view maps, shared with the views that map the same blocks. */
+    /** A count on every RAM block the view maps (see {@link RamBlockSet}), shared with the views that map the same blocks. */
     private final RamBlockSet ramBlocks;
     private final RefCount refs = new RefCount(1);
     private volatile boolean destroyed;

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * predecessor's set and a few more, its set holds one count on the predecessor's set and one on
  * each added block only. The next view that maps exactly the blocks of the extended set again
  * (the added region removed, the device switched back) shares that set
- * ({@link #sharedFor}). So a region added and removed, or a RAM region disabled and enabled,
+ * ({@link #sharedFor} looks along the chain of sets the previous one extends). So a region added and removed, or a RAM region disabled and enabled,
  * costs a few counts per commit, whatever the number of blocks. A set extends only a set whose
  * blocks it all holds (a block removed from the map is never kept alive by a newer set), and
  * chains are at most {@link #MAX_DEPTH} deep.
@@ -76,7 +76,8 @@ public final class RamBlockSet {
     /**
      * {@return a set holding exactly {@code blocks[0..n)} (distinct blocks) with one count for the
      * caller, made as cheaply as {@code previous} (the set of the view before, or null) allows}
-     * {@code previous} itself or the set it extends if one holds exactly these blocks, else a set
+     * {@code previous} itself or a set it extends (directly or not) if one holds exactly these
+     * blocks, else a set
      * extending {@code previous} if these are its blocks and at most {@link #MAX_ADDED} more, else
      * a new set ({@link #retainAll}).
      *
