@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.function.Supplier;
-import org.guestmem.internal.RamBlock;
 import org.guestmem.listener.MemoryListener;
 
 /**
