@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.guestmem.internal.Hex;
-import org.guestmem.internal.RamBlock;
 
 /**
  * Renders a region tree into a {@link FlatView} exactly as QEMU 7.2's
