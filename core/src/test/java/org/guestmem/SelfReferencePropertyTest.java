@@ -119,7 +119,9 @@ class SelfReferencePropertyTest {
         try {
             host.addSubregionOverlap(r, offset, rnd.nextInt(3) - 1);
         } catch (IllegalArgumentException e) {
-            assertTrue(e.getMessage().contains("cycle") || e.getMessage().contains("itself"), e.getMessage());
+            // refused: a cycle, or an alias whose target shrank below its window while it was unmapped
+            assertTrue(e.getMessage().contains("cycle") || e.getMessage().contains("itself")
+                    || (r instanceof AliasRegion && e.getMessage().contains("does not fit target")), e.getMessage());
         }
     }
 
