@@ -1,7 +1,5 @@
 package org.guestmem;
 
-import org.guestmem.internal.RamBlock;
-import org.guestmem.internal.RamBlockSet;
 
 /**
  * Cheap FlatViews and AddressSpaces for the jcstress tests of this package.
@@ -28,8 +26,6 @@ final class ViewFixtures {
     static final MemoryRegion OLD_REGION = SYSTEM.reservation("old", 0x1000);
     static final MemoryRegion NEW_REGION = SYSTEM.reservation("new", 0x2000);
 
-    private static final RamBlock[] NO_BLOCKS = new RamBlock[0];
-
     private ViewFixtures() {
     }
 
@@ -37,7 +33,7 @@ final class ViewFixtures {
     static FlatView oldView() {
         return new FlatView(SYSTEM.viewContext(), new FlatRange[] {
             new FlatRange(0x1000, 0x1fff, OLD_REGION, 0x10, false, true, false, 0),
-        }, ROOT, RamBlockSet.retainAll(NO_BLOCKS, 0));
+        }, ROOT, null); // reservations: no RAM block, no predecessor
     }
 
     /** {@return a fresh new view (count 1)} */
@@ -45,7 +41,7 @@ final class ViewFixtures {
         return new FlatView(SYSTEM.viewContext(), new FlatRange[] {
             new FlatRange(0x2000, 0x2fff, NEW_REGION, 0x0, false, true, false, 0),
             new FlatRange(0x3000, 0x3fff, NEW_REGION, 0x1000, false, true, false, 0),
-        }, ROOT, RamBlockSet.retainAll(NO_BLOCKS, 0));
+        }, ROOT, null); // reservations: no RAM block, no predecessor
     }
 
     /** {@return a space showing {@code initial}; like MemorySystem.addressSpace, the space takes its own reference} */
