@@ -347,7 +347,7 @@ public final class AddressSpace implements GuestMemory {
                 if (!block.retain()) {
                     throw new IllegalStateException("RAM block '" + block.name() + "' was freed while mapped by a view");
                 }
-                return new DmaMapping.Direct(this, addr, done, isWrite, block.segment().asSlice(base, done), mr, block, base,
+                return new DmaMapping.Direct(this, addr, done, isWrite, block.checkedSegment().asSlice(base, done), mr, block, base,
                         views.dirtyLog);
             } finally {
                 w.release();

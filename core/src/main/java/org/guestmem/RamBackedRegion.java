@@ -36,7 +36,7 @@ public abstract sealed class RamBackedRegion extends MemoryRegion permits RamReg
      * Writes through this segment bypass dirty tracking (see {@link #setDirty}).
      */
     public final MemorySegment segment() {
-        return block.segment();
+        return block.checkedSegment();
     }
 
     /**
@@ -105,6 +105,6 @@ public abstract sealed class RamBackedRegion extends MemoryRegion permits RamReg
 
     @Override
     final void onDestroy() {
-        block.release();
+        block.orphan();
     }
 }

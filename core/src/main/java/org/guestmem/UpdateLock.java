@@ -20,12 +20,15 @@ import org.guestmem.listener.MemoryListenerException;
 final class UpdateLock {
     private final ReentrantLock lock = new ReentrantLock();
     private final String systemName;
+    /** What a writer does when it leaves the lock altogether after a change: the backlog bound. */
+    private final Runnable afterWrite;
     // ---- guarded by lock ----
     private final ArrayList<Throwable> failures = new ArrayList<>();
     private boolean closed;
 
-    UpdateLock(String systemName) {
+    UpdateLock(String systemName, Runnable afterWrite) {
         this.systemName = systemName;
+        this.afterWrite = afterWrite;
     }
 
     void lock() {
@@ -104,9 +107,16 @@ final class UpdateLock {
         });
     }
 
-    /** Unlocks, then throws the failures drained while the lock was held, if any. */
+    /**
+     * Ends a change (a mutator or a transaction): unlocks; if the thread no longer holds the lock
+     * at all, runs the after-write hook (which may wait for reclamation: never under the lock);
+     * then throws the failures drained while the lock was held, if any.
+     */
     void unlockAndThrow(List<Throwable> failed, String what) {
         lock.unlock();
+        if (!lock.isHeldByCurrentThread()) {
+            afterWrite.run();
+        }
         throwIfAny(failed, what);
     }
 
