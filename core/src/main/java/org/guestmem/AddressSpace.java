@@ -56,7 +56,9 @@ public final class AddressSpace implements GuestMemory {
     final ViewContext views;
     private final BounceBuffer bounce;
     private final String name;
-    private final MemoryRegion root;
+    private final String rootName;
+    /** The root region until the space is destroyed, then null: a destroyed space keeps its root's name only. */
+    private volatile MemoryRegion root;
     /**
      * Written only by the update-lock holder (release store in {@link #publish}), read by anyone
      * (acquire load). The space holds one reference on the publication's view.
@@ -70,6 +72,7 @@ public final class AddressSpace implements GuestMemory {
         this.views = views;
         this.bounce = bounce;
         this.name = name;
+        this.rootName = root.name();
         this.root = root;
         PUBLICATION.setRelease(this, ViewPublication.first(initial));
     }
@@ -79,9 +82,23 @@ public final class AddressSpace implements GuestMemory {
         return name;
     }
 
-    /** {@return the root region} */
+    /**
+     * {@return the root region}
+     *
+     * @throws IllegalStateException if the space was destroyed: it no longer keeps its root (nor
+     *                               keeps it reachable); {@link #toString()} still names it
+     */
     public MemoryRegion root() {
-        return root;
+        MemoryRegion r = root;
+        if (r == null) {
+            throw new IllegalStateException("address space '" + name + "' was destroyed; its root was '" + rootName + "'");
+        }
+        return r;
+    }
+
+    /** Writer side, at the end of {@link #destroy()}: forgets the root region. */
+    void dropRoot() {
+        root = null;
     }
 
     /** {@return whether {@link #destroy()} was called} */
@@ -198,7 +215,8 @@ public final class AddressSpace implements GuestMemory {
     /**
      * Destroys the space, QEMU's {@code address_space_destroy}: its listeners are unregistered
      * (they get the deletions), it stops showing anything (its view becomes the empty view) and it
-     * no longer keeps its root from being destroyed.
+     * no longer keeps its root from being destroyed, nor reachable: it keeps the root's name for
+     * {@link #toString()} only, and {@link #root()} throws from now on. Idempotent.
      */
     public void destroy() {
         host.destroy(this);
@@ -239,6 +257,7 @@ public final class AddressSpace implements GuestMemory {
     public long load(long addr, int size, ByteOrder order, MemTxAttrs attrs, MemTxResult[] result) {
         AccessPath.checkSize(size);
         Objects.requireNonNull(attrs, "attrs");
+        Objects.requireNonNull(order, "order");
         IoStatus st = new IoStatus();
         try (RetainedView rv = retainView()) {
             long v = AccessPath.load(rv.view, addr, size, order == ByteOrder.BIG_ENDIAN, attrs, st);
@@ -253,6 +272,7 @@ public final class AddressSpace implements GuestMemory {
     public MemTxResult store(long addr, int size, long value, ByteOrder order, MemTxAttrs attrs) {
         AccessPath.checkSize(size);
         Objects.requireNonNull(attrs, "attrs");
+        Objects.requireNonNull(order, "order");
         IoStatus st = new IoStatus();
         try (RetainedView rv = retainView()) {
             AccessPath.store(rv.view, addr, size, value, order == ByteOrder.BIG_ENDIAN, attrs, st);
@@ -443,13 +463,16 @@ public final class AddressSpace implements GuestMemory {
 
     @Override
     public String toString() {
-        return "AddressSpace['" + name + "' root '" + root.name() + "']";
+        return "AddressSpace['" + name + "' root '" + rootName + "'" + (root == null ? ", destroyed" : "") + "]";
     }
 
-    /** A counted reference to a {@link FlatView}; closing it drops the reference (idempotent). */
+    /**
+     * A counted reference to a {@link FlatView}; closing it drops the reference (idempotent) and
+     * the handle's pointer to the view, so a closed handle keeps nothing reachable.
+     */
     public static final class RetainedView implements AutoCloseable {
-        private final FlatView view;
-        private boolean closed;
+        /** The view until closed, then null. */
+        private FlatView view;
 
         RetainedView(FlatView view) {
             this.view = view;
@@ -461,7 +484,7 @@ public final class AddressSpace implements GuestMemory {
          * @throws IllegalStateException if the reference was closed
          */
         public synchronized FlatView view() {
-            if (closed) {
+            if (view == null) {
                 throw new IllegalStateException("the retained view was closed");
             }
             return view;
@@ -470,9 +493,10 @@ public final class AddressSpace implements GuestMemory {
         /** Drops the reference; later calls do nothing. */
         @Override
         public synchronized void close() {
-            if (!closed) {
-                closed = true;
-                view.release();
+            FlatView v = view;
+            if (v != null) {
+                view = null;
+                v.release();
             }
         }
     }

@@ -348,6 +348,7 @@ public final class AddressSpaceAccessor implements GuestMemory {
     @Override
     public long load(long addr, int size, ByteOrder order, MemTxAttrs attrs, MemTxResult[] result) {
         AccessPath.checkSize(size);
+        Objects.requireNonNull(order, "order");
         long v = load(addr, size, order == ByteOrder.BIG_ENDIAN, Objects.requireNonNull(attrs, "attrs"));
         if (result != null) {
             result[0] = MemTxResult.ofBits(lastBits);
@@ -358,6 +359,7 @@ public final class AddressSpaceAccessor implements GuestMemory {
     @Override
     public MemTxResult store(long addr, int size, long value, ByteOrder order, MemTxAttrs attrs) {
         AccessPath.checkSize(size);
+        Objects.requireNonNull(order, "order");
         return store(addr, size, value, order == ByteOrder.BIG_ENDIAN, Objects.requireNonNull(attrs, "attrs"));
     }
 

@@ -101,6 +101,7 @@ final class ListenerHub implements SpaceHost, RegionContext.Listeners {
                 unregisterLocked(l);
             }
             views.remove(as);
+            as.dropRoot();
         });
     }
 
