@@ -96,6 +96,47 @@ class LifetimeTest {
         assertTrue(collected(first), "an old view is garbage once destroyed: publications keep change lists, not views");
     }
 
+    @Test
+    void aClosedRetainedViewShouldKeepNothingReachable() throws InterruptedException {
+        ContainerRegion root = sys.container("root", MemoryRegion.SIZE_2_64);
+        AddressSpace as = sys.addressSpace("as", root);
+        AddressSpace.RetainedView handle = viewShowingADroppedRegion(root, as);
+        WeakReference<FlatView> view = new WeakReference<>(handle.view());
+        WeakReference<MemoryRegion> region = new WeakReference<>(handle.view().ranges().getFirst().region());
+        handle.close();
+        sys.awaitReclamation();
+        assertTrue(collected(view), "a closed handle drops its view");
+        assertTrue(collected(region), "and with it every region the view showed");
+        assertThrows(IllegalStateException.class, handle::view, "the handle itself is still there, closed");
+    }
+
+    /** Maps a device in {@code root}, retains the view showing it, then removes and destroys the device. */
+    private AddressSpace.RetainedView viewShowingADroppedRegion(ContainerRegion root, AddressSpace as) {
+        MmioRegion dev = sys.mmio("dev", 0x1000, Fixtures.OPS);
+        root.addSubregion(dev, 0x1000);
+        AddressSpace.RetainedView handle = as.retainView();
+        root.removeSubregion(dev);
+        dev.destroy();
+        return handle;
+    }
+
+    @Test
+    void aDestroyedAddressSpaceShouldKeepItsRootsNameOnly() throws InterruptedException {
+        ContainerRegion root = sys.container("bus", MemoryRegion.SIZE_2_64);
+        root.addSubregion(sys.ram("ram", 0x1000), 0);
+        AddressSpace as = sys.addressSpace("dma", root);
+        WeakReference<ContainerRegion> weakRoot = new WeakReference<>(root);
+        as.destroy();
+        root.destroy();
+        root = null;
+        sys.awaitReclamation();
+        assertTrue(collected(weakRoot), "a destroyed space does not keep its root reachable");
+        assertEquals("AddressSpace['dma' root 'bus', destroyed]", as.toString());
+        IllegalStateException e = assertThrows(IllegalStateException.class, as::root);
+        assertTrue(e.getMessage().contains("'bus'"), e.getMessage());
+        assertEquals(0, as.ld64le(0), "it shows the empty view");
+    }
+
     private static boolean collected(WeakReference<?> weak) throws InterruptedException {
         for (int i = 0; i < 50 && weak.get() != null; i++) {
             System.gc();
