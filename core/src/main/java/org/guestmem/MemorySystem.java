@@ -486,21 +486,14 @@ public final class MemorySystem implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw new IllegalStateException("cannot close memory system '" + name + "': " + e.getMessage(), e);
         }
-        lock.locked("the closing of memory system '" + name + "'", () -> {
+        try {
+            hub.closeSpaces(name); // a listener that throws does not stop the rest of the closing
+        } finally {
             if (lock.isClosed()) {
-                return;
+                rcu.close();
+                memory.close();
             }
-            if (views.inTransaction()) {
-                throw new IllegalStateException("cannot close memory system '" + name + "' inside a transaction");
-            }
-            for (AddressSpace as : List.copyOf(views.spaces())) {
-                hub.destroy(as);
-            }
-            views.releaseAll();
-            lock.markClosed();
-        });
-        rcu.close();
-        memory.close();
+        }
     }
 
     @Override

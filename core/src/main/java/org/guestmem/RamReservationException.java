@@ -14,7 +14,9 @@ import org.guestmem.internal.Hex;
  */
 public final class RamReservationException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The size asked for, in bytes. */
     private final long size;
+    /** The host's {@code errno}. */
     private final int errno;
 
     RamReservationException(String region, long size, int errno, Throwable cause) {

@@ -24,7 +24,8 @@ final class UpdateLock {
     private final Runnable afterWrite;
     // ---- guarded by lock ----
     private final ArrayList<Throwable> failures = new ArrayList<>();
-    private boolean closed;
+    /** Written under the lock; volatile so that closing can check it after leaving the lock. */
+    private volatile boolean closed;
 
     UpdateLock(String systemName, Runnable afterWrite) {
         this.systemName = systemName;
@@ -43,7 +44,7 @@ final class UpdateLock {
         return lock.isHeldByCurrentThread();
     }
 
-    /** {@return whether the system was closed} Under the lock. */
+    /** {@return whether the system was closed} Exact under the lock; any thread may read it. */
     boolean isClosed() {
         return closed;
     }

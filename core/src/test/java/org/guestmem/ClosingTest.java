@@ -12,6 +12,8 @@ import java.lang.ref.WeakReference;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.guestmem.listener.MemoryListener;
+import org.guestmem.listener.MemoryListenerException;
 import org.guestmem.rcu.RcuDomain;
 import org.guestmem.rcu.RcuReader;
 import org.junit.jupiter.api.Test;
@@ -115,6 +117,25 @@ class ClosingTest {
         assertEquals(1, sys.addressSpaces().size());
         sys.close();
         assertTrue(sys.rcu().isClosed());
+    }
+
+    @Test
+    void aListenerThatThrowsAtCloseShouldNotLeaveTheSystemHalfClosed() {
+        MemorySystem sys = MemorySystem.builder().name("listener-throws").build();
+        MemorySegment seg = machine(sys).segment();
+        sys.addressSpaces().getFirst().registerListener(new MemoryListener() {
+            @Override
+            public void regionDel(MemoryRegionSection section) {
+                throw new IllegalStateException("device refuses");
+            }
+        }, 0);
+        MemoryListenerException e = assertThrows(MemoryListenerException.class, sys::close);
+        assertTrue(e.getCause().getMessage().contains("device refuses"), e.toString());
+        assertTrue(sys.rcu().isClosed(), "the domain closed all the same");
+        assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_LONG, 8), "the RAM is freed");
+        assertEquals(0, sys.nativeMemoryStats().liveAllocations());
+        assertFalse(threadsOf("listener-throws"));
+        sys.close(); // and a second close has nothing left to do
     }
 
     @Test
