@@ -91,7 +91,7 @@ public final class RamReclaimer {
             LockSupport.unpark(t);
         }
         if (closed) { // raced with close(): it may have stopped before taking b
-            freeQueued();
+            freeQueuedAfterClose();
         }
     }
 
@@ -158,10 +158,17 @@ public final class RamReclaimer {
         }
     }
 
-    private void freeQueued() {
-        Object item;
-        while ((item = queue.poll()) != null) {
-            run(item);
+    /**
+     * Frees what is queued, on the calling thread, once {@link #close()} has set {@link #closed}:
+     * the queue has one consumer at a time (the thread until it stops, then callers holding
+     * {@link #lifecycle}, which {@code close()} holds until the thread has stopped).
+     */
+    private void freeQueuedAfterClose() {
+        synchronized (lifecycle) {
+            Object item;
+            while ((item = queue.poll()) != null) {
+                run(item);
+            }
         }
     }
 
@@ -197,7 +204,7 @@ public final class RamReclaimer {
         }
         LockSupport.unpark(t);
         if (closed) {
-            freeQueued();
+            freeQueuedAfterClose();
         }
         boolean interrupted = false;
         while (pendingBytes.get() > pendingTarget) {
@@ -241,8 +248,8 @@ public final class RamReclaimer {
                     Thread.currentThread().interrupt();
                 }
             }
+            freeQueuedAfterClose(); // re-entrant: this thread holds the monitor
         }
-        freeQueued();
         List<RamBlock> rest = new ArrayList<>(live);
         for (RamBlock b : rest) {
             freeHere(b);
