@@ -77,7 +77,7 @@ class ClosingTest {
         MemorySegment seg = ram.segment();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         CountDownLatch done = new CountDownLatch(1);
-        Thread cpu = Thread.ofPlatform().start(() -> {
+        Thread cpu = Thread.ofPlatform().daemon().start(() -> {
             try (RcuReader q = sys.rcu().registerQuiescent()) { // the README's CPU-thread setup
                 AddressSpaceAccessor acc = sys.addressSpaces().getFirst().accessor(q);
                 assertEquals(42, acc.ld64le(8));
@@ -90,7 +90,7 @@ class ClosingTest {
             }
         });
         assertTrue(done.await(20, TimeUnit.SECONDS), "close() on the CPU thread returned");
-        cpu.join();
+        cpu.join(10_000);
         assertNull(failure.get());
         assertTrue(sys.rcu().isClosed());
         assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_LONG, 8));

@@ -289,12 +289,13 @@ class RcuDomainTest {
 
     @Test
     void drainShouldTreatTheCallersOnlineReaderAsQuiescent() throws Exception {
+        RcuDomain d = new RcuDomain("cpu-drains"); // not closed if the CPU thread hangs: closing would hang too
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread cpu = Thread.ofPlatform().start(() -> {
-            try (RcuReader q = rcu.registerQuiescent()) {
+        Thread cpu = Thread.ofPlatform().daemon().start(() -> {
+            try (RcuReader q = d.registerQuiescent()) {
                 CountDownLatch ran = new CountDownLatch(1);
-                rcu.defer(ran::countDown);
-                rcu.drain(); // the grace period would wait for this very thread if it stayed online
+                d.defer(ran::countDown);
+                d.drain(); // the grace period would wait for this very thread if it stayed online
                 assertEquals(0, ran.getCount());
                 assertTrue(q.isOnline(), "back online after the wait");
                 q.offline();
@@ -305,13 +306,14 @@ class RcuDomainTest {
         cpu.join(10_000);
         assertFalse(cpu.isAlive(), "drain() on a CPU thread with its reader online returned");
         assertNull(failure.get());
+        d.close();
     }
 
     @Test
     void closeShouldTakeTheCallersOnlineReaderOfflineForGood() throws Exception {
         RcuDomain d = new RcuDomain("cpu-closes");
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread cpu = Thread.ofPlatform().start(() -> {
+        Thread cpu = Thread.ofPlatform().daemon().start(() -> {
             try (RcuReader q = d.registerQuiescent()) {
                 d.close();
                 assertTrue(d.isClosed());
