@@ -74,7 +74,7 @@ public abstract sealed class MemoryRegion
     /** The aliases of this region that are mapped (a subregion or an address-space root), one entry per mapping. */
     final ArrayList<AliasRegion> mappedAliases = new ArrayList<>(0);
     /** Sorted by descending priority; the newest of equal priority first (QEMU's list order). */
-    final ArrayList<MemoryRegion> subregions = new ArrayList<>(0);
+    final SubregionList subregions = new SubregionList();
     /** Explicit dirty-log requests per client (QEMU counts VGA requests in {@code vga_logging_count}). */
     final int[] logCounts = new int[DirtyLogClient.values().length];
     /** QEMU's {@code coalesced} list and {@code flush_coalesced_mmio} flag. */
@@ -674,7 +674,9 @@ public abstract sealed class MemoryRegion
                         + ", which has been destroyed");
             }
         }
-        checkFits(offset, sub.sizeMinus1, "add " + describe(sub) + " to " + describe(this) + " at " + Hex.of(offset));
+        if (Long.compareUnsigned(offset + sub.sizeMinus1, offset) < 0) { // the message only when it fails
+            checkFits(offset, sub.sizeMinus1, "add " + describe(sub) + " to " + describe(this) + " at " + Hex.of(offset));
+        }
         if (sub instanceof AliasRegion alias) {
             alias.checkWindowStillFits("add " + describe(sub) + " to " + describe(this));
         }
@@ -683,6 +685,9 @@ public abstract sealed class MemoryRegion
 
     /** Whether {@code other} is this region or lies below it, following subregions and alias targets. */
     final boolean reaches(MemoryRegion other) {
+        if (subregions.isEmpty() && !(this instanceof AliasRegion)) {
+            return this == other; // a leaf: no walk (importers add many)
+        }
         ArrayList<MemoryRegion> stack = new ArrayList<>();
         IdentityHashMap<MemoryRegion, Boolean> seen = new IdentityHashMap<>();
         stack.add(this);
@@ -708,12 +713,17 @@ public abstract sealed class MemoryRegion
         sub.addr = offset;
         sub.priority = prio;
         sub.mayOverlap = overlap;
-        int i = 0;
-        int n = subregions.size();
-        while (i < n && subregions.get(i).priority > prio) {
-            i++;
+        int lo = 0;
+        int hi = subregions.size();
+        while (lo < hi) { // the first sibling whose priority is <= prio
+            int mid = (lo + hi) >>> 1;
+            if (subregions.get(mid).priority > prio) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
-        subregions.add(i, sub);
+        subregions.add(lo, sub);
         for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
             alias.target().mappedViaAlias++;
         }
