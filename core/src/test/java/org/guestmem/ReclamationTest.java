@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.guestmem.dirty.DirtyLogClient;
 import org.guestmem.rcu.RcuReader;
@@ -77,18 +79,41 @@ class ReclamationTest {
     }
 
     @Test
-    void aWriterShouldWaitForReclamationWhenTheBacklogPassesTheBound() {
+    void aWriterShouldWaitForReclamationWhenTheBacklogPassesTheBound() throws Exception {
         sys.close();
         sys = MemorySystem.builder().name("bound-0").reclamationBacklog(0).build();
         assertEquals(0, sys.reclamationStats().backlogLimit());
         RamRegion ram = sys.ram("ram", MIB);
         AddressSpace as = mapped(sys, ram);
-        ((ContainerRegion) as.root()).removeSubregion(ram);
-        ram.destroy(); // the view that mapped it waits for a grace period: the destroyer waits with it
+        CountDownLatch inSection = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+            try (RcuReader r = sys.rcu().register()) {
+                r.enter(); // holds the grace period that would let the old view go
+                inSection.countDown();
+                leave.await();
+                r.exit();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(inSection.await(10, TimeUnit.SECONDS));
+        ((ContainerRegion) as.root()).removeSubregion(ram); // the old view, mapping the block, waits for that grace period
+        CountDownLatch destroyed = new CountDownLatch(1);
+        Thread writer = Thread.ofPlatform().daemon().start(() -> {
+            ram.destroy();
+            destroyed.countDown();
+        });
+        assertFalse(destroyed.await(300, TimeUnit.MILLISECONDS), "destroy() waits for reclamation to catch up");
+        assertEquals(1, sys.reclamationStats().pendingBlocks());
+        leave.countDown();
+        assertTrue(destroyed.await(10, TimeUnit.SECONDS));
+        writer.join();
+        reader.join();
         ReclamationStats s = sys.reclamationStats();
         assertEquals(0, s.pendingBlocks(), "destroy() returned after the block was returned: " + s);
         assertEquals(1, s.freedBlocks());
-        assertTrue(s.backpressureWaits() >= 1, s.toString());
+        assertEquals(1, s.backpressureWaits(), s.toString());
         assertThrows(IllegalStateException.class, () -> ram.segment().get(ValueLayout.JAVA_BYTE, 0));
     }
 
