@@ -10,8 +10,11 @@ package org.guestmem.mtree;
 public final class MtreeImportException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The file the dump came from, or null when it was given as text. */
     private final String source;
+    /** The 1-based line the problem was found at. */
     private final int line;
+    /** What was wrong and what was expected, without the location. */
     private final String reason;
 
     MtreeImportException(String source, int line, String reason, Throwable cause) {
