@@ -78,6 +78,11 @@ public final class AddressSpaceAccessor implements GuestMemory {
      */
     public static AddressSpaceAccessor of(Tlb tlb, int mmuIdx) {
         Objects.requireNonNull(tlb, "tlb");
+        Thread owner = tlb.reader().thread();
+        if (Thread.currentThread() != owner) {
+            throw new WrongThreadException("an accessor over the TLB of thread '" + owner.getName() + "' made on thread '"
+                    + Thread.currentThread().getName() + "'");
+        }
         if (!tlb.identity(mmuIdx)) {
             throw new IllegalArgumentException("MMU index " + mmuIdx + " of the TLB has a page mapper: an accessor needs an identity index");
         }
