@@ -73,7 +73,7 @@ public final class RegionFactory {
      */
     public RamRegion ramFromSegment(String name, MemorySegment segment) {
         return context.create(() -> new RamRegion(context, owner, name,
-                RamBlock.wrap(name, segment, context.pageBits, context.memory.reclaimer()), false));
+                RamBlock.wrap(name, segment, context.pageBits, context.memory.checkedRam(), context.memory.reclaimer()), false));
     }
 
     /**

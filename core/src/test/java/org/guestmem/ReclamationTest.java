@@ -205,6 +205,8 @@ class ReclamationTest {
 
     @Test
     void aBlockShouldGetASharedArenaOnlyWhenItsSegmentIsAskedFor() {
+        sys.close();
+        sys = MemorySystem.builder().name("fast-mode").checkedAccess(false).build();
         RamRegion quiet = sys.ram("quiet", MIB);
         RamRegion loaded = sys.ram("loaded", MIB);
         AddressSpace as = mapped(sys, quiet);
@@ -215,6 +217,25 @@ class ReclamationTest {
         assertEquals(5, loaded.segment().get(ValueLayout.JAVA_LONG, 0));
         assertTrue(loaded.block.hasSharedArena(), "a user's segment is checked: it has an arena");
         assertEquals(loaded.segment(), loaded.segment(), "one checked segment per block");
+    }
+
+    @Test
+    void inCheckedModeEveryBlockShouldHaveItsArenaFromTheStart() {
+        sys.close();
+        sys = MemorySystem.builder().name("checked-mode").checkedAccess(true).build();
+        RamRegion ram = sys.ram("ram", MIB);
+        RamRegion wrapped = sys.ramFromSegment("wrapped", java.lang.foreign.Arena.global().allocate(MIB));
+        assertTrue(ram.block.hasSharedArena(), "CPU threads read through the checked segment: it exists before any user asks");
+        assertTrue(wrapped.block.hasSharedArena(), "caller memory: the dirty bitmaps get an arena of their own");
+        var bits = ram.block.dirty().segment();
+        var wrappedBits = wrapped.block.dirty().segment();
+        var seg = ram.block.segment();
+        ram.destroy();
+        wrapped.destroy();
+        sys.awaitReclamation();
+        assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_BYTE, 0), "the readers' segment refuses");
+        assertThrows(IllegalStateException.class, () -> bits.get(ValueLayout.JAVA_LONG, 0), "and so do the bitmaps");
+        assertThrows(IllegalStateException.class, () -> wrappedBits.get(ValueLayout.JAVA_LONG, 0));
     }
 
     @Test

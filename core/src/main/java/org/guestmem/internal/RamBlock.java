@@ -29,8 +29,11 @@ import java.util.Objects;
  * from the start and both segments are the same checked one.</li>
  * <li>caller-supplied memory: both are the caller's segment, which guestmem never frees.</li>
  * </ul>
- * The dirty bitmaps are in the unchecked arena in every case; they are reached only by readers
- * (under RCU) and by user calls that hold a count on the block ({@link #retain()}).
+ * The dirty bitmaps follow the memory: in the unchecked arena for unchecked blocks, where they are
+ * reached only by readers (under RCU) and by user calls that hold a count on the block
+ * ({@link #retain()}); in the shared arena for checked blocks and file mappings, so that in
+ * checked mode a CPU thread's store that reaches a freed block is refused before it touches the
+ * bitmaps too; in a shared arena of their own for caller memory in checked mode.
  *
  * <h2 id="lifetime">Lifetime</h2>
  * A reference count that starts at 1 (held by the region until it is destroyed:
@@ -81,7 +84,7 @@ public final class RamBlock {
         this.shared = shared;
         this.checked = shared != null || !ownsMemory ? segment : null;
         this.home = home;
-        this.dirty = new DirtyBitmap(unchecked, size, pageBits);
+        this.dirty = new DirtyBitmap(shared != null ? shared : unchecked, size, pageBits);
         this.accountedBytes = ownedBytes() + dirty.segment().byteSize();
         home.registered(this);
     }
@@ -111,8 +114,13 @@ public final class RamBlock {
         }
     }
 
-    /** {@return a block over caller-owned memory, never freed by guestmem} */
-    public static RamBlock wrap(String name, MemorySegment segment, int pageBits, RamReclaimer home) {
+    /**
+     * {@return a block over caller-owned memory, never freed by guestmem}
+     *
+     * @param checked whether the dirty bitmaps go to a shared arena of their own (checked access
+     *                mode), closed when the block is freed, rather than to the unchecked arena
+     */
+    public static RamBlock wrap(String name, MemorySegment segment, int pageBits, boolean checked, RamReclaimer home) {
         Objects.requireNonNull(segment, "segment");
         if (segment.byteSize() == 0) {
             throw new IllegalArgumentException("RAM block '" + name + "': the segment is empty");
@@ -122,10 +130,14 @@ public final class RamBlock {
                     + "': the segment is read-only; use a writable one and make the region readonly");
         }
         UncheckedArena unchecked = new UncheckedArena();
+        Arena shared = checked ? Arena.ofShared() : null;
         try {
-            return new RamBlock(name, segment, false, unchecked, null, pageBits, home);
+            return new RamBlock(name, segment, false, unchecked, shared, pageBits, home);
         } catch (RuntimeException | Error e) {
             unchecked.close();
+            if (shared != null) {
+                shared.close();
+            }
             throw e;
         }
     }
