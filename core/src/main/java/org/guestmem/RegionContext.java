@@ -21,6 +21,18 @@ final class RegionContext {
 
         /** Records that the ioeventfd lists are stale (QEMU's {@code ioeventfd_update_pending}). */
         void markIoEventFdsPending();
+
+        /**
+         * Records how to undo the change about to be made, for a commit that fails (see
+         * {@link UndoLog}). Under the update lock, inside {@link #mutate}.
+         */
+        void recordUndo(Runnable inverse);
+
+        /**
+         * Defers an effect that cannot be undone until the outermost commit has succeeded; a
+         * failed commit drops it. Under the update lock, inside {@link #mutate}.
+         */
+        void deferUntilCommitted(Runnable effect);
     }
 
     /** Listener calls a region triggers outside a commit (implemented by the listener hub). Under the update lock. */

@@ -108,17 +108,24 @@ final class UpdateLock {
         });
     }
 
+    /** {@link #locked(String, Runnable)} for a body that needs the system open. */
+    void lockedOpen(String what, Runnable body) {
+        locked(what, () -> {
+            checkOpen();
+            body.run();
+        });
+    }
+
     /**
-     * Ends a change (a mutator or a transaction): unlocks; if the thread no longer holds the lock
-     * at all, runs the after-write hook (which may wait for reclamation: never under the lock);
-     * then throws the failures drained while the lock was held, if any.
+     * Ends a change (a mutator or a transaction's commit, successful or not): unlocks; if the
+     * thread no longer holds the lock at all, runs the after-write hook (which may wait for
+     * reclamation: never under the lock).
      */
-    void unlockAndThrow(List<Throwable> failed, String what) {
+    void unlockAfterChange() {
         lock.unlock();
         if (!lock.isHeldByCurrentThread()) {
             afterWrite.run();
         }
-        throwIfAny(failed, what);
     }
 
     /** Throws {@code all}, if not empty, as one {@link MemoryListenerException}. */
