@@ -46,7 +46,9 @@ import org.guestmem.examples.rv32.mem.MemoryBackend;
  * instructions that did not retire subtracted from {@code n}; a store that only overwrote
  * translated code retires and leaves the block at the next instruction. Objects the code needs
  * (the backend's RAM segment, accessor...) are class data, loaded with {@code ldc} of a dynamic
- * constant, which the JVM's JIT treats as a constant.
+ * constant, which the JVM's JIT treats as a constant. An exception from a device callback (the
+ * guest's exit) writes the registers back before it unwinds; {@code instret} then counts the
+ * whole block.
  */
 final class BlockCompiler {
     /** HotSpot does not compile methods with more bytecode than this (-XX:HugeMethodLimit). */
@@ -209,6 +211,7 @@ final class BlockCompiler {
                     cb.aload(xs).loadConstant(r).iaload().istore(reg[r]);
                 }
             }
+            Label tryStart = cb.newBoundLabel();
             List<java.lang.classfile.instruction.SwitchCase> cases = new ArrayList<>();
             for (GuestBlock b : blocks) {
                 cases.add(java.lang.classfile.instruction.SwitchCase.of(b.start(), labels.get(b.start())));
@@ -236,13 +239,26 @@ final class BlockCompiler {
             cb.iload(n).iload(faultCorr).isub().iconst_1().iadd().istore(n);
             cb.iload(faultPc).iconst_4().iadd().istore(exitPc).goto_(exit);
             cb.labelBinding(exit);
+            writeBack();
+            cb.iload(exitPc).ireturn();
+            // a device callback threw (the guest exited): keep the registers, then let it unwind
+            Label tryEnd = exit;
+            Label handler = cb.newBoundLabel();
+            int thrown = cb.allocateLocal(java.lang.classfile.TypeKind.REFERENCE);
+            cb.astore(thrown);
+            writeBack();
+            cb.aload(thrown).athrow();
+            cb.exceptionCatchAll(tryStart, tryEnd, handler);
+        }
+
+        /** Stores the written registers to {@code c.x} and adds {@code n} to {@code c.instret}. */
+        private void writeBack() {
             for (int r = 1; r < 32; r++) {
                 if (written[r]) {
                     cb.aload(xs).loadConstant(r).iload(reg[r]).iastore();
                 }
             }
             cb.aload(CPU).dup().getfield(CD_CPU, "instret", CD_long).iload(n).i2l().ladd().putfield(CD_CPU, "instret", CD_long);
-            cb.iload(exitPc).ireturn();
         }
 
         private void block(GuestBlock b) {
@@ -385,9 +401,10 @@ final class BlockCompiler {
                     get(i.rs1());
                     cb.loadConstant(i.imm()).iadd().iconst_m1().iconst_1().ixor().iand().istore(target);
                     cb.iload(target).iconst_2().iand().ifeq(aligned);
-                    // misaligned target: leave without executing it; the interpreter raises the exception
+                    // misaligned target (no C extension): the jalr traps without linking
                     cb.iload(n).loadConstant(corr).isub().istore(n);
-                    cb.loadConstant(i.pc()).istore(exitPc).goto_(exit);
+                    cb.aload(CPU).loadConstant(Trap.INSN_ADDRESS_MISALIGNED).iload(target).loadConstant(i.pc())
+                            .invokevirtual(CD_CPU, "trap", MT_TRAP).istore(exitPc).goto_(exit);
                     cb.labelBinding(aligned);
                     if (rd != 0) {
                         cb.loadConstant(i.next()).istore(reg[rd]);

@@ -20,7 +20,7 @@ import org.guestmem.examples.rv32.mem.MemoryBackend;
  * itself costs one interpreted block instead of endless recompilation. Confined to the CPU thread.
  */
 final class CodeCache implements CodeWatcher {
-    /** Interpreted executions of a block before it is compiled. */
+    /** Interpreted executions of a block before it is compiled (the default). */
     static final int HOT = 64;
     /** Overwrites after which a block stays interpreted. */
     static final int MAX_INVALIDATIONS = 4;
@@ -32,6 +32,7 @@ final class CodeCache implements CodeWatcher {
     private static final int PROFILE = 1 << 14;
 
     private final MemoryBackend mem;
+    private final int hot;
     private final Map<Integer, Translation> byEntry = new HashMap<>();
     private final Map<Integer, List<Translation>> byPage = new HashMap<>();
     private final int[] fastPc = new int[FAST];
@@ -45,8 +46,9 @@ final class CodeCache implements CodeWatcher {
     private long invalidated;
     private long flushes;
 
-    CodeCache(MemoryBackend mem) {
+    CodeCache(MemoryBackend mem, int hot) {
         this.mem = mem;
+        this.hot = hot;
         java.util.Arrays.fill(fastPc, 1); // no instruction lives at an odd address
         java.util.Arrays.fill(profilePc, 1);
     }
@@ -73,7 +75,7 @@ final class CodeCache implements CodeWatcher {
             profileCount[i] = 0;
         }
         int c = ++profileCount[i];
-        return c >= HOT && c % HOT == 0 && !uncompilable.contains(pc) && overwrites(pc) < MAX_INVALIDATIONS;
+        return c >= hot && c % hot == 0 && !uncompilable.contains(pc) && overwrites(pc) < MAX_INVALIDATIONS;
     }
 
     /** {@return whether the block at {@code pc} has run in the interpreter (the profile may forget)} */

@@ -26,10 +26,15 @@ public final class JitEngine implements Engine {
 
     /** An engine running {@code cpu} over {@code mem}; it becomes the backend's code watcher. */
     public JitEngine(Cpu cpu, MemoryBackend mem) {
+        this(cpu, mem, CodeCache.HOT);
+    }
+
+    /** An engine that compiles a block once it was interpreted {@code hot} times (tests use 1). */
+    JitEngine(Cpu cpu, MemoryBackend mem, int hot) {
         this.cpu = cpu;
         this.mem = mem;
         this.interpreter = new Interpreter(cpu, mem);
-        this.cache = new CodeCache(mem);
+        this.cache = new CodeCache(mem, hot);
         this.compiler = new BlockCompiler(mem);
         this.regions = new RegionBuilder(new BlockScanner(mem), cache);
         mem.setCodeWatcher(cache);
