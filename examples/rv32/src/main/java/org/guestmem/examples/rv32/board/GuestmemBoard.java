@@ -21,6 +21,7 @@ public final class GuestmemBoard implements AutoCloseable {
     public static final String RAM_NAME = "riscv_virt_board.ram";
 
     private final MemorySystem system;
+    private final ContainerRegion root;
     private final RamRegion ram;
     private final AddressSpace cpuMemory;
 
@@ -28,7 +29,7 @@ public final class GuestmemBoard implements AutoCloseable {
     public GuestmemBoard(VirtBoard board) {
         this.system = MemorySystem.builder().name("rv32-virt").codeDirtyTracking(true).build();
         try (MemoryTransaction tx = system.begin()) {
-            ContainerRegion root = system.container("system", MemoryRegion.SIZE_2_64);
+            root = system.container("system", MemoryRegion.SIZE_2_64);
             ram = system.ram(RAM_NAME, board.ramBytes());
             root.addSubregion(ram, VirtMap.DRAM);
             for (MappedDevice d : board.devices()) {
@@ -43,6 +44,11 @@ public final class GuestmemBoard implements AutoCloseable {
     /** {@return the memory system} */
     public MemorySystem system() {
         return system;
+    }
+
+    /** {@return the {@code system} container, where more devices can be mapped while the machine runs} */
+    public ContainerRegion root() {
+        return root;
     }
 
     /** {@return the RAM region} */
