@@ -17,6 +17,8 @@ public final class Cpu {
     public int pc;
     /** Instructions retired so far ({@code instret}; also what {@code cycle} reads). */
     public long instret;
+    /** Loads and stores in the blocks compiled code entered (for {@code --stats}). */
+    public long compiledAccesses;
     /**
      * How many instructions compiled code may retire before it returns to the dispatcher at its
      * next backward jump; set by the JIT engine before each call.

@@ -61,6 +61,8 @@ final class BlockCompiler {
     private static final MethodTypeDesc MT_II_I = MethodTypeDesc.of(CD_int, CD_int, CD_int);
     private static final MethodTypeDesc MT_TRAP = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int);
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+    /** {@code -Drv32.jit.dump=DIR} writes every generated class file there, for {@code javap -c}. */
+    private static final String DUMP = System.getProperty("rv32.jit.dump");
 
     private final AccessEmitter emitter;
     private long compiledBytes;
@@ -101,6 +103,13 @@ final class BlockCompiler {
             clb.withMethodBody("run", MT_RUN, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL,
                     cb -> new MethodEmitter(cb, ctx, blocks).emit());
         });
+        if (DUMP != null) {
+            try {
+                java.nio.file.Files.write(java.nio.file.Path.of(DUMP, String.format("T_%08x.class", blocks.getFirst().start())), bytes);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         int size = codeSize(bytes);
         if (size > MAX_CODE_BYTES) {
             return null;
@@ -140,6 +149,7 @@ final class BlockCompiler {
         private final boolean[] written = new boolean[32];
         private final int xs;
         private final int n;
+        private final int accesses;
         private final int budget;
         private final int exitPc;
         private final int addr;
@@ -158,6 +168,7 @@ final class BlockCompiler {
             this.blocks = blocks;
             xs = cb.allocateLocal(java.lang.classfile.TypeKind.REFERENCE);
             n = cb.allocateLocal(java.lang.classfile.TypeKind.INT);
+            accesses = cb.allocateLocal(java.lang.classfile.TypeKind.INT);
             budget = cb.allocateLocal(java.lang.classfile.TypeKind.INT);
             exitPc = cb.allocateLocal(java.lang.classfile.TypeKind.INT);
             addr = cb.allocateLocal(java.lang.classfile.TypeKind.INT);
@@ -203,7 +214,7 @@ final class BlockCompiler {
         void emit() {
             cb.aload(CPU).getfield(CD_CPU, "x", CD_INT_ARRAY).astore(xs);
             cb.aload(CPU).getfield(CD_CPU, "budget", CD_int).istore(budget);
-            for (int l : new int[] {n, exitPc, addr, value, status, target, faultPc, faultCorr}) {
+            for (int l : new int[] {n, accesses, exitPc, addr, value, status, target, faultPc, faultCorr}) {
                 cb.iconst_0().istore(l);
             }
             for (int r = 1; r < 32; r++) {
@@ -251,7 +262,7 @@ final class BlockCompiler {
             cb.exceptionCatchAll(tryStart, tryEnd, handler);
         }
 
-        /** Stores the written registers to {@code c.x} and adds {@code n} to {@code c.instret}. */
+        /** Stores the written registers to {@code c.x}, adds {@code n} to {@code c.instret} and the block's accesses to {@code c.compiledAccesses}. */
         private void writeBack() {
             for (int r = 1; r < 32; r++) {
                 if (written[r]) {
@@ -259,12 +270,18 @@ final class BlockCompiler {
                 }
             }
             cb.aload(CPU).dup().getfield(CD_CPU, "instret", CD_long).iload(n).i2l().ladd().putfield(CD_CPU, "instret", CD_long);
+            cb.aload(CPU).dup().getfield(CD_CPU, "compiledAccesses", CD_long).iload(accesses).i2l().ladd()
+                    .putfield(CD_CPU, "compiledAccesses", CD_long);
         }
 
         private void block(GuestBlock b) {
             cb.labelBinding(labels.get(b.start()));
             int len = b.insns().size();
             cb.iinc(n, len);
+            int memOps = (int) b.insns().stream().filter(i -> i.op().isLoad() || i.op().isStore()).count();
+            if (memOps > 0) {
+                cb.iinc(accesses, memOps);
+            }
             for (int k = 0; k < len; k++) {
                 insn(b.insns().get(k), len - k);
             }

@@ -22,7 +22,6 @@ public final class JitEngine implements Engine {
     private final RegionBuilder regions;
     private long compiled;
     private long compileNanos;
-    private long compiledAccesses;
 
     /** An engine running {@code cpu} over {@code mem}; it becomes the backend's code watcher. */
     public JitEngine(Cpu cpu, MemoryBackend mem) {
@@ -52,9 +51,7 @@ public final class JitEngine implements Engine {
                 }
                 if (t != null) {
                     cpu.budget = (int) (sliceEnd - cpu.instret - cpu.traps);
-                    long before = cpu.instret;
                     cpu.pc = t.code().run(cpu, pc);
-                    compiledAccesses += (cpu.instret - before) / 3; // see memoryAccesses()
                 } else {
                     interpreter.runBlock(BlockScanner.MAX_INSNS);
                 }
@@ -113,13 +110,12 @@ public final class JitEngine implements Engine {
     }
 
     /**
-     * {@inheritDoc} Compiled code does not count its accesses (that would cost every block);
-     * they are estimated as one per three instructions, the share of loads and stores in the
-     * guest programs.
+     * {@inheritDoc} Compiled code counts the loads and stores of each block it enters (one
+     * {@code iinc} per block), so a block left early by a trap or a code write counts them all.
      */
     @Override
     public long memoryAccesses() {
-        return interpreter.accesses() + compiledAccesses;
+        return interpreter.accesses() + cpu.compiledAccesses;
     }
 
     /** {@return the code cache, for tests} */
