@@ -31,7 +31,9 @@ import org.guestmem.rcu.RcuReader;
  * written range to the {@link CodeWatcher}. guestmem sets the CODE bit again after the handler,
  * so once the store is done this class clears it again for every page that still holds
  * translations, and the store reports {@link MemoryBackend#CODE_WRITTEN} if translations were
- * dropped.
+ * dropped. guestmem calls the handler on the writing thread; on this board only the CPU thread
+ * writes guest memory. A machine with DMA devices would have to hand writes from their threads to
+ * the CPU thread (the code cache is confined to it), as QEMU serialises them under its locks.
  */
 public final class GuestmemMemory implements MemoryBackend {
     private final GuestmemBoard board;
