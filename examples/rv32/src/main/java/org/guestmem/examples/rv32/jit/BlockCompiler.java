@@ -34,7 +34,7 @@ import org.guestmem.examples.rv32.mem.MemoryBackend;
  *
  * <pre>
  *   load every guest register the blocks use from c.x into a local
- *   switch (pc) { case block entry: goto block; }
+ *   goto the first block (the only entry)
  *   block:  n += length;  instructions on locals;  loads and stores from the backend's emitter
  *           branch/jump to a block here: if (n &gt;= budget) exit(target) else goto that block
  *           anything else: exit(target)
@@ -223,14 +223,7 @@ final class BlockCompiler {
                 }
             }
             Label tryStart = cb.newBoundLabel();
-            List<java.lang.classfile.instruction.SwitchCase> cases = new ArrayList<>();
-            for (GuestBlock b : blocks) {
-                cases.add(java.lang.classfile.instruction.SwitchCase.of(b.start(), labels.get(b.start())));
-            }
-            Label unknown = cb.newLabel();
-            cb.iload(PC).lookupswitch(unknown, cases);
-            cb.labelBinding(unknown);
-            cb.iload(PC).istore(exitPc).goto_(exit);
+            cb.goto_(labels.get(blocks.getFirst().start())); // one entry: loops stay reducible for HotSpot
             for (GuestBlock b : blocks) {
                 block(b);
             }

@@ -8,7 +8,7 @@ import org.guestmem.examples.rv32.mem.CodeWatcher;
 import org.guestmem.examples.rv32.mem.MemoryBackend;
 
 /**
- * The translations, by entry address and by guest page, with the profile that decides what to
+ * The translations, by entry address (one entry each) and by guest page, with the profile that decides what to
  * compile. Bounded: when it holds {@link #MAX_TRANSLATIONS} translations or
  * {@link #MAX_CODE_BYTES} of bytecode, the next compilation first drops everything (QEMU's
  * {@code tb_flush}); the hidden classes are then unloaded by the garbage collector.
@@ -99,14 +99,16 @@ final class CodeCache implements CodeWatcher {
         return live >= MAX_TRANSLATIONS || liveBytes + bytes > MAX_CODE_BYTES;
     }
 
-    /** Adds {@code t}, reachable from each of its blocks' starts; unwatches {@code readPages} that hold no code. */
+    /** Adds {@code t}, entered at its first block's start; unwatches {@code readPages} that hold no code. */
     void add(Translation t, int codeBytes, int[] readPages) {
-        for (GuestBlock b : t.blocks()) {
-            byEntry.put(b.start(), t);
-            int i = (b.start() >>> 2) & (FAST - 1);
-            if (fastPc[i] == b.start()) {
-                fastT[i] = t;
-            }
+        int entry = t.entry();
+        Translation old = byEntry.put(entry, t);
+        if (old != null) {
+            drop(old, false);
+        }
+        int i = (entry >>> 2) & (FAST - 1);
+        if (fastPc[i] == entry) {
+            fastT[i] = t;
         }
         for (int p : t.pagesUnsafe()) {
             byPage.computeIfAbsent(p, k -> new ArrayList<>()).add(t);
@@ -142,22 +144,22 @@ final class CodeCache implements CodeWatcher {
         flushes++;
     }
 
-    private void drop(Translation t) {
+    private void drop(Translation t, boolean overwritten) {
         if (!t.isValid()) {
             return;
         }
         t.invalidate();
-        invalidated++;
+        if (overwritten) {
+            invalidated++;
+        }
         live--;
-        for (GuestBlock b : t.blocks()) {
-            if (byEntry.get(b.start()) == t) {
-                byEntry.remove(b.start());
-            }
-            int i = (b.start() >>> 2) & (FAST - 1);
-            if (fastT[i] == t) {
-                fastPc[i] = 1;
-                fastT[i] = null;
-            }
+        if (byEntry.get(t.entry()) == t) {
+            byEntry.remove(t.entry());
+        }
+        int i = (t.entry() >>> 2) & (FAST - 1);
+        if (fastT[i] == t) {
+            fastPc[i] = 1;
+            fastT[i] = null;
         }
         for (int p : t.pagesUnsafe()) {
             List<Translation> l = byPage.get(p);
@@ -188,7 +190,7 @@ final class CodeCache implements CodeWatcher {
                             overwrites.merge(b.start(), 1, Integer::sum);
                         }
                     }
-                    drop(t);
+                    drop(t, true);
                     dropped = true;
                 }
             }

@@ -3,7 +3,7 @@ package org.guestmem.examples.rv32.jit;
 import java.util.List;
 
 /**
- * A compiled region of guest code: its blocks (each start is an entry point), the guest bytes it
+ * A compiled region of guest code: its blocks (the first one's start is the entry), the guest bytes it
  * was translated from, the 4 KiB pages those bytes lie on, and the compiled code.
  */
 public final class Translation {
@@ -16,6 +16,11 @@ public final class Translation {
         this.blocks = List.copyOf(blocks);
         this.pages = pages.clone();
         this.code = code;
+    }
+
+    /** {@return the entry address: the first block's start} */
+    public int entry() {
+        return blocks.getFirst().start();
     }
 
     /** {@return the blocks; the first is the one whose heat triggered the compilation} */
