@@ -1,6 +1,5 @@
 package org.guestmem.examples.rv32.jit;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,8 @@ import org.guestmem.examples.rv32.mem.MemoryBackend;
  * {@code tb_flush}); the hidden classes are then unloaded by the garbage collector.
  *
  * <p>As the backend's {@link CodeWatcher} it drops the translations whose guest bytes a store
- * overwrote, and only those, and counts the overwrite against each block it hit. A block
+ * overwrote, and only those, and counts the overwrite against each block it hit; each page's
+ * {@link PageCode} bitmap turns away writes that touch no translated instruction at once. A block
  * overwritten {@link #MAX_INVALIDATIONS} times is left to the interpreter for good, and a block
  * overwritten once is no longer compiled into other blocks' translations, so code that patches
  * itself costs one interpreted block instead of endless recompilation. Confined to the CPU thread.
@@ -34,7 +34,7 @@ final class CodeCache implements CodeWatcher {
     private final MemoryBackend mem;
     private final int hot;
     private final Map<Integer, Translation> byEntry = new HashMap<>();
-    private final Map<Integer, List<Translation>> byPage = new HashMap<>();
+    private final Map<Integer, PageCode> byPage = new HashMap<>();
     private final int[] fastPc = new int[FAST];
     private final Translation[] fastT = new Translation[FAST];
     private final int[] profilePc = new int[PROFILE];
@@ -111,7 +111,7 @@ final class CodeCache implements CodeWatcher {
             fastT[i] = t;
         }
         for (int p : t.pagesUnsafe()) {
-            byPage.computeIfAbsent(p, k -> new ArrayList<>()).add(t);
+            byPage.computeIfAbsent(p, PageCode::new).add(t);
         }
         unwatchEmpty(readPages);
         live++;
@@ -162,10 +162,10 @@ final class CodeCache implements CodeWatcher {
             fastT[i] = null;
         }
         for (int p : t.pagesUnsafe()) {
-            List<Translation> l = byPage.get(p);
-            if (l != null) {
-                l.remove(t);
-                if (l.isEmpty()) {
+            PageCode c = byPage.get(p);
+            if (c != null) {
+                c.remove(t);
+                if (c.isEmpty()) {
                     byPage.remove(p);
                     mem.unwatchCode(p);
                 }
@@ -179,11 +179,11 @@ final class CodeCache implements CodeWatcher {
         long first = Integer.toUnsignedLong(addr) & ~0xfffL;
         long last = (Integer.toUnsignedLong(addr) + length - 1) & ~0xfffL;
         for (long p = first; p <= last; p += 4096) {
-            List<Translation> l = byPage.get((int) p);
-            if (l == null) {
+            PageCode c = byPage.get((int) p);
+            if (c == null || !c.touches(addr, length)) {
                 continue;
             }
-            for (Translation t : List.copyOf(l)) {
+            for (Translation t : List.copyOf(c.translations())) {
                 if (t.isValid() && t.overlaps(addr, length)) {
                     for (GuestBlock b : t.blocks()) {
                         if (b.overlaps(addr, length)) {
@@ -200,8 +200,8 @@ final class CodeCache implements CodeWatcher {
 
     @Override
     public boolean pageHasCode(int page) {
-        List<Translation> l = byPage.get(page);
-        return l != null && !l.isEmpty();
+        PageCode c = byPage.get(page);
+        return c != null && !c.isEmpty();
     }
 
     /** {@return translations dropped because their code was overwritten} */

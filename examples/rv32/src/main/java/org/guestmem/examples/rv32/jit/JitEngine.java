@@ -74,9 +74,13 @@ public final class JitEngine implements Engine {
                     return null;
                 }
                 BlockCompiler.Result r = compiler.compile(blocks);
-                if (r == null) { // too big for HotSpot: fewer blocks
+                if (r == null) { // too big for HotSpot: fewer blocks, or none if the first alone is too big
                     cache.unwatchEmpty(pages.toArray());
-                    maxInsns /= 2;
+                    if (blocks.size() == 1) {
+                        cache.markUncompilable(pc);
+                        return null;
+                    }
+                    maxInsns = Math.min(maxInsns, blocks.stream().mapToInt(b -> b.insns().size()).sum()) / 2;
                     continue;
                 }
                 if (cache.full(r.codeBytes())) {
