@@ -4,7 +4,7 @@ import org.guestmem.examples.rv32.mem.MemoryBackend;
 
 /** {@code --interp}: every instruction through the {@link Interpreter}, a quiescent state every slice. */
 public final class InterpreterEngine implements Engine {
-    private static final int SLICE = 1 << 16;
+    private static final int SLICE = 1 << 14;
     private final Cpu cpu;
     private final MemoryBackend mem;
     private final Interpreter interpreter;

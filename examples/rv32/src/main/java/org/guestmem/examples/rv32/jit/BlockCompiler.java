@@ -10,7 +10,6 @@ import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.constant.ClassDesc;
-import java.lang.constant.ConstantDesc;
 import java.lang.constant.ConstantDescs;
 import java.lang.constant.DynamicConstantDesc;
 import java.lang.constant.MethodTypeDesc;
@@ -140,7 +139,6 @@ final class BlockCompiler {
     /** Emits the body of {@code run} for one list of blocks. */
     private final class MethodEmitter {
         private static final int CPU = 1;
-        private static final int PC = 2;
         private final CodeBuilder cb;
         private final AccessEmitter.Context ctx;
         private final List<GuestBlock> blocks;

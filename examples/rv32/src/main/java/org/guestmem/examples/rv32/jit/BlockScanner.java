@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.guestmem.examples.rv32.cpu.Decoder;
 import org.guestmem.examples.rv32.cpu.Insn;
-import org.guestmem.examples.rv32.cpu.Op;
 import org.guestmem.examples.rv32.mem.MemoryBackend;
 
 /**
@@ -80,9 +79,5 @@ final class BlockScanner {
         int[] toArray() {
             return java.util.Arrays.copyOf(pages, n);
         }
-    }
-
-    static boolean isCall(Insn i) {
-        return i.op() == Op.JAL && i.rd() != 0;
     }
 }

@@ -21,7 +21,7 @@ import org.guestmem.examples.rv32.mem.MemoryBackend;
  */
 final class CodeCache implements CodeWatcher {
     /** Interpreted executions of a block before it is compiled (the default). */
-    static final int HOT = 64;
+    static final int HOT = 256;
     /** Overwrites after which a block stays interpreted. */
     static final int MAX_INVALIDATIONS = 4;
     /** The most translations held before a flush. */
@@ -65,6 +65,11 @@ final class CodeCache implements CodeWatcher {
             fastT[i] = t;
         }
         return t;
+    }
+
+    /** {@return whether a translation starts at {@code pc}} */
+    boolean hasEntry(int pc) {
+        return byEntry.containsKey(pc);
     }
 
     /** Counts an interpreted execution of the block at {@code pc}; {@return whether it should be compiled now} */

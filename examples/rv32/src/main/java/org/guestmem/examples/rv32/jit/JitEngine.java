@@ -10,10 +10,10 @@ import org.guestmem.examples.rv32.mem.MemoryBackend;
  * {@code --jit}: the dispatcher. At each step it runs the translation with an entry at the pc,
  * or interprets one block and counts it; a block interpreted {@link CodeCache#HOT} times is
  * compiled together with the hot blocks around it ({@link RegionBuilder}). Between slices of
- * about 65,000 instructions it reports an RCU quiescent state through the backend.
+ * about 16,000 instructions it reports an RCU quiescent state through the backend.
  */
 public final class JitEngine implements Engine {
-    private static final int SLICE = 1 << 16;
+    private static final int SLICE = 1 << 14;
     private final Cpu cpu;
     private final MemoryBackend mem;
     private final Interpreter interpreter;
@@ -22,6 +22,9 @@ public final class JitEngine implements Engine {
     private final RegionBuilder regions;
     private long compiled;
     private long compileNanos;
+    private long translationRuns;
+    private long interpretedBlocks;
+    private long interpretedInsns;
 
     /** An engine running {@code cpu} over {@code mem}; it becomes the backend's code watcher. */
     public JitEngine(Cpu cpu, MemoryBackend mem) {
@@ -42,21 +45,33 @@ public final class JitEngine implements Engine {
     @Override
     public void run(long limit) {
         while (cpu.instret + cpu.traps < limit) {
-            long sliceEnd = Math.min(limit, cpu.instret + cpu.traps + SLICE);
-            while (cpu.instret + cpu.traps < sliceEnd) {
-                int pc = cpu.pc;
-                Translation t = cache.lookup(pc);
-                if (t == null && cache.countAndCheckHot(pc)) {
-                    t = compile(pc);
-                }
-                if (t != null) {
-                    cpu.budget = (int) (sliceEnd - cpu.instret - cpu.traps);
-                    cpu.pc = t.code().run(cpu, pc);
-                } else {
-                    interpreter.runBlock(BlockScanner.MAX_INSNS);
-                }
-            }
+            slice(Math.min(limit, cpu.instret + cpu.traps + SLICE));
             mem.quiescentState();
+        }
+    }
+
+    /**
+     * Dispatches until {@code sliceEnd}. A method of its own, called once per slice, so HotSpot
+     * compiles it as a whole rather than only through on-stack replacement of a loop that never
+     * returns (which, after a deoptimization, leaves the dispatcher slow until it is replaced).
+     */
+    private void slice(long sliceEnd) {
+        while (cpu.instret + cpu.traps < sliceEnd) {
+            int pc = cpu.pc;
+            Translation t = cache.lookup(pc);
+            if (t == null && cache.countAndCheckHot(pc)) {
+                t = compile(pc);
+            }
+            if (t != null) {
+                cpu.budget = (int) (sliceEnd - cpu.instret - cpu.traps);
+                cpu.pc = t.code().run(cpu, pc);
+                translationRuns++;
+            } else {
+                long before = cpu.instret;
+                interpreter.runBlock(BlockScanner.MAX_INSNS);
+                interpretedBlocks++;
+                interpretedInsns += cpu.instret - before;
+            }
         }
     }
 
@@ -108,9 +123,10 @@ public final class JitEngine implements Engine {
     @Override
     public String stats() {
         return String.format("jit: %d translations compiled in %.1f ms (%d KiB of bytecode), %d invalidated by code writes, "
-                        + "%d cache flushes, %d blocks left to the interpreter after repeated overwrites",
+                        + "%d cache flushes, %d blocks left to the interpreter after repeated overwrites; "
+                        + "%d translation runs, %d blocks (%d instructions) interpreted",
                 compiled, compileNanos / 1e6, compiler.compiledBytes() >> 10, cache.invalidated(), cache.flushes(),
-                cache.interpretedForGood());
+                cache.interpretedForGood(), translationRuns, interpretedBlocks, interpretedInsns);
     }
 
     /**

@@ -11,13 +11,16 @@ import org.guestmem.examples.rv32.cpu.Op;
 /**
  * Chooses the blocks of one translation: the hot block, then, breadth first, the blocks its
  * branches and direct jumps reach and the blocks after its calls (where the callee returns), as
- * long as the interpreter has run them (cold paths stay out) and they were never overwritten.
+ * long as the interpreter has run them (cold paths stay out), they were never overwritten and no
+ * other translation starts there (it is jumped to through the dispatcher instead: without that,
+ * every entry of a recursive function's loops would carry its own copy of them, and HotSpot
+ * would compile each copy).
  * Loops therefore stay inside one JVM method, with the guest registers in locals. Bounded by
  * {@link #MAX_BLOCKS} and {@link #MAX_INSNS}, to stay well under HotSpot's method size limit.
  */
 final class RegionBuilder {
-    static final int MAX_BLOCKS = 24;
-    static final int MAX_INSNS = 320;
+    static final int MAX_BLOCKS = 12;
+    static final int MAX_INSNS = 160;
     private final BlockScanner scanner;
     private final CodeCache cache;
 
@@ -38,7 +41,7 @@ final class RegionBuilder {
             if (!seen.add(pc)) {
                 continue;
             }
-            if (pc != entry && (!cache.executed(pc) || cache.overwrites(pc) > 0)) {
+            if (pc != entry && (!cache.executed(pc) || cache.overwrites(pc) > 0 || cache.hasEntry(pc))) {
                 continue;
             }
             GuestBlock b = scanner.scan(pc, pages);
