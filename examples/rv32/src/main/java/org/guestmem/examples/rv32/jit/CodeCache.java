@@ -53,17 +53,19 @@ final class CodeCache implements CodeWatcher {
         java.util.Arrays.fill(profilePc, 1);
     }
 
-    /** {@return the translation with an entry at {@code pc}, or null} */
+    /**
+     * {@return the translation with an entry at {@code pc}, or null} The direct-mapped table in
+     * front of the map also remembers that a pc has none ({@link #add} and {@link #drop} keep it
+     * right), so code left to the interpreter costs no map lookup either.
+     */
     Translation lookup(int pc) {
         int i = (pc >>> 2) & (FAST - 1);
         if (fastPc[i] == pc) {
             return fastT[i];
         }
         Translation t = byEntry.get(pc);
-        if (t != null) {
-            fastPc[i] = pc;
-            fastT[i] = t;
-        }
+        fastPc[i] = pc;
+        fastT[i] = t;
         return t;
     }
 
@@ -163,8 +165,7 @@ final class CodeCache implements CodeWatcher {
         }
         int i = (t.entry() >>> 2) & (FAST - 1);
         if (fastT[i] == t) {
-            fastPc[i] = 1;
-            fastT[i] = null;
+            fastT[i] = null; // the entry has no translation now
         }
         for (int p : t.pagesUnsafe()) {
             PageCode c = byPage.get(p);

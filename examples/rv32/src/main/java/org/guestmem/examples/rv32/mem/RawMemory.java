@@ -168,15 +168,17 @@ public final class RawMemory implements MemoryBackend {
     /** A store the inline path does not handle (see {@link #slowLoad}); watched code pages tell the watcher. */
     public static int slowStore(RawMemory m, int addr, int value, int size) {
         m.slowAccesses++;
-        MappedDevice d = m.device(addr);
+        long ramOff = offset(addr);
+        boolean inRam = ramOff <= m.ramSize - size;
+        MappedDevice d = inRam && ((m.watch[(int) (ramOff >>> 12)] | m.watch[(int) ((ramOff + size - 1) >>> 12)]) & WATCH_DEVICE) == 0
+                ? null : m.device(addr);
         if (d != null) {
             long off = Integer.toUnsignedLong(addr) - d.base();
             if (off + size > d.size() || !d.accessValid(off, size, true)) {
                 return 2;
             }
             d.ops().write().write(off, Integer.toUnsignedLong(value) & (size == 4 ? 0xffffffffL : (1L << (8 * size)) - 1), size);
-            long ramOff = offset(addr);
-            if (ramOff <= m.ramSize - size) { // a device over RAM (HTIF): loads read RAM, so mirror the store there
+            if (inRam) { // a device over RAM (HTIF): loads read RAM, so mirror the store there
                 m.storeRam(ramOff, value, size);
             }
             return 0;
