@@ -35,14 +35,14 @@ final class ViewFixtures {
 
     /** {@return a fresh old view (count 1)} */
     static FlatView oldView() {
-        return new FlatView(SYSTEM, new FlatRange[] {
+        return new FlatView(SYSTEM.viewContext(), new FlatRange[] {
             new FlatRange(0x1000, 0x1fff, OLD_REGION, 0x10, false, true, false, 0),
         }, ROOT, RamBlockSet.retainAll(NO_BLOCKS, 0));
     }
 
     /** {@return a fresh new view (count 1)} */
     static FlatView newView() {
-        return new FlatView(SYSTEM, new FlatRange[] {
+        return new FlatView(SYSTEM.viewContext(), new FlatRange[] {
             new FlatRange(0x2000, 0x2fff, NEW_REGION, 0x0, false, true, false, 0),
             new FlatRange(0x3000, 0x3fff, NEW_REGION, 0x1000, false, true, false, 0),
         }, ROOT, RamBlockSet.retainAll(NO_BLOCKS, 0));
@@ -53,7 +53,7 @@ final class ViewFixtures {
         if (!initial.tryRetain()) {
             throw new IllegalStateException("initial view already released");
         }
-        return new AddressSpace(SYSTEM, "jcstress", ROOT, initial);
+        return SYSTEM.unlistedSpace("jcstress", ROOT, initial);
     }
 
     /** {@return 1 for OLD_REGION, 2 for NEW_REGION, 0 for anything else (null included)} */

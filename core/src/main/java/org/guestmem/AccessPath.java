@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.IoStatus;
 import org.guestmem.internal.MmioDispatcher;
+import org.guestmem.iommu.IommuPerm;
+import org.guestmem.iommu.IommuTlbEntry;
 import org.guestmem.layout.SectionLayout;
 
 /**
@@ -82,6 +84,18 @@ final class AccessPath {
         return l;
     }
 
+    /**
+     * After a direct RAM write (QEMU's {@code invalidate_and_set_dirty}): {@code len} bytes at
+     * {@code offset} of section {@code s}'s RAM block changed; marks them with the mask the view
+     * rendered for the section. Nothing to do, and nothing loaded beyond the mask, when it is 0.
+     */
+    static void ramWritten(FlatView v, int s, long offset, long len) {
+        int mask = v.dispatch.dirtyLogMask(s);
+        if (mask != 0 && len != 0) {
+            v.context.dirtyLog.markWritten(v.sectionRegion[s], v.sectionBlock[s], mask, offset, len);
+        }
+    }
+
     private static long xlat(DispatchTable d, int s, long addr) {
         return addr - d.start(s) + d.offsetInRegion(s);
     }
@@ -139,7 +153,7 @@ final class AccessPath {
         long xlat = xlat(d, s, addr);
         if (directWrite(kind) && Long.compareUnsigned(remainingMinusOne(d, s, addr), size - 1) >= 0) {
             writeSegment(v.sectionRam[s], xlat, size, value, bigEndian);
-            v.system().ramWritten(v, s, xlat, size);
+            ramWritten(v, s, xlat, size);
             return;
         }
         v.sectionIo[s].write(xlat, value, size, bigEndian, attrs, st);
@@ -151,7 +165,7 @@ final class AccessPath {
         try {
             if (directWrite(w.view.dispatch.kind(w.section)) && w.len >= size) {
                 writeSegment(w.view.sectionRam[w.section], w.xlat, size, value, bigEndian);
-                w.view.system().ramWritten(w.view, w.section, w.xlat, size);
+                ramWritten(w.view, w.section, w.xlat, size);
                 return;
             }
             w.view.sectionIo[w.section].write(w.xlat, value, size, bigEndian, attrs, st);
@@ -268,7 +282,7 @@ final class AccessPath {
             l = avail;
         }
         MemorySegment.copy(src, pos, ram, xlat, l);
-        v.system().ramWritten(v, s, xlat, l);
+        ramWritten(v, s, xlat, l);
         return l;
     }
 
@@ -301,7 +315,7 @@ final class AccessPath {
                         l = avail;
                     }
                     MemorySegment.copy(src, pos, ram, w.xlat, l);
-                    wv.system().ramWritten(wv, ws, w.xlat, l);
+                    ramWritten(wv, ws, w.xlat, l);
                 } else {
                     l = wv.sectionIo[ws].accessSize(l, w.xlat);
                 }
@@ -384,7 +398,7 @@ final class AccessPath {
         if (d.kind(s) == SectionLayout.KIND_UNASSIGNED) {
             return IommuTlbEntry.INVALID;
         }
-        long pageMask = (1L << v.system().pageBits()) - 1;
+        long pageMask = (1L << v.context.pageBits) - 1;
         return new IommuTlbEntry(as, addr & ~pageMask, addr & ~pageMask, pageMask, IommuPerm.RW);
     }
 }

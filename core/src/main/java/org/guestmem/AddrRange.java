@@ -36,6 +36,8 @@ public record AddrRange(long start, long last) {
     /**
      * {@return the range that starts at {@code start} and holds {@code sizeMinusOne + 1} bytes}
      *
+     * @param start the first address, unsigned
+     * @param sizeMinusOne the size minus one, unsigned
      * @throws IllegalArgumentException if the range would reach past 2<sup>64</sup>
      */
     public static AddrRange ofSizeMinusOne(long start, long sizeMinusOne) {
@@ -57,12 +59,20 @@ public record AddrRange(long start, long last) {
         return new BigInteger(Long.toUnsignedString(last - start)).add(BigInteger.ONE);
     }
 
-    /** {@return whether {@code address} (unsigned) lies in this range} */
+    /**
+     * {@return whether {@code address} (unsigned) lies in this range}
+     *
+     * @param address the address, unsigned
+     */
     public boolean contains(long address) {
         return Long.compareUnsigned(address - start, last - start) <= 0;
     }
 
-    /** {@return whether this range and {@code other} share at least one address} */
+    /**
+     * {@return whether this range and {@code other} share at least one address}
+     *
+     * @param other the other range
+     */
     public boolean overlaps(AddrRange other) {
         return Long.compareUnsigned(start, other.last) <= 0 && Long.compareUnsigned(other.start, last) <= 0;
     }

@@ -1,11 +1,17 @@
 package org.guestmem;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.Objects;
+import org.guestmem.internal.Hex;
 import org.guestmem.internal.IoStatus;
+import org.guestmem.internal.RamBlock;
+import org.guestmem.iommu.IommuTlbEntry;
+import org.guestmem.listener.MemoryListener;
 import org.guestmem.rcu.RcuReader;
 
 /**
@@ -45,7 +51,10 @@ public final class AddressSpace implements GuestMemory {
         }
     }
 
-    private final MemorySystem system;
+    private final SpaceHost host;
+    /** The system's view context: page size and dirty log for DMA, and the system's identity. */
+    final ViewContext views;
+    private final BounceBuffer bounce;
     private final String name;
     private final MemoryRegion root;
     /**
@@ -56,23 +65,10 @@ public final class AddressSpace implements GuestMemory {
     private volatile ViewPublication publication;
     // guarded by the update lock
     boolean destroyed;
-    /** QEMU's {@code as->ioeventfds}: the space-wide list built from the current view. Update lock. */
-    private SpaceEventFd[] ioeventfds = new SpaceEventFd[0];
-
-    /** One entry of the space-wide ioeventfd list: a region's registration at absolute {@code address}. */
-    private record SpaceEventFd(long address, IoEventFd fd, FlatRange range) {
-        boolean before(SpaceEventFd o) {
-            return IoEventFd.before(address, fd, o.address, o.fd);
-        }
-
-        MemoryRegionSection section() {
-            return new MemoryRegionSection(range.region(), address, fd.size() == 0 ? 0 : fd.size() - 1, fd.offset(),
-                    range.readonly(), range.nonvolatile());
-        }
-    }
-
-    AddressSpace(MemorySystem system, String name, MemoryRegion root, FlatView initial) {
-        this.system = system;
+    AddressSpace(SpaceHost host, ViewContext views, BounceBuffer bounce, String name, MemoryRegion root, FlatView initial) {
+        this.host = host;
+        this.views = views;
+        this.bounce = bounce;
         this.name = name;
         this.root = root;
         PUBLICATION.setRelease(this, ViewPublication.first(initial));
@@ -86,11 +82,6 @@ public final class AddressSpace implements GuestMemory {
     /** {@return the root region} */
     public MemoryRegion root() {
         return root;
-    }
-
-    /** {@return the memory system this space belongs to} */
-    public MemorySystem system() {
-        return system;
     }
 
     /** {@return whether {@link #destroy()} was called} */
@@ -117,21 +108,24 @@ public final class AddressSpace implements GuestMemory {
      * which case a newer view has been published and the loop retries.
      */
     public RetainedView retainView() {
-        while (true) {
-            FlatView v = currentView();
-            if (v.tryRetain()) {
-                return new RetainedView(v);
-            }
-            Thread.onSpinWait();
-        }
+        return new RetainedView(retainPublication().view);
     }
 
     /** {@return the current view with one more reference (the caller releases it)} Lock-free, as {@link #retainView()}. */
     FlatView retainCurrentView() {
+        return retainPublication().view;
+    }
+
+    /**
+     * {@return the current publication, with one more reference on its view (the caller releases
+     * it)} Loads the publication and retries if its view's count already dropped to zero: a newer
+     * one has been published meanwhile.
+     */
+    ViewPublication retainPublication() {
         while (true) {
-            FlatView v = currentView();
-            if (v.tryRetain()) {
-                return v;
+            ViewPublication p = publication();
+            if (p.view.tryRetain()) {
+                return p;
             }
             Thread.onSpinWait();
         }
@@ -145,6 +139,7 @@ public final class AddressSpace implements GuestMemory {
      * {@link #accessor(RcuReader, int)} with fewer entries, and one touching more at random pays a
      * table search and a refill per miss.
      *
+     * @param reader the calling thread's reader
      * @throws IllegalArgumentException if {@code reader} belongs to another memory system's RCU domain
      */
     public AddressSpaceAccessor accessor(RcuReader reader) {
@@ -155,11 +150,13 @@ public final class AddressSpace implements GuestMemory {
      * {@return a new accessor with a translation cache of {@code cacheEntries} entries (a power of
      * two from 16 to 2^20)}
      *
+     * @param reader the calling thread's reader
+     * @param cacheEntries the number of cache entries
      * @throws IllegalArgumentException if {@code reader} belongs to another domain or the size is invalid
      */
     public AddressSpaceAccessor accessor(RcuReader reader, int cacheEntries) {
         Objects.requireNonNull(reader, "reader");
-        if (reader.domain() != system.rcu()) {
+        if (reader.domain() != host.rcu()) {
             throw new IllegalArgumentException("the reader of thread '" + reader.thread().getName()
                     + "' is registered with another memory system's RCU domain");
         }
@@ -173,25 +170,29 @@ public final class AddressSpace implements GuestMemory {
      * {@code logStart} for ranges that log) for every range, {@code commit}. See
      * {@link MemoryListener} for the calling conventions.
      *
+     * @param listener the listener
+     * @param priority the priority among the siblings (ascending for listeners)
      * @throws IllegalArgumentException if the listener is already registered (on any space)
-     * @throws MemoryListenerException  if a replay callback threw (the listener stays registered)
+     * @throws org.guestmem.listener.MemoryListenerException  if a replay callback threw (the listener stays registered)
      */
     public void registerListener(MemoryListener listener, int priority) {
-        system.registerListener(this, listener, priority);
+        host.registerListener(this, listener, priority);
     }
 
     /**
      * Unregisters {@code listener} (QEMU's {@code memory_listener_unregister}): it gets
      * {@code begin}, {@code logStop} and {@code regionDel} for every range of the current view,
      * {@code commit}, and no callback after that. Does nothing if it is not registered.
+     *
+     * @param listener the listener
      */
     public void unregisterListener(MemoryListener listener) {
-        system.unregisterListener(listener);
+        host.unregisterListener(listener);
     }
 
     /** {@return the listeners registered on this space, in ascending priority} */
-    public java.util.List<MemoryListener> listeners() {
-        return system.listenersOf(this);
+    public List<MemoryListener> listeners() {
+        return host.listenersOf(this);
     }
 
     /**
@@ -200,7 +201,7 @@ public final class AddressSpace implements GuestMemory {
      * no longer keeps its root from being destroyed.
      */
     public void destroy() {
-        system.destroyAddressSpace(this);
+        host.destroy(this);
     }
 
     /** Writer side: publishes {@code next} (release store) and drops the space's reference on the old view. */
@@ -272,8 +273,12 @@ public final class AddressSpace implements GuestMemory {
      * The address is followed through IOMMUs to the region at the address (where QEMU stops at the
      * subpage container of a page shared by several regions; see docs/memory-model.md); the entry
      * names the final address space, covers the page given by the AND of the IOMMU page masks (the
-     * target page when no IOMMU is involved) and has permission {@link IommuPerm#RW}. A hole, or an
+     * target page when no IOMMU is involved) and has permission {@link org.guestmem.iommu.IommuPerm#RW}. A hole, or an
      * IOMMU that denies the access, gives {@link IommuTlbEntry#INVALID}.
+     *
+     * @param addr the guest address
+     * @param isWrite whether the device writes guest memory
+     * @param attrs the transaction attributes
      */
     public IommuTlbEntry iotlbEntry(long addr, boolean isWrite, MemTxAttrs attrs) {
         Objects.requireNonNull(attrs, "attrs");
@@ -300,6 +305,10 @@ public final class AddressSpace implements GuestMemory {
      * </ul>
      * Thread-safe (the bounce buffer is taken with a compare-and-set).
      *
+     * @param addr the guest address
+     * @param length the length to map, unsigned
+     * @param isWrite whether the device writes guest memory
+     * @param attrs the transaction attributes
      * @return the mapping, or null if {@code length} is 0 or the bounce buffer is busy
      */
     public DmaMapping map(long addr, long length, boolean isWrite, MemTxAttrs attrs) {
@@ -317,7 +326,7 @@ public final class AddressSpace implements GuestMemory {
                     return mapBounce(v, addr, w.len, isWrite);
                 }
                 MemoryRegion mr = w.region();
-                org.guestmem.internal.RamBlock block = w.view.sectionBlock[w.section];
+                RamBlock block = w.view.sectionBlock[w.section];
                 long base = w.xlat;
                 long done = w.len;
                 while (Long.compareUnsigned(done, length) < 0) { // flatview_extend_translation
@@ -338,7 +347,8 @@ public final class AddressSpace implements GuestMemory {
                 if (!block.retain()) {
                     throw new IllegalStateException("RAM block '" + block.name() + "' was freed while mapped by a view");
                 }
-                return new DmaMapping(this, addr, done, isWrite, block.segment().asSlice(base, done), mr, block, base, null);
+                return new DmaMapping.Direct(this, addr, done, isWrite, block.segment().asSlice(base, done), mr, block, base,
+                        views.dirtyLog);
             } finally {
                 w.release();
             }
@@ -350,6 +360,9 @@ public final class AddressSpace implements GuestMemory {
      * {@code address_space_cache_init}} See {@link MemoryRegionCache} for how it follows commits.
      * Its {@link MemoryRegionCache#length()} may be shorter than {@code len}.
      *
+     * @param addr the guest address
+     * @param len the length of the cached range
+     * @param isWrite whether the device writes guest memory
      * @throws IllegalArgumentException if {@code len} is not positive
      */
     public MemoryRegionCache cache(long addr, long len, boolean isWrite) {
@@ -357,23 +370,23 @@ public final class AddressSpace implements GuestMemory {
     }
 
     private DmaMapping mapBounce(FlatView v, long addr, long l, boolean isWrite) {
-        if (!system.acquireBounce()) {
+        if (!bounce.acquire()) {
             return null;
         }
-        long page = 1L << system.pageBits();
+        long page = 1L << views.pageBits;
         if (Long.compareUnsigned(l, page) > 0) {
             l = page;
         }
-        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+        Arena arena = Arena.ofShared();
         try {
             MemorySegment buf = arena.allocate(l, page);
             if (!isWrite) {
                 AccessPath.read(v, addr, MemTxAttrs.UNSPECIFIED, buf, new IoStatus());
             }
-            return new DmaMapping(this, addr, l, isWrite, buf, null, null, 0, arena);
+            return new DmaMapping.Bounce(this, addr, l, isWrite, buf, arena, bounce);
         } catch (RuntimeException | Error e) {
             arena.close();
-            system.releaseBounce();
+            bounce.release();
             throw e;
         }
     }
@@ -387,6 +400,8 @@ public final class AddressSpace implements GuestMemory {
      * buffer is freed and the {@linkplain MemorySystem#registerMapClient map clients} run on this
      * thread.
      *
+     * @param m a mapping of this space
+     * @param accessLength how many bytes from the start the device read or wrote
      * @throws IllegalArgumentException if the mapping belongs to another address space or
      *                                  {@code accessLength} exceeds its length
      * @throws IllegalStateException    if it was already unmapped
@@ -397,35 +412,18 @@ public final class AddressSpace implements GuestMemory {
             throw new IllegalArgumentException(m + " belongs to address space '" + m.space.name() + "', not '" + name + "'");
         }
         if (Long.compareUnsigned(accessLength, m.length()) > 0) {
-            throw new IllegalArgumentException("access length 0x" + Long.toHexString(accessLength) + " exceeds " + m);
+            throw new IllegalArgumentException("access length " + Hex.of(accessLength) + " exceeds " + m);
         }
-        if (!m.unmapped.compareAndSet(false, true)) {
-            throw new IllegalStateException(m + " was already unmapped");
-        }
-        if (!m.isBounce()) {
-            try {
-                if (m.isWrite()) {
-                    system.regionWritten(m.region, m.block, m.offsetInBlock, accessLength);
-                }
-            } finally {
-                m.block.release();
-            }
-            return;
-        }
-        try {
-            if (m.isWrite() && accessLength != 0) {
-                write(m.address(), MemTxAttrs.UNSPECIFIED, m.segment().asSlice(0, accessLength));
-            }
-        } finally {
-            m.bounceArena.close();
-            system.releaseBounce();
-        }
+        m.unmap(accessLength);
     }
 
     /**
      * Loader write, QEMU's {@code address_space_write_rom}: copies {@code src} into the memory
      * behind RAM, ROM and romd-mode ROM-device ranges (so firmware can be loaded into ROM) and
      * skips everything else, in QEMU's {@code memory_access_size} pieces.
+     *
+     * @param addr the guest address
+     * @param src the bytes to load
      */
     public void writeRom(long addr, MemorySegment src) {
         try (RetainedView rv = retainView()) {
@@ -433,83 +431,14 @@ public final class AddressSpace implements GuestMemory {
         }
     }
 
-    /** Loader write of {@code bytes}; see {@link #writeRom(long, MemorySegment)}. */
+    /**
+     * Loader write of {@code bytes}; see {@link #writeRom(long, MemorySegment)}.
+     *
+     * @param addr the guest address
+     * @param bytes the bytes to load
+     */
     public void writeRom(long addr, byte[] bytes) {
         writeRom(addr, MemorySegment.ofArray(bytes));
-    }
-
-    /**
-     * QEMU's {@code address_space_update_ioeventfds}, under the update lock: rebuilds the space's
-     * ioeventfd list from its current view (for each range in address order, each registration of
-     * its region, in the region's order, shifted to the space's addresses and kept if it
-     * intersects the range; not clipped, not re-sorted), then walks the old and new lists as a
-     * sorted symmetric difference ({@code address_space_add_del_ioeventfds}): entries only in the
-     * old list get {@link MemoryListener#eventfdDel} in <em>forward</em> order, entries only in
-     * the new list {@link MemoryListener#eventfdAdd} in <em>reverse</em> order (QEMU 7.2's
-     * inversion of the general rule), equal entries nothing. Entries compare as
-     * {@link IoEventFd#before} on the absolute address; the region does not take part.
-     */
-    void updateIoEventFds(ListenerRegistry listeners) {
-        FlatView view = currentView();
-        java.util.ArrayList<SpaceEventFd> fresh = new java.util.ArrayList<>();
-        for (int r = 0; r < view.rangeCount(); r++) {
-            FlatRange fr = view.range(r);
-            for (IoEventFd fd : fr.region().ioeventfds) {
-                if (intersects(fr, fd)) {
-                    fresh.add(new SpaceEventFd(fr.start() + (fd.offset() - fr.offsetInRegion()), fd, fr));
-                }
-            }
-        }
-        SpaceEventFd[] next = fresh.toArray(SpaceEventFd[]::new);
-        SpaceEventFd[] old = ioeventfds;
-        ioeventfds = next;
-        int i = 0;
-        int j = 0;
-        while (i < old.length || j < next.length) {
-            if (i < old.length && (j == next.length || old[i].before(next[j]))) {
-                SpaceEventFd e = old[i++];
-                MemoryRegionSection sec = e.section();
-                listeners.forward(this, l -> l.eventfdDel(sec, e.fd));
-            } else if (j < next.length && (i == old.length || next[j].before(old[i]))) {
-                SpaceEventFd e = next[j++];
-                MemoryRegionSection sec = e.section();
-                listeners.reverse(this, l -> l.eventfdAdd(sec, e.fd));
-            } else {
-                i++;
-                j++;
-            }
-        }
-    }
-
-    /**
-     * Whether the bytes of {@code fd}, seen through {@code fr}, intersect the range (QEMU's
-     * {@code addrrange_intersects(fr->addr, shifted fd)}). A registration that would start before
-     * the address space's address 0 is left out (QEMU would abort converting its negative start).
-     */
-    private static boolean intersects(FlatRange fr, IoEventFd fd) {
-        if (Long.compareUnsigned(fd.offset(), fr.offsetInRegion()) >= 0) {
-            return Long.compareUnsigned(fd.offset() - fr.offsetInRegion(), fr.sizeMinusOne()) <= 0;
-        }
-        long back = fr.offsetInRegion() - fd.offset(); // it starts `back` bytes before the range
-        return Long.compareUnsigned(back, fd.size()) < 0 && Long.compareUnsigned(back, fr.start()) <= 0;
-    }
-
-    /** Forgets the space-wide list (the space was destroyed; its listeners were unregistered first). */
-    void clearIoEventFds() {
-        ioeventfds = new SpaceEventFd[0];
-    }
-
-    /**
-     * {@return the space-wide ioeventfd list as {@code (absolute address, registration)} sections:
-     * each section's region is the registering region, its offset within the address space the
-     * absolute address} For tests and diagnostics; under the update lock.
-     */
-    java.util.List<MemoryRegionSection> ioEventFdSections() {
-        java.util.List<MemoryRegionSection> out = new java.util.ArrayList<>();
-        for (SpaceEventFd e : ioeventfds) {
-            out.add(e.section());
-        }
-        return out;
     }
 
     @Override

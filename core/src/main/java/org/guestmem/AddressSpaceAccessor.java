@@ -47,10 +47,7 @@ import org.guestmem.rcu.RcuReader;
  * Stores return their {@link MemTxResult}; loads leave theirs in {@link #lastResult()}.
  */
 public final class AddressSpaceAccessor implements GuestMemory {
-    /**
-     * 2^16 entries cover 256 MiB of pages: W3's random reads over 256 MiB ran at 160-190 ns with
-     * 2^14 entries (three misses in four) and at about 83 ns with 2^16 (docs/dispatch.md).
-     */
+    /** 2^16 entries cover 256 MiB of 4 KiB pages (why this size: {@code bench/README.md}). */
     static final int DEFAULT_CACHE_ENTRIES = 65536;
     /** The cache's page: 4 KiB whatever the target's page size (a page is cached only if one section serves all of it). */
     private static final int PAGE_BITS = 12;
@@ -63,6 +60,11 @@ public final class AddressSpaceAccessor implements GuestMemory {
     private static final long MAX_SELECTIVE_PAGES = 256;
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    // the operations of inSection
+    private static final int LOAD = 0;
+    private static final int STORE = 1;
+    private static final int READ = 2;
+    private static final int WRITE = 3;
 
     private final AddressSpace space;
     private final RcuReader reader;
@@ -419,87 +421,36 @@ public final class AddressSpaceAccessor implements GuestMemory {
     }
 
     private long loadSlow(long addr, int size, boolean bigEndian, MemTxAttrs attrs) {
-        boolean entered = enterIfNeeded();
-        try {
-            ViewPublication p = refresh();
-            slowAccesses++;
-            long page = addr >>> PAGE_BITS;
-            long key = page | stampBits;
-            int e = find(page, key);
-            if (e < 0) {
-                e = fill(p.view, page);
-            }
-            if (e >= 0) {
-                return hitLoad(e, key, addr, size, bigEndian, attrs);
-            }
-            st.reset();
-            long v = AccessPath.load(p.view, addr, size, bigEndian, attrs, st);
-            lastBits = st.bits;
-            return v;
-        } finally {
-            if (entered) {
-                reader.exit();
-            }
-        }
+        return inSection(LOAD, addr, size, 0, bigEndian, attrs, null);
     }
 
     private MemTxResult storeSlow(long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
-        boolean entered = enterIfNeeded();
-        try {
-            ViewPublication p = refresh();
-            slowAccesses++;
-            long page = addr >>> PAGE_BITS;
-            long key = page | stampBits;
-            int e = find(page, key);
-            if (e < 0) {
-                e = fill(p.view, page);
-            }
-            if (e >= 0) {
-                return hitStore(e, key, addr, size, value, bigEndian, attrs);
-            }
-            st.reset();
-            AccessPath.store(p.view, addr, size, value, bigEndian, attrs, st);
-            return MemTxResult.ofBits(st.bits);
-        } finally {
-            if (entered) {
-                reader.exit();
-            }
-        }
+        return MemTxResult.ofBits((int) inSection(STORE, addr, size, value, bigEndian, attrs, null));
     }
 
     @Override
     public MemTxResult read(long addr, MemTxAttrs attrs, MemorySegment dst) {
         Objects.requireNonNull(attrs, "attrs");
-        boolean entered = enterIfNeeded();
-        try {
-            st.reset();
-            return MemTxResult.ofBits(AccessPath.read(refresh().view, addr, attrs, dst, st));
-        } finally {
-            if (entered) {
-                reader.exit();
-            }
-        }
+        return MemTxResult.ofBits((int) inSection(READ, addr, 0, 0, false, attrs, dst));
     }
 
     @Override
     public MemTxResult write(long addr, MemTxAttrs attrs, MemorySegment src) {
         Objects.requireNonNull(attrs, "attrs");
-        boolean entered = enterIfNeeded();
-        try {
-            st.reset();
-            return MemTxResult.ofBits(AccessPath.write(refresh().view, addr, attrs, src, st));
-        } finally {
-            if (entered) {
-                reader.exit();
-            }
-        }
+        return MemTxResult.ofBits((int) inSection(WRITE, addr, 0, 0, false, attrs, src));
     }
 
     @Override
     public Translation translate(long addr, long length, boolean isWrite, MemTxAttrs attrs) {
-        boolean entered = enterIfNeeded();
+        Objects.requireNonNull(attrs, "attrs");
+        // Not through inSection: the Translation must go straight to the caller, so that the JIT
+        // can keep it off the heap (handed over in a field, it made translate ten times slower).
+        boolean entered = !reader.inReadSection();
+        if (entered) {
+            reader.enter();
+        }
         try {
-            return AccessPath.translate(refresh().view, addr, length, isWrite, Objects.requireNonNull(attrs, "attrs"));
+            return AccessPath.translate(refresh().view, addr, length, isWrite, attrs);
         } finally {
             if (entered) {
                 reader.exit();
@@ -507,15 +458,76 @@ public final class AddressSpaceAccessor implements GuestMemory {
         }
     }
 
-    // ------------------------------------------------------------------ cache maintenance
-
-    private boolean enterIfNeeded() {
-        if (reader.inReadSection()) {
-            return false;
+    /**
+     * The one way the general path enters the view: inside a read section (entering one around
+     * the access, and leaving it even if a device throws, when the thread is not in one), with the
+     * cache brought up to date by {@link #refresh()}. Operations: {@link #LOAD} (returns the value,
+     * result in {@link #lastBits}), {@link #STORE}, {@link #READ} and {@link #WRITE} (return the
+     * result bits; {@code buf} is the buffer). No allocation. ({@link #translate} enters on its own.)
+     */
+    private long inSection(int op, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs,
+                           MemorySegment buf) {
+        boolean entered = !reader.inReadSection();
+        if (entered) {
+            reader.enter();
         }
-        reader.enter();
-        return true;
+        try {
+            ViewPublication p = refresh();
+            return switch (op) {
+                case LOAD -> loadIn(p, addr, size, bigEndian, attrs);
+                case STORE -> storeIn(p, addr, size, value, bigEndian, attrs).bits();
+                case READ -> {
+                    st.reset();
+                    yield AccessPath.read(p.view, addr, attrs, buf, st);
+                }
+                default -> {
+                    st.reset();
+                    yield AccessPath.write(p.view, addr, attrs, buf, st);
+                }
+            };
+        } finally {
+            if (entered) {
+                reader.exit();
+            }
+        }
     }
+
+    /** A load on the general path, inside a read section: through a cache entry if the page has or gets one. */
+    private long loadIn(ViewPublication p, long addr, int size, boolean bigEndian, MemTxAttrs attrs) {
+        slowAccesses++;
+        long page = addr >>> PAGE_BITS;
+        long key = page | stampBits;
+        int e = find(page, key);
+        if (e < 0) {
+            e = fill(p.view, page);
+        }
+        if (e >= 0) {
+            return hitLoad(e, key, addr, size, bigEndian, attrs);
+        }
+        st.reset();
+        long v = AccessPath.load(p.view, addr, size, bigEndian, attrs, st);
+        lastBits = st.bits;
+        return v;
+    }
+
+    /** A store on the general path, inside a read section; see {@link #loadIn}. */
+    private MemTxResult storeIn(ViewPublication p, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs) {
+        slowAccesses++;
+        long page = addr >>> PAGE_BITS;
+        long key = page | stampBits;
+        int e = find(page, key);
+        if (e < 0) {
+            e = fill(p.view, page);
+        }
+        if (e >= 0) {
+            return hitStore(e, key, addr, size, value, bigEndian, attrs);
+        }
+        st.reset();
+        AccessPath.store(p.view, addr, size, value, bigEndian, attrs, st);
+        return MemTxResult.ofBits(st.bits);
+    }
+
+    // ------------------------------------------------------------------ cache maintenance
 
     /**
      * Inside a read section: loads the current publication (acquire) unless it was already loaded

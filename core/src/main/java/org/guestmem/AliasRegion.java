@@ -11,7 +11,7 @@ import org.guestmem.internal.Hex;
  * them, exactly as in QEMU.
  *
  * <p>The window must fit the target unless the system was built with
- * {@link MemorySystem.Builder#lenientAliasWindows(boolean)}: QEMU never checks, and real machines
+ * {@link MemorySystemBuilder#lenientAliasWindows(boolean)}: QEMU never checks, and real machines
  * have windows larger than their targets (MIPS Malta's 32 MiB {@code pci0-io} onto the 64 KiB
  * {@code io}); rendering then clips the window to the target, as QEMU does.
  *
@@ -24,8 +24,8 @@ public final class AliasRegion extends MemoryRegion {
     // guarded by the update lock
     long aliasOffset;
 
-    AliasRegion(MemorySystem system, Object owner, String name, MemoryRegion target, long offset, long size) {
-        super(system, owner, name, size);
+    AliasRegion(RegionContext context, Object owner, String name, MemoryRegion target, long offset, long size) {
+        super(context, owner, name, size);
         this.target = target;
         this.aliasOffset = offset;
         checkWindow(offset, sizeMinus1, "create alias " + describe(this));
@@ -49,16 +49,17 @@ public final class AliasRegion extends MemoryRegion {
     /**
      * Moves the window within the target (QEMU's {@code memory_region_set_alias_offset}).
      *
+     * @param offset the new offset within the target
      * @throws IllegalArgumentException if the window would no longer fit the target
      */
     public void setAliasOffset(long offset) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
             checkWindow(offset, sizeMinus1, "move the window of alias " + describe(this));
             if (offset != aliasOffset) {
                 aliasOffset = offset;
                 if (enabled) {
-                    system.markUpdatePending();
+                    markUpdatePending();
                 }
             }
         });
@@ -77,7 +78,7 @@ public final class AliasRegion extends MemoryRegion {
     private void checkWindow(long offset, long windowMinus1, String what) {
         long last = offset + windowMinus1;
         boolean wraps = Long.compareUnsigned(last, offset) < 0;
-        if (wraps || (!system.lenientAliasWindows() && Long.compareUnsigned(last, target.sizeMinus1) > 0)) {
+        if (wraps || (!context.lenientAliasWindows && Long.compareUnsigned(last, target.sizeMinus1) > 0)) {
             throw new IllegalArgumentException("cannot " + what + ": window [" + Hex.of(offset) + ", +"
                     + Hex.ofSizeMinusOne(windowMinus1) + ") does not fit target " + describe(target)
                     + " of size " + Hex.ofSizeMinusOne(target.sizeMinus1));

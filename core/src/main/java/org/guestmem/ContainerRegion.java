@@ -7,8 +7,8 @@ package org.guestmem;
  */
 public final class ContainerRegion extends MemoryRegion {
 
-    ContainerRegion(MemorySystem system, Object owner, String name, long size) {
-        super(system, owner, name, size);
+    ContainerRegion(RegionContext context, Object owner, String name, long size) {
+        super(context, owner, name, size);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.guestmem;
 
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
 import org.guestmem.internal.DirtyBitmap;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
@@ -26,7 +28,7 @@ final class DirtyMemory {
 
     static void set(MemoryRegion mr, RamBlock block, long offset, long length) {
         checkRange(mr, block, offset, length);
-        block.dirty().set(offset, length, mr.dirtyLogMask());
+        block.dirty().set(offset, length, mr.logMask());
     }
 
     /**
@@ -39,16 +41,17 @@ final class DirtyMemory {
         if (length == 0) {
             return false;
         }
-        boolean[] dirty = new boolean[1];
-        mr.system.locked(() -> {
+        RegionContext ctx = mr.context;
+        return ctx.lock.locked("testAndClearDirty", () -> {
+            ctx.lock.checkOpen();
             DirtyBitmap bits = block.dirty();
-            dirty[0] = bits.testAndClear(offset, length, client.ordinal());
+            boolean dirty = bits.testAndClear(offset, length, client.ordinal());
             int pb = bits.pageBits();
             long startPage = offset >>> pb;
             long endPage = (offset + length + (1L << pb) - 1) >>> pb;
-            mr.system.logClearLocked(mr, startPage << pb, (endPage - startPage) << pb);
+            ctx.listeners.dirtyLogCleared(mr, startPage << pb, (endPage - startPage) << pb);
+            return dirty;
         });
-        return dirty[0];
     }
 
     /**
@@ -60,18 +63,19 @@ final class DirtyMemory {
      */
     static DirtySnapshot snapshotAndClear(MemoryRegion mr, RamBlock block, long offset, long length, DirtyLogClient client) {
         checkRange(mr, block, offset, length);
-        DirtySnapshot[] out = new DirtySnapshot[1];
-        mr.system.locked(() -> {
-            mr.system.syncLocked(mr);
+        RegionContext ctx = mr.context;
+        return ctx.lock.locked("snapshotAndClearDirty", () -> {
+            ctx.lock.checkOpen();
+            ctx.listeners.syncDirtyLog(mr);
             DirtyBitmap bits = block.dirty();
             long[] words = bits.snapshotAndClear(offset, length, client.ordinal());
             long firstPage = (offset >>> bits.pageBits()) & ~63L;
             if (length > 0) {
-                mr.system.logClearLocked(mr, offset, length);
+                ctx.listeners.dirtyLogCleared(mr, offset, length);
             }
-            out[0] = new DirtySnapshot(firstPage, bits.pageBits(), words);
-            mr.system.listenerRegistry().forwardAll(MemoryListener::logGlobalAfterSync);
+            DirtySnapshot snapshot = new DirtySnapshot(firstPage, bits.pageBits(), words);
+            ctx.listeners.afterDirtyLogSync();
+            return snapshot;
         });
-        return out[0];
     }
 }

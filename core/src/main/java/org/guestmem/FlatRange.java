@@ -1,5 +1,7 @@
 package org.guestmem;
 
+import org.guestmem.internal.Hex;
+
 /**
  * One range of a {@link FlatView}, QEMU's {@code FlatRange}: the addresses {@code [start, last]}
  * of the address space show {@code region} from {@code offsetInRegion} on. Immutable.
@@ -29,16 +31,21 @@ public record FlatRange(long start, long last, MemoryRegion region, long offsetI
     /**
      * {@return the offset within {@link #region()} that {@code address} of the address space maps to}
      *
+     * @param address an address of the address space, unsigned
      * @throws IllegalArgumentException if the address is outside this range
      */
     public long offsetOf(long address) {
         if (!contains(address)) {
-            throw new IllegalArgumentException("address 0x" + Long.toHexString(address) + " is outside " + range());
+            throw new IllegalArgumentException("address " + Hex.of(address) + " is outside " + range());
         }
         return offsetInRegion + (address - start);
     }
 
-    /** {@return whether {@code address} lies in this range} */
+    /**
+     * {@return whether {@code address} lies in this range}
+     *
+     * @param address an address of the address space, unsigned
+     */
     public boolean contains(long address) {
         return Long.compareUnsigned(address - start, last - start) <= 0;
     }

@@ -35,7 +35,8 @@ import org.guestmem.layout.SectionLayout;
  * data and valid forever.
  */
 public final class FlatView {
-    private final MemorySystem system;
+    /** Page size, table pool, unassigned dispatcher, dirty log and deferred freeing of the system. */
+    final ViewContext context;
     private final FlatRange[] ranges;
     private final String rootName;
     private final boolean hasRoot;
@@ -67,17 +68,17 @@ public final class FlatView {
      */
     private final byte[] rangeKind;
 
-    FlatView(MemorySystem system, FlatRange[] ranges, MemoryRegion root, RamBlockSet ramBlocks) {
-        this.system = system;
+    FlatView(ViewContext context, FlatRange[] ranges, MemoryRegion root, RamBlockSet ramBlocks) {
+        this.context = context;
         this.ranges = ranges;
         this.hasRoot = root != null;
         this.rootName = root == null ? null : root.name();
         this.ramBlocks = ramBlocks;
 
-        long mark = system.nextViewMark();
+        long mark = context.nextViewMark();
         ArrayList<MemoryRegion> distinct = new ArrayList<>(ranges.length);
         this.rangeKind = new byte[ranges.length];
-        DispatchTable.Builder b = new DispatchTable.Builder(system.tablePool(), system.pageBits(), ranges.length);
+        DispatchTable.Builder b = new DispatchTable.Builder(context.tablePool(), context.pageBits, ranges.length);
         int n = ranges.length + 1;
         this.sectionRegion = new MemoryRegion[n];
         this.sectionRam = new MemorySegment[n];
@@ -85,7 +86,7 @@ public final class FlatView {
         this.sectionIo = new MmioDispatcher[n];
         this.sectionRange = new int[n];
         sectionRange[0] = -1;
-        sectionIo[0] = system.unassignedDispatcher();
+        sectionIo[0] = context.unassigned;
         for (int i = 0; i < ranges.length; i++) {
             FlatRange r = ranges[i];
             MemoryRegion mr = r.region();
@@ -109,7 +110,7 @@ public final class FlatView {
             sectionRegion[s] = mr;
             sectionRam[s] = ram;
             sectionBlock[s] = block;
-            sectionIo[s] = ioOf(mr, system);
+            sectionIo[s] = ioOf(mr, context);
         }
         this.dispatch = b.build();
         this.regions = distinct.toArray(MemoryRegion[]::new);
@@ -131,11 +132,11 @@ public final class FlatView {
         return mr instanceof RamBackedRegion r ? r.block : null;
     }
 
-    private static MmioDispatcher ioOf(MemoryRegion mr, MemorySystem system) {
+    private static MmioDispatcher ioOf(MemoryRegion mr, ViewContext context) {
         return switch (mr) {
             case MmioRegion m -> m.dispatcher;
             case RomDeviceRegion rd -> rd.dispatcher;
-            default -> system.unassignedDispatcher();
+            default -> context.unassigned;
         };
     }
 
@@ -159,7 +160,11 @@ public final class FlatView {
         return ranges.length;
     }
 
-    /** {@return range {@code i}, in address order} */
+    /**
+     * {@return range {@code i}, in address order}
+     *
+     * @param i the index, in address order
+     */
     public FlatRange range(int i) {
         return ranges[i];
     }
@@ -182,7 +187,11 @@ public final class FlatView {
         return rootName;
     }
 
-    /** {@return the range containing {@code address}, or null if nothing is mapped there} */
+    /**
+     * {@return the range containing {@code address}, or null if nothing is mapped there}
+     *
+     * @param address an address of the address space, unsigned
+     */
     public FlatRange lookup(long address) {
         int lo = 0;
         int hi = ranges.length - 1;
@@ -215,6 +224,7 @@ public final class FlatView {
      * {@return the region section {@code s} of the native table shows, or null for the unassigned
      * section 0} Section {@code s >= 1} shows range {@code s - 1}.
      *
+     * @param s the section number
      * @throws IndexOutOfBoundsException if there is no such section
      */
     public MemoryRegion sectionRegion(int s) {
@@ -230,11 +240,6 @@ public final class FlatView {
      */
     public String qemuDispatchDump() {
         return QemuDispatchDump.print(this);
-    }
-
-    /** {@return the memory system this view belongs to} */
-    public MemorySystem system() {
-        return system;
     }
 
     /** {@return whether the view's count reached zero and its destruction ran or is scheduled} */
@@ -260,13 +265,13 @@ public final class FlatView {
     /** Drops a reference; the last one schedules destruction after a grace period. */
     void release() {
         if (refs.release()) {
-            system.deferFree(this::destroy);
+            context.deferFree(this::destroy);
         }
     }
 
     private void destroy() {
         destroyed = true;
-        system.tablePool().free(dispatch.block());
+        context.tablePool().free(dispatch.block());
         ramBlocks.release();
     }
 

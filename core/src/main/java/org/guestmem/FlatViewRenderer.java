@@ -7,7 +7,7 @@ import org.guestmem.internal.RamBlockSet;
 
 /**
  * Renders a region tree into a {@link FlatView} exactly as QEMU 7.2's
- * {@code render_memory_region} and {@code flatview_simplify} do (spec sections 2.1 to 2.5).
+ * {@code render_memory_region} and {@code flatview_simplify} do (see {@code docs/memory-model.md}).
  *
  * <p>QEMU computes with signed 128-bit addresses because alias offsets can move a base below zero
  * or above 2<sup>64</sup>. Here only the running {@code base} needs that width; it travels as two
@@ -27,7 +27,7 @@ import org.guestmem.internal.RamBlockSet;
  */
 final class FlatViewRenderer {
 
-    private final MemorySystem system;
+    private final ViewContext context;
 
     // candidates in rendering order (the index is the rank: lower wins)
     private int count;
@@ -45,12 +45,12 @@ final class FlatViewRenderer {
     private static final byte READONLY = 1;
     private static final byte NONVOLATILE = 2;
 
-    /** A renderer for {@code system}'s views; it keeps its scratch arrays from one render to the next. */
-    FlatViewRenderer(MemorySystem system) {
-        this.system = system;
+    /** A renderer for the views of one system; it keeps its scratch arrays from one render to the next. */
+    FlatViewRenderer(ViewContext context) {
+        this.context = context;
     }
 
-    /** QEMU's {@code memory_region_get_flatview_root} (spec 2.1); null means the empty view. */
+    /** QEMU's {@code memory_region_get_flatview_root}; null means the empty view. */
     static MemoryRegion flatviewRoot(MemoryRegion mr) {
         while (mr != null && mr.enabled) {
             if (mr instanceof AliasRegion a) {
@@ -232,7 +232,7 @@ final class FlatViewRenderer {
             out.add(toRange(cur, curStart, curLast, curOffset));
         }
         FlatRange[] ranges = out.toArray(FlatRange[]::new);
-        return new FlatView(system, ranges, physmr, ramBlocks(ranges, previous));
+        return new FlatView(context, ranges, physmr, ramBlocks(ranges, previous));
     }
 
     /**
@@ -335,7 +335,7 @@ final class FlatViewRenderer {
         boolean readonly = (cFlags[c] & READONLY) != 0;
         boolean nonvolatile = (cFlags[c] & NONVOLATILE) != 0;
         boolean romd = mr.isRomdMode();
-        int mask = system.effectiveLogMask(mr);
+        int mask = mr.logMask();
         FlatRange[] prev = prevRanges;
         while (prevCursor < prev.length && Long.compareUnsigned(prev[prevCursor].start(), start) < 0) {
             prevCursor++;
@@ -356,7 +356,7 @@ final class FlatViewRenderer {
      * {@code previous}'s set when it holds exactly these blocks, else a new one.
      */
     private RamBlockSet ramBlocks(FlatRange[] ranges, FlatView previous) {
-        long mark = system.nextViewMark(); // a RAM block belongs to exactly one region: dedupe by region
+        long mark = context.nextViewMark(); // a RAM block belongs to exactly one region: dedupe by region
         int n = 0;
         for (FlatRange r : ranges) {
             MemoryRegion mr = r.region();

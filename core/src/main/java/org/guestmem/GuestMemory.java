@@ -38,20 +38,30 @@ public interface GuestMemory {
     /**
      * Reads {@code dst.byteSize()} bytes at {@code addr} into {@code dst}.
      *
-     * {@return the OR of the results of every piece}
+     * @param addr the guest address
+     * @param attrs the transaction attributes
+     * @param dst where the bytes read go
+     * @return the OR of the results of every piece
      */
     MemTxResult read(long addr, MemTxAttrs attrs, MemorySegment dst);
 
     /**
      * Writes all of {@code src} at {@code addr}.
      *
-     * {@return the OR of the results of every piece}
+     * @param addr the guest address
+     * @param attrs the transaction attributes
+     * @param src the bytes to write
+     * @return the OR of the results of every piece
      */
     MemTxResult write(long addr, MemTxAttrs attrs, MemorySegment src);
 
     /**
      * Loads {@code size} bytes (1, 2, 4 or 8) at {@code addr} in byte order {@code order}.
      *
+     * @param addr the guest address
+     * @param size the access size in bytes: 1, 2, 4 or 8
+     * @param order the byte order
+     * @param attrs the transaction attributes
      * @param result if not null, {@code result[0]} receives the result
      * @return the value, zero-extended to 64 bits
      * @throws IllegalArgumentException if {@code size} is not 1, 2, 4 or 8
@@ -62,6 +72,12 @@ public interface GuestMemory {
      * Stores the low {@code size} bytes (1, 2, 4 or 8) of {@code value} at {@code addr} in byte
      * order {@code order}.
      *
+     * @param addr the guest address
+     * @param size the access size in bytes: 1, 2, 4 or 8
+     * @param value the value; its low {@code size} bytes are stored
+     * @param order the byte order
+     * @param attrs the transaction attributes
+      * @return the result, QEMU's MemTxResult
      * @throws IllegalArgumentException if {@code size} is not 1, 2, 4 or 8
      */
     MemTxResult store(long addr, int size, long value, ByteOrder order, MemTxAttrs attrs);
@@ -69,92 +85,190 @@ public interface GuestMemory {
     /**
      * Translates {@code addr} for an access of {@code length} bytes, QEMU's
      * {@code address_space_translate}.
+     *
+     * @param addr the guest address
+     * @param length the length of the access, unsigned
+     * @param isWrite whether the access writes
+     * @param attrs the transaction attributes
+      * @return the translation
      */
     Translation translate(long addr, long length, boolean isWrite, MemTxAttrs attrs);
 
     // ------------------------------------------------------------------ conveniences
 
-    /** Reads {@code len} bytes into {@code buf[off..]} with unspecified attributes. */
+    /**
+     * Reads {@code len} bytes into {@code buf[off..]} with unspecified attributes.
+     *
+     * @param addr the guest address
+     * @param buf the buffer
+     * @param off the first index of {@code buf} used
+     * @param len the number of bytes
+      * @return the result, QEMU's MemTxResult
+     */
     default MemTxResult read(long addr, byte[] buf, int off, int len) {
         return read(addr, MemTxAttrs.UNSPECIFIED, MemorySegment.ofArray(buf).asSlice(off, len));
     }
 
-    /** Writes {@code buf[off..off+len)} with unspecified attributes. */
+    /**
+     * Writes {@code buf[off..off+len)} with unspecified attributes.
+     *
+     * @param addr the guest address
+     * @param buf the buffer
+     * @param off the first index of {@code buf} used
+     * @param len the number of bytes
+      * @return the result, QEMU's MemTxResult
+     */
     default MemTxResult write(long addr, byte[] buf, int off, int len) {
         return write(addr, MemTxAttrs.UNSPECIFIED, MemorySegment.ofArray(buf).asSlice(off, len));
     }
 
-    /** {@return the byte at {@code addr}} */
+    /**
+     * {@return the byte at {@code addr}}
+     *
+     * @param addr the guest address
+     */
     default long ld8(long addr) {
         return load(addr, 1, ByteOrder.LITTLE_ENDIAN, MemTxAttrs.UNSPECIFIED, null);
     }
 
-    /** {@return the little-endian 16-bit value at {@code addr}} */
+    /**
+     * {@return the little-endian 16-bit value at {@code addr}}
+     *
+     * @param addr the guest address
+     */
     default long ld16le(long addr) {
         return load(addr, 2, ByteOrder.LITTLE_ENDIAN, MemTxAttrs.UNSPECIFIED, null);
     }
 
-    /** {@return the big-endian 16-bit value at {@code addr}} */
+    /**
+     * {@return the big-endian 16-bit value at {@code addr}}
+     *
+     * @param addr the guest address
+     */
     default long ld16be(long addr) {
         return load(addr, 2, ByteOrder.BIG_ENDIAN, MemTxAttrs.UNSPECIFIED, null);
     }
 
-    /** {@return the little-endian 32-bit value at {@code addr}} */
+    /**
+     * {@return the little-endian 32-bit value at {@code addr}}
+     *
+     * @param addr the guest address
+     */
     default long ld32le(long addr) {
         return load(addr, 4, ByteOrder.LITTLE_ENDIAN, MemTxAttrs.UNSPECIFIED, null);
     }
 
-    /** {@return the big-endian 32-bit value at {@code addr}} */
+    /**
+     * {@return the big-endian 32-bit value at {@code addr}}
+     *
+     * @param addr the guest address
+     */
     default long ld32be(long addr) {
         return load(addr, 4, ByteOrder.BIG_ENDIAN, MemTxAttrs.UNSPECIFIED, null);
     }
 
-    /** {@return the little-endian 64-bit value at {@code addr}} */
+    /**
+     * {@return the little-endian 64-bit value at {@code addr}}
+     *
+     * @param addr the guest address
+     */
     default long ld64le(long addr) {
         return load(addr, 8, ByteOrder.LITTLE_ENDIAN, MemTxAttrs.UNSPECIFIED, null);
     }
 
-    /** {@return the big-endian 64-bit value at {@code addr}} */
+    /**
+     * {@return the big-endian 64-bit value at {@code addr}}
+     *
+     * @param addr the guest address
+     */
     default long ld64be(long addr) {
         return load(addr, 8, ByteOrder.BIG_ENDIAN, MemTxAttrs.UNSPECIFIED, null);
     }
 
-    /** Stores a byte. */
+    /**
+     * Stores a byte.
+     *
+     * @param addr the guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     default MemTxResult st8(long addr, long value) {
         return store(addr, 1, value, ByteOrder.LITTLE_ENDIAN, MemTxAttrs.UNSPECIFIED);
     }
 
-    /** Stores a little-endian 16-bit value. */
+    /**
+     * Stores a little-endian 16-bit value.
+     *
+     * @param addr the guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     default MemTxResult st16le(long addr, long value) {
         return store(addr, 2, value, ByteOrder.LITTLE_ENDIAN, MemTxAttrs.UNSPECIFIED);
     }
 
-    /** Stores a big-endian 16-bit value. */
+    /**
+     * Stores a big-endian 16-bit value.
+     *
+     * @param addr the guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     default MemTxResult st16be(long addr, long value) {
         return store(addr, 2, value, ByteOrder.BIG_ENDIAN, MemTxAttrs.UNSPECIFIED);
     }
 
-    /** Stores a little-endian 32-bit value. */
+    /**
+     * Stores a little-endian 32-bit value.
+     *
+     * @param addr the guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     default MemTxResult st32le(long addr, long value) {
         return store(addr, 4, value, ByteOrder.LITTLE_ENDIAN, MemTxAttrs.UNSPECIFIED);
     }
 
-    /** Stores a big-endian 32-bit value. */
+    /**
+     * Stores a big-endian 32-bit value.
+     *
+     * @param addr the guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     default MemTxResult st32be(long addr, long value) {
         return store(addr, 4, value, ByteOrder.BIG_ENDIAN, MemTxAttrs.UNSPECIFIED);
     }
 
-    /** Stores a little-endian 64-bit value. */
+    /**
+     * Stores a little-endian 64-bit value.
+     *
+     * @param addr the guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     default MemTxResult st64le(long addr, long value) {
         return store(addr, 8, value, ByteOrder.LITTLE_ENDIAN, MemTxAttrs.UNSPECIFIED);
     }
 
-    /** Stores a big-endian 64-bit value. */
+    /**
+     * Stores a big-endian 64-bit value.
+     *
+     * @param addr the guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     default MemTxResult st64be(long addr, long value) {
         return store(addr, 8, value, ByteOrder.BIG_ENDIAN, MemTxAttrs.UNSPECIFIED);
     }
 
-    /** {@return the translation of {@code addr} for a read of {@code length} bytes} */
+    /**
+     * {@return the translation of {@code addr} for an access of {@code length} bytes, unspecified attributes}
+     *
+     * @param addr the guest address
+     * @param length the length of the access, unsigned
+     * @param isWrite whether the access writes
+     */
     default Translation translate(long addr, long length, boolean isWrite) {
         return translate(addr, length, isWrite, MemTxAttrs.UNSPECIFIED);
     }

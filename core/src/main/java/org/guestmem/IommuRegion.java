@@ -1,8 +1,16 @@
 package org.guestmem;
 
+import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.guestmem.internal.Hex;
+import org.guestmem.internal.SharedSecrets;
+import org.guestmem.iommu.IommuEvent;
+import org.guestmem.iommu.IommuNotifier;
+import org.guestmem.iommu.IommuOps;
+import org.guestmem.iommu.IommuPerm;
+import org.guestmem.iommu.IommuTlbEntry;
 
 /**
  * An IOMMU region (QEMU's {@code memory_region_init_iommu}): a terminating region whose accesses
@@ -37,6 +45,7 @@ public final class IommuRegion extends MemoryRegion {
     /** Nested IOMMUs followed by one access before it is treated as unassigned. */
     public static final int MAX_NESTING = 16;
     private static final IommuNotifier[] NONE = new IommuNotifier[0];
+    private static final SharedSecrets.NotifierRegistration REGISTRATION = notifierRegistration();
 
     private final IommuOps ops;
     private final Object notifierLock = new Object();
@@ -45,14 +54,32 @@ public final class IommuRegion extends MemoryRegion {
     // guarded by notifierLock
     private int notifyFlags;
 
-    IommuRegion(MemorySystem system, Object owner, String name, long size, IommuOps ops) {
-        super(system, owner, name, size);
+    IommuRegion(RegionContext context, Object owner, String name, long size, IommuOps ops) {
+        super(context, owner, name, size);
         this.ops = Objects.requireNonNull(ops, "ops");
+    }
+
+    /** The accessor {@link IommuNotifier} installs when its class is initialised (forced here). */
+    private static SharedSecrets.NotifierRegistration notifierRegistration() {
+        try {
+            MethodHandles.lookup().ensureInitialized(IommuNotifier.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        return SharedSecrets.notifierRegistration();
     }
 
     @Override
     public boolean terminates() {
         return true;
+    }
+
+    /**
+     * {@return the target page size of the region's system (QEMU's {@code TARGET_PAGE_SIZE}), what
+     * {@link IommuOps#minPageSize} answers by default}
+     */
+    public long targetPageSize() {
+        return 1L << context.pageBits;
     }
 
     /** {@return the model} */
@@ -63,18 +90,26 @@ public final class IommuRegion extends MemoryRegion {
     /**
      * Asks the model for the entry of {@code addr} (QEMU's {@code imrc->translate}).
      *
+     * @param addr the input address: an offset within the region
+     * @param flag the access asked for: RO for a read, WO for a write, NONE for the full permissions
+     * @param iommuIdx the IOMMU index
+      * @return the entry for {@code addr}
      * @throws IllegalStateException if the model returned null
      */
     public IommuTlbEntry translate(long addr, IommuPerm flag, int iommuIdx) {
         IommuTlbEntry e = ops.translate(this, addr, flag, iommuIdx);
         if (e == null) {
-            throw new IllegalStateException("the IOMMU model of " + describe(this) + " returned no entry for 0x"
-                    + Long.toHexString(addr));
+            throw new IllegalStateException("the IOMMU model of " + describe(this) + " returned no entry for "
+                    + Hex.of(addr));
         }
         return e;
     }
 
-    /** {@return QEMU's {@code memory_region_iommu_attrs_to_index}} */
+    /**
+     * {@return QEMU's {@code memory_region_iommu_attrs_to_index}}
+     *
+     * @param attrs the transaction attributes
+     */
     public int attrsToIndex(MemTxAttrs attrs) {
         return ops.attrsToIndex(this, attrs);
     }
@@ -107,6 +142,7 @@ public final class IommuRegion extends MemoryRegion {
      * {@link IommuOps#notifyFlagChanged} is told; if that throws, the registration is undone and
      * the exception propagates.
      *
+     * @param n the notifier
      * @throws IllegalArgumentException if {@code n} is already registered (here or elsewhere) or its
      *                                  IOMMU index is not below {@link #numIndexes()}
      */
@@ -118,8 +154,9 @@ public final class IommuRegion extends MemoryRegion {
                 throw new IllegalArgumentException(n + ": IOMMU index must be within [0, " + indexes + ") for "
                         + describe(this));
             }
-            if (!n.registeredOn.compareAndSet(null, this)) {
-                throw new IllegalArgumentException(n + " is already registered on " + describe(n.registeredOn.get()));
+            IommuRegion holder = REGISTRATION.claim(n, this);
+            if (holder != null) {
+                throw new IllegalArgumentException(n + " is already registered on " + describe(holder));
             }
             IommuNotifier[] old = notifiers;
             IommuNotifier[] next = new IommuNotifier[old.length + 1];
@@ -128,7 +165,7 @@ public final class IommuRegion extends MemoryRegion {
             try {
                 updateFlags(next);
             } catch (RuntimeException | Error e) {
-                n.registeredOn.set(null);
+                REGISTRATION.free(n);
                 throw e;
             }
             notifiers = next;
@@ -139,6 +176,8 @@ public final class IommuRegion extends MemoryRegion {
      * Unregisters {@code n} (QEMU's {@code memory_region_unregister_iommu_notifier}); the model is
      * told if the union of flags changes (a failure there is ignored, as in QEMU). Does nothing if
      * {@code n} is not registered on this region.
+     *
+     * @param n the notifier
      */
     public void unregisterNotifier(IommuNotifier n) {
         synchronized (notifierLock) {
@@ -154,7 +193,7 @@ public final class IommuRegion extends MemoryRegion {
             }
             IommuNotifier[] next = rest.toArray(IommuNotifier[]::new);
             notifiers = next;
-            n.registeredOn.set(null);
+            REGISTRATION.free(n);
             try {
                 updateFlags(next);
             } catch (RuntimeException e) {
@@ -183,6 +222,8 @@ public final class IommuRegion extends MemoryRegion {
      * overlapping notifier must contain the whole page (QEMU 7.2 asserts it; guestmem checks every
      * notifier before delivering to any and throws instead).
      *
+     * @param iommuIdx the IOMMU index
+     * @param event the event
      * @throws IllegalArgumentException if an overlapping non-DEVIOTLB notifier does not contain the page
      */
     public void notify(int iommuIdx, IommuEvent event) {
@@ -193,8 +234,8 @@ public final class IommuRegion extends MemoryRegion {
         for (IommuNotifier n : list) {
             if (n.iommuIdx() == iommuIdx && overlaps(n, e.iova(), last) && (n.flags() & IommuNotifier.DEVIOTLB_UNMAP) == 0
                     && (Long.compareUnsigned(e.iova(), n.start()) < 0 || Long.compareUnsigned(last, n.end()) > 0)) {
-                throw new IllegalArgumentException("IOMMU event for [0x" + Long.toHexString(e.iova()) + ", 0x"
-                        + Long.toHexString(last) + "] straddles the range of " + n + " on " + describe(this));
+                throw new IllegalArgumentException("IOMMU event for [" + Hex.of(e.iova()) + ", "
+                        + Hex.of(last) + "] straddles the range of " + n + " on " + describe(this));
             }
         }
         for (IommuNotifier n : list) {
@@ -208,6 +249,8 @@ public final class IommuRegion extends MemoryRegion {
      * QEMU's {@code memory_region_notify_iommu_one}: delivers {@code event} to {@code n} alone, with
      * the rules of {@link #notify(int, IommuEvent)} (IOMMU index not checked).
      *
+     * @param n the notifier
+     * @param event the event
      * @throws IllegalArgumentException if {@code n} is not DEVIOTLB and does not contain the page it overlaps
      */
     public void notifyOne(IommuNotifier n, IommuEvent event) {
@@ -222,8 +265,8 @@ public final class IommuRegion extends MemoryRegion {
             long end = Long.compareUnsigned(last, n.end()) <= 0 ? last : n.end();
             out = new IommuTlbEntry(e.targetAs(), iova, e.translatedAddr(), end - iova, e.perm());
         } else if (Long.compareUnsigned(e.iova(), n.start()) < 0 || Long.compareUnsigned(last, n.end()) > 0) {
-            throw new IllegalArgumentException("IOMMU event for [0x" + Long.toHexString(e.iova()) + ", 0x"
-                    + Long.toHexString(last) + "] straddles the range of " + n + " on " + describe(this));
+            throw new IllegalArgumentException("IOMMU event for [" + Hex.of(e.iova()) + ", "
+                    + Hex.of(last) + "] straddles the range of " + n + " on " + describe(this));
         }
         if ((event.type().bit() & n.flags()) != 0) {
             n.notify(out);
@@ -233,6 +276,8 @@ public final class IommuRegion extends MemoryRegion {
     /**
      * QEMU's {@code memory_region_unmap_iommu_notifier_range}: sends {@code n} an UNMAP of its whole
      * range (target address space null, permission NONE).
+     *
+     * @param n the notifier
      */
     public void unmapNotifierRange(IommuNotifier n) {
         notifyOne(n, new IommuEvent(IommuEvent.Type.UNMAP,
@@ -246,6 +291,8 @@ public final class IommuRegion extends MemoryRegion {
     /**
      * Sends {@code n} the current mappings (QEMU's {@code memory_region_iommu_replay}): the model's
      * {@link IommuOps#replay}, which by default is {@link #replayByTranslation}.
+     *
+     * @param n the notifier
      */
     public void replay(IommuNotifier n) {
         ops.replay(this, Objects.requireNonNull(n, "n"));
@@ -255,6 +302,8 @@ public final class IommuRegion extends MemoryRegion {
      * QEMU's default replay: for every {@link #minPageSize()} step from 0 to the region's size,
      * translate with {@link IommuPerm#NONE} and index {@code n.iommuIdx()}, and hand every entry
      * whose permission is not NONE to {@code n} directly, whatever its flags and range (as QEMU does).
+     *
+     * @param n the notifier
      */
     public void replayByTranslation(IommuNotifier n) {
         long granularity = minPageSize();

@@ -1,6 +1,8 @@
 package org.guestmem;
 
 import org.guestmem.internal.DispatchTable;
+import org.guestmem.iommu.IommuPerm;
+import org.guestmem.iommu.IommuTlbEntry;
 import org.guestmem.layout.SectionLayout;
 
 /**
@@ -46,7 +48,7 @@ final class IommuWalk {
 
     /** A translation that met no IOMMU: section {@code s} of {@code v} (not retained). */
     static IommuWalk plain(FlatView v, int s, long xlat, long len) {
-        return new IommuWalk(v, s, xlat, len, (1L << v.system().pageBits()) - 1, null, false, true);
+        return new IommuWalk(v, s, xlat, len, (1L << v.context.pageBits) - 1, null, false, true);
     }
 
     /** {@return whether the walk ended on a real section (not the unassigned fallback of a denied IOMMU)} */
@@ -102,7 +104,7 @@ final class IommuWalk {
                     plen = rem1 + 1;
                 }
                 AddressSpace target = tlb.targetAs();
-                if (target.system() != v.system()) {
+                if (target.views != v.context) {
                     throw new IllegalStateException("the IOMMU model of region '" + iommu.name()
                             + "' translated into address space '" + target.name() + "' of another memory system");
                 }

@@ -3,6 +3,8 @@ package org.guestmem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.guestmem.listener.CoalescedRange;
+import org.guestmem.listener.MemoryListener;
 
 /**
  * The memory listeners of one memory system, sorted by ascending priority, and the QEMU 7.2
@@ -15,7 +17,12 @@ final class ListenerRegistry {
     }
 
     private final ArrayList<Entry> entries = new ArrayList<>();
-    private final ArrayList<Throwable> failures = new ArrayList<>();
+    /** Where callback failures are recorded, to be rethrown by the outermost lock level. */
+    private final UpdateLock lock;
+
+    ListenerRegistry(UpdateLock lock) {
+        this.lock = lock;
+    }
 
     void add(AddressSpace space, MemoryListener listener, int priority) {
         for (Entry e : entries) {
@@ -111,7 +118,7 @@ final class ListenerRegistry {
         try {
             call.accept(listener);
         } catch (RuntimeException | Error e) {
-            failures.add(e);
+            lock.fail(e);
         }
     }
 
@@ -128,8 +135,8 @@ final class ListenerRegistry {
                     || (frold.start() == frnew.start() && !sameRange(frold, frnew)))) {
                 if (!adding) {
                     MemoryRegionSection s = section(frold);
-                    for (long[] c : coalescedOf(frold)) {
-                        reverse(space, l -> l.coalescedIoDel(s, c[0], c[1]));
+                    for (AddrRange c : coalescedOf(frold)) {
+                        reverse(space, l -> l.coalescedIoDel(s, c));
                     }
                     reverse(space, l -> l.regionDel(s));
                 }
@@ -153,8 +160,8 @@ final class ListenerRegistry {
                 if (adding) {
                     MemoryRegionSection s = section(frnew);
                     forward(space, l -> l.regionAdd(s));
-                    for (long[] c : coalescedOf(frnew)) {
-                        forward(space, l -> l.coalescedIoAdd(s, c[0], c[1]));
+                    for (AddrRange c : coalescedOf(frnew)) {
+                        forward(space, l -> l.coalescedIoAdd(s, c));
                     }
                 }
                 j++;
@@ -164,44 +171,48 @@ final class ListenerRegistry {
 
     /**
      * QEMU's {@code flatview_coalesce}-side bookkeeping for one range: the region's coalesced
-     * ranges that intersect it, as absolute {@code [addr, len]} pairs.
+     * ranges that intersect it, as absolute address ranges.
      */
-    static List<long[]> coalescedOf(FlatRange r) {
-        return coalescedOf(r, r.region().coalescedRanges());
-    }
-
-    private static List<long[]> coalescedOf(FlatRange r, List<long[]> ranges) {
-        List<long[]> out = new ArrayList<>();
-        for (long[] c : ranges) {
-            long cStart = c[0];
-            long cLast = c[0] + c[1] - 1;
-            long rFirst = r.offsetInRegion();
-            long rLast = r.offsetInRegion() + r.sizeMinusOne();
-            long lo = Long.compareUnsigned(cStart, rFirst) > 0 ? cStart : rFirst;
-            long hi = Long.compareUnsigned(cLast, rLast) < 0 ? cLast : rLast;
-            if (Long.compareUnsigned(lo, hi) <= 0) {
-                out.add(new long[] {r.start() + (lo - rFirst), hi - lo + 1});
+    static List<AddrRange> coalescedOf(FlatRange r) {
+        List<AddrRange> out = new ArrayList<>();
+        for (CoalescedRange c : r.region().coalescing.ranges()) {
+            AddrRange part = coalescedPart(r, c);
+            if (part != null) {
+                out.add(part);
             }
         }
         return out;
     }
 
+    /** The part of coalesced range {@code c} of {@code r}'s region that {@code r} shows, absolute; null if none. */
+    private static AddrRange coalescedPart(FlatRange r, CoalescedRange c) {
+        long cStart = c.offsets().start();
+        long cLast = c.offsets().last();
+        long rFirst = r.offsetInRegion();
+        long rLast = r.offsetInRegion() + r.sizeMinusOne();
+        long lo = Long.compareUnsigned(cStart, rFirst) > 0 ? cStart : rFirst;
+        long hi = Long.compareUnsigned(cLast, rLast) < 0 ? cLast : rLast;
+        if (Long.compareUnsigned(lo, hi) > 0) {
+            return null;
+        }
+        return AddrRange.ofSizeMinusOne(r.start() + (lo - rFirst), hi - lo);
+    }
+
     /**
-     * QEMU's {@code flat_range_coalesced_io_notify}: the part of coalesced range {@code cmr}
-     * (region-relative {@code [offset, size]}) that {@code fr} shows, as {@code coalescedIoAdd}
-     * (forward) or {@code coalescedIoDel} (reverse) to the listeners of {@code space}.
+     * QEMU's {@code flat_range_coalesced_io_notify}: the part of coalesced range {@code cmr} that
+     * {@code fr} shows, as {@code coalescedIoAdd} (forward) or {@code coalescedIoDel} (reverse) to
+     * the listeners of {@code space}.
      */
-    void coalescedNotify(AddressSpace space, FlatRange fr, long[] cmr, boolean add) {
-        List<long[]> parts = coalescedOf(fr, List.<long[]>of(cmr));
-        if (parts.isEmpty()) {
+    void coalescedNotify(AddressSpace space, FlatRange fr, CoalescedRange cmr, boolean add) {
+        AddrRange c = coalescedPart(fr, cmr);
+        if (c == null) {
             return;
         }
-        long[] c = parts.getFirst();
         MemoryRegionSection s = section(fr);
         if (add) {
-            forward(space, l -> l.coalescedIoAdd(s, c[0], c[1]));
+            forward(space, l -> l.coalescedIoAdd(s, c));
         } else {
-            reverse(space, l -> l.coalescedIoDel(s, c[0], c[1]));
+            reverse(space, l -> l.coalescedIoDel(s, c));
         }
     }
 
@@ -215,28 +226,5 @@ final class ListenerRegistry {
     static MemoryRegionSection section(FlatRange r) {
         return new MemoryRegionSection(r.region(), r.start(), r.sizeMinusOne(), r.offsetInRegion(), r.readonly(),
                 r.nonvolatile());
-    }
-
-    /** {@return what listeners threw since the last call, clearing the record (call under the update lock)} */
-    List<Throwable> drainFailures() {
-        if (failures.isEmpty()) {
-            return List.of();
-        }
-        List<Throwable> all = List.copyOf(failures);
-        failures.clear();
-        return all;
-    }
-
-    /** Throws the drained failures, if any, as one {@link MemoryListenerException}. */
-    static void throwIfAny(List<Throwable> all, String what) {
-        if (all.isEmpty()) {
-            return;
-        }
-        MemoryListenerException ex = new MemoryListenerException(all.size() + " memory listener callback(s) failed during "
-                + what + "; the change was fully committed", all.getFirst());
-        for (int k = 1; k < all.size(); k++) {
-            ex.addSuppressed(all.get(k));
-        }
-        throw ex;
     }
 }

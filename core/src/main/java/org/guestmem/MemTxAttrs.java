@@ -1,5 +1,7 @@
 package org.guestmem;
 
+import org.guestmem.internal.Hex;
+
 /**
  * Attributes of a memory transaction, QEMU's {@code MemTxAttrs}. Immutable.
  *
@@ -28,29 +30,45 @@ public record MemTxAttrs(boolean unspecified, boolean secure, boolean user, bool
      */
     public MemTxAttrs {
         if ((requesterId & ~0xffff) != 0) {
-            throw new IllegalArgumentException("requesterId must fit 16 bits, got 0x" + Integer.toHexString(requesterId));
+            throw new IllegalArgumentException("requesterId must fit 16 bits, got " + Hex.of(requesterId));
         }
         if ((targetTlbBits & ~7) != 0) {
-            throw new IllegalArgumentException("targetTlbBits must fit 3 bits, got 0x" + Integer.toHexString(targetTlbBits));
+            throw new IllegalArgumentException("targetTlbBits must fit 3 bits, got " + Hex.of(targetTlbBits));
         }
     }
 
-    /** {@return a copy with {@code secure} set as given and {@code unspecified} cleared} */
+    /**
+     * {@return a copy with {@code secure} set as given and {@code unspecified} cleared}
+     *
+     * @param value the new value
+     */
     public MemTxAttrs withSecure(boolean value) {
         return new MemTxAttrs(false, value, user, memory, requesterId, byteSwap, targetTlbBits);
     }
 
-    /** {@return a copy with {@code user} set as given and {@code unspecified} cleared} */
+    /**
+     * {@return a copy with {@code user} set as given and {@code unspecified} cleared}
+     *
+     * @param value the new value
+     */
     public MemTxAttrs withUser(boolean value) {
         return new MemTxAttrs(false, secure, value, memory, requesterId, byteSwap, targetTlbBits);
     }
 
-    /** {@return a copy with {@code memory} set as given and {@code unspecified} cleared} */
+    /**
+     * {@return a copy with {@code memory} set as given and {@code unspecified} cleared}
+     *
+     * @param value the new value
+     */
     public MemTxAttrs withMemory(boolean value) {
         return new MemTxAttrs(false, secure, user, value, requesterId, byteSwap, targetTlbBits);
     }
 
-    /** {@return a copy with the given requester id and {@code unspecified} cleared} */
+    /**
+     * {@return a copy with the given requester id and {@code unspecified} cleared}
+     *
+     * @param value the new value
+     */
     public MemTxAttrs withRequesterId(int value) {
         return new MemTxAttrs(false, secure, user, memory, value, byteSwap, targetTlbBits);
     }

@@ -1,5 +1,7 @@
 package org.guestmem;
 
+import org.guestmem.internal.Hex;
+
 /**
  * The outcome of a memory transaction, QEMU's {@code MemTxResult}: a set of error bits that
  * accesses split into several pieces OR together.
@@ -35,10 +37,14 @@ public final class MemTxResult {
         this.bits = bits;
     }
 
-    /** {@return the result with QEMU's bit encoding {@code bits} (0 to 7)} */
+    /**
+     * {@return the result with QEMU's bit encoding {@code bits} (0 to 7)}
+     *
+     * @param bits QEMU's bit encoding
+     */
     public static MemTxResult ofBits(int bits) {
         if ((bits & ~7) != 0) {
-            throw new IllegalArgumentException("MemTxResult bits must be within 0x7, got 0x" + Integer.toHexString(bits));
+            throw new IllegalArgumentException("MemTxResult bits must be within 0x7, got " + Hex.of(bits));
         }
         return VALUES[bits];
     }
@@ -48,7 +54,11 @@ public final class MemTxResult {
         return bits;
     }
 
-    /** {@return this result combined with {@code other}, as QEMU ORs the results of split accesses} */
+    /**
+     * {@return this result combined with {@code other}, as QEMU ORs the results of split accesses}
+     *
+     * @param other the result to combine with
+     */
     public MemTxResult or(MemTxResult other) {
         return VALUES[bits | other.bits];
     }
@@ -58,7 +68,11 @@ public final class MemTxResult {
         return bits == 0;
     }
 
-    /** {@return whether every bit of {@code other} is set in this result} */
+    /**
+     * {@return whether every bit of {@code other} is set in this result}
+     *
+     * @param other the result to combine with
+     */
     public boolean contains(MemTxResult other) {
         return (bits & other.bits) == other.bits;
     }

@@ -2,10 +2,17 @@ package org.guestmem;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import org.guestmem.dirty.DirtyLogClient;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.MmioDispatcher;
+import org.guestmem.listener.CoalescedRange;
+import org.guestmem.listener.EventNotifier;
+import org.guestmem.listener.IoEventFd;
 
 /**
  * A node of a machine's memory map, QEMU's {@code MemoryRegion}: a container, RAM, ROM, MMIO, ROM
@@ -45,7 +52,8 @@ public abstract sealed class MemoryRegion
     /** The size argument that means 2<sup>64</sup> bytes: QEMU's {@code UINT64_MAX}. */
     public static final long SIZE_2_64 = -1L;
 
-    final MemorySystem system;
+    /** The system's configuration, lock, dirty log and the narrow ways up to it. */
+    final RegionContext context;
     private final String name;
     private final Object owner;
 
@@ -66,11 +74,11 @@ public abstract sealed class MemoryRegion
     /** The aliases of this region that are mapped (a subregion or an address-space root), one entry per mapping. */
     final ArrayList<AliasRegion> mappedAliases = new ArrayList<>(0);
     /** Sorted by descending priority; the newest of equal priority first (QEMU's list order). */
-    final ArrayList<MemoryRegion> subregions = new ArrayList<>(0);
+    final SubregionList subregions = new SubregionList();
     /** Explicit dirty-log requests per client (QEMU counts VGA requests in {@code vga_logging_count}). */
     final int[] logCounts = new int[DirtyLogClient.values().length];
-    /** Coalesced MMIO ranges, region-relative {@code [offset, size]} pairs in insertion order. */
-    final ArrayList<long[]> coalesced = new ArrayList<>(0);
+    /** QEMU's {@code coalesced} list and {@code flush_coalesced_mmio} flag. */
+    final CoalescedMmio coalescing = new CoalescedMmio(this);
     /**
      * Scratch of FlatView construction, written and read only by the writer under the update
      * lock: the {@link MemorySystem#nextViewMark()} of the view being built when this region was
@@ -79,19 +87,16 @@ public abstract sealed class MemoryRegion
     long viewMark;
     /** See {@link #viewMark}. */
     int viewIndex;
-    /** QEMU's {@code flush_coalesced_mmio}. */
-    boolean flushCoalescedMmio;
     /** QEMU's {@code ioeventfds}: sorted by {@link IoEventFd#before}; replaced whole, never modified. */
-    IoEventFd[] ioeventfds = NO_EVENTFDS;
+    IoEventFd[] ioeventfds = RegionEventFds.NONE;
     /**
      * {@link #explicitLogMask()} as of the last {@link #setLog}, readable from any thread: RAM
      * writes made outside the access path (DMA unmap) compute the effective mask from it.
      */
     volatile int explicitLogMaskVolatile;
-    private static final IoEventFd[] NO_EVENTFDS = new IoEventFd[0];
 
-    MemoryRegion(MemorySystem system, Object owner, String name, long size) {
-        this.system = system;
+    MemoryRegion(RegionContext context, Object owner, String name, long size) {
+        this.context = context;
         this.owner = owner;
         this.name = name;
         this.sizeMinus1 = sizeMinusOne(size, name);
@@ -107,11 +112,6 @@ public abstract sealed class MemoryRegion
     /** {@return the object this region belongs to, or null} */
     public final Object owner() {
         return owner;
-    }
-
-    /** {@return the system this region belongs to} */
-    public final MemorySystem system() {
-        return system;
     }
 
     /** {@return the size with QEMU's encoding: {@link #SIZE_2_64} for 2<sup>64</sup>} */
@@ -186,20 +186,16 @@ public abstract sealed class MemoryRegion
      * {@return the dirty-log clients this region logs for now (QEMU's
      * {@code memory_region_get_dirty_log_mask}): the clients requested with {@link #setLog}, plus
      * MIGRATION while global dirty tracking is on (regions backed by a RAM block, and IOMMUs), plus
-     * CODE when the system tracks code (regions backed by a RAM block)} Safe from any thread.
+     * CODE when the system tracks code (regions backed by a RAM block), as an unmodifiable set}
+     * Safe from any thread; allocates nothing.
      */
-    public final int dirtyLogMask() {
-        return system.effectiveLogMask(this);
+    public final Set<DirtyLogClient> dirtyLogClients() {
+        return DirtyLogClient.setOf(logMask());
     }
 
-    /** {@return whether the region logs writes for {@code client}} */
-    public final boolean isLogging(DirtyLogClient client) {
-        return (dirtyLogMask() & client.bit()) != 0;
-    }
-
-    /** {@return the coalesced MMIO ranges as region-relative {@code [offset, size]} pairs} */
-    final List<long[]> coalescedRanges() {
-        return coalesced;
+    /** {@link #dirtyLogClients()} as a mask of {@link DirtyLogClient#bit()}s. Any thread. */
+    final int logMask() {
+        return context.dirtyLog.logMask(this);
     }
 
     /**
@@ -220,6 +216,8 @@ public abstract sealed class MemoryRegion
     /**
      * Adds {@code sub} at {@code offset} with priority 0 (QEMU's {@code memory_region_add_subregion}).
      *
+     * @param sub the region to add or remove
+     * @param offset the offset within this region
      * @throws IllegalArgumentException if {@code sub} belongs to another system, already has a
      *                                  container, is this region or an ancestor of it (directly or
      *                                  through aliases), or would reach past 2<sup>64</sup>
@@ -227,7 +225,7 @@ public abstract sealed class MemoryRegion
      *                                  whose target was destroyed
      */
     public final void addSubregion(MemoryRegion sub, long offset) {
-        system.mutate(() -> addSubregionLocked(sub, offset, 0, false));
+        mutate(() -> addSubregionLocked(sub, offset, 0, false));
     }
 
     /**
@@ -235,21 +233,25 @@ public abstract sealed class MemoryRegion
      * only (QEMU's {@code memory_region_add_subregion_overlap}). Among equal priorities the region
      * added last wins.
      *
+     * @param sub the region to add or remove
+     * @param offset the offset within this region
+     * @param priority the priority among the siblings (ascending for listeners)
      * @throws IllegalArgumentException as {@link #addSubregion}
      * @throws IllegalStateException    as {@link #addSubregion}
      */
     public final void addSubregionOverlap(MemoryRegion sub, long offset, int priority) {
-        system.mutate(() -> addSubregionLocked(sub, offset, priority, true));
+        mutate(() -> addSubregionLocked(sub, offset, priority, true));
     }
 
     /**
      * Removes {@code sub} from this region (QEMU's {@code memory_region_del_subregion}).
      *
+     * @param sub the region to add or remove
      * @throws IllegalArgumentException if {@code sub} is not a subregion of this region
      */
     public final void removeSubregion(MemoryRegion sub) {
-        java.util.Objects.requireNonNull(sub, "sub");
-        system.mutate(() -> {
+        Objects.requireNonNull(sub, "sub");
+        mutate(() -> {
             checkAlive();
             if (sub.container != this) {
                 throw new IllegalArgumentException("cannot remove " + describe(sub) + " from " + describe(this)
@@ -260,13 +262,17 @@ public abstract sealed class MemoryRegion
         });
     }
 
-    /** Shows or hides this region and its subtree (QEMU's {@code memory_region_set_enabled}). */
+    /**
+     * Shows or hides this region and its subtree (QEMU's {@code memory_region_set_enabled}).
+     *
+     * @param value the new value
+     */
     public final void setEnabled(boolean value) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
             if (enabled != value) {
                 enabled = value;
-                system.markUpdatePending();
+                markUpdatePending();
             }
         });
     }
@@ -281,10 +287,11 @@ public abstract sealed class MemoryRegion
      * (rendering adds the root's own address) and where {@code info mtree} prints its
      * {@code memory-region:} block, and it shows at the next commit that re-renders.
      *
+     * @param address the new address within the container
      * @throws IllegalArgumentException if the region would reach past 2<sup>64</sup>
      */
     public final void setAddress(long address) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
             checkFits(address, sizeMinus1, "move " + describe(this) + " to " + Hex.of(address));
             if (address == addr) {
@@ -305,27 +312,33 @@ public abstract sealed class MemoryRegion
     /**
      * Sets the readonly flag (QEMU's {@code memory_region_set_readonly}); it propagates to every
      * range shown through this region, so a readonly alias makes RAM behind it appear as ROM.
+     *
+     * @param value the new value
      */
     public final void setReadonly(boolean value) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
             if (readonly != value) {
                 readonly = value;
                 if (enabled) {
-                    system.markUpdatePending();
+                    markUpdatePending();
                 }
             }
         });
     }
 
-    /** Sets the nonvolatile flag (QEMU's {@code memory_region_set_nonvolatile}); it propagates like readonly. */
+    /**
+     * Sets the nonvolatile flag (QEMU's {@code memory_region_set_nonvolatile}); it propagates like readonly.
+     *
+     * @param value the new value
+     */
     public final void setNonvolatile(boolean value) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
             if (nonvolatile != value) {
                 nonvolatile = value;
                 if (enabled) {
-                    system.markUpdatePending();
+                    markUpdatePending();
                 }
             }
         });
@@ -335,13 +348,14 @@ public abstract sealed class MemoryRegion
      * Resizes the region (QEMU's {@code memory_region_set_size}); {@link #SIZE_2_64} means
      * 2<sup>64</sup>.
      *
+     * @param size the size, {@link #SIZE_2_64} for 2<sup>64</sup>
      * @throws IllegalArgumentException if {@code size} is 0, the region would reach past
      *                                  2<sup>64</sup> within its container, the region is RAM
      *                                  (its block has a fixed size), or it is an alias whose
      *                                  window would no longer fit its target
      */
     public final void setSize(long size) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
             long s1 = sizeMinusOne(size, name);
             checkResizable(s1);
@@ -349,7 +363,7 @@ public abstract sealed class MemoryRegion
             checkMappedAliasWindows(s1);
             if (s1 != sizeMinus1) {
                 sizeMinus1 = s1;
-                system.markUpdatePending();
+                markUpdatePending();
             }
         });
     }
@@ -361,10 +375,12 @@ public abstract sealed class MemoryRegion
      * region is enabled, the views are re-rendered, and listeners get {@code logStart} /
      * {@code logStop} for its ranges. QEMU accepts only VGA here; guestmem accepts every client.
      *
+     * @param log true to start logging, false to withdraw a request
+     * @param client the dirty-log client
      * @throws IllegalStateException if {@code log} is false and no request is outstanding
      */
     public final void setLog(boolean log, DirtyLogClient client) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
             int c = client.ordinal();
             if (!log && logCounts[c] == 0) {
@@ -375,7 +391,7 @@ public abstract sealed class MemoryRegion
             logCounts[c] += log ? 1 : -1;
             explicitLogMaskVolatile = explicitLogMask();
             if ((before == 0) != (logCounts[c] == 0) && enabled) {
-                system.markUpdatePending();
+                markUpdatePending();
             }
         });
     }
@@ -408,29 +424,24 @@ public abstract sealed class MemoryRegion
      * on other kinds are kept and reported to listeners but never short-circuit anything (writes to
      * RAM are direct; writes to ROM and reservations are rejected first), as in QEMU.
      *
-     * <p>Listeners see the change as {@link MemoryListener#eventfdAdd} at the end of the
+     * <p>Listeners see the change as {@link org.guestmem.listener.MemoryListener#eventfdAdd} at the end of the
      * outermost transaction (at the end of this call outside one) if the region is enabled.
      * Registrations are kept sorted by offset, size, match flag, data and notifier, as QEMU's; the
      * same registration may be added twice.
      *
+     * @param offset the offset within this region
+     * @param size the access size: 0 (any), 1, 2, 4 or 8
+     * @param matchData whether only writes of {@code data} match
+     * @param data the value to match, as the CPU stores it (target byte order)
+     * @param notifier what a matching write signals
      * @throws IllegalArgumentException if {@code size} is not 0, 1, 2, 4 or 8, or the bytes do not
      *                                  lie inside the region
      * @throws IllegalStateException    if the region was destroyed
      */
     public final void addEventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
-            IoEventFd fd = eventfd(offset, size, matchData, data, notifier);
-            IoEventFd[] old = ioeventfds;
-            int i = 0;
-            while (i < old.length && !IoEventFd.before(fd.offset(), fd, old[i].offset(), old[i])) {
-                i++;
-            }
-            IoEventFd[] next = new IoEventFd[old.length + 1];
-            System.arraycopy(old, 0, next, 0, i);
-            next[i] = fd;
-            System.arraycopy(old, i, next, i + 1, old.length - i);
-            setEventfds(next);
+            setEventfds(RegionEventFds.insert(ioeventfds, RegionEventFds.create(this, offset, size, matchData, data, notifier)));
         });
     }
 
@@ -438,58 +449,27 @@ public abstract sealed class MemoryRegion
      * Removes an ioeventfd (QEMU's {@code memory_region_del_eventfd}): the first registration
      * equal to the arguments in QEMU's sense (same offset, and either size is 0, or same size,
      * match flag, data when matching, and the same notifier) is removed; {@code data} is converted
-     * like {@link #addEventfd} does. Listeners see {@link MemoryListener#eventfdDel} as for
+     * like {@link #addEventfd} does. Listeners see {@link org.guestmem.listener.MemoryListener#eventfdDel} as for
      * {@link #addEventfd}.
      *
+     * @param offset the offset within this region
+     * @param size the access size: 0 (any), 1, 2, 4 or 8
+     * @param matchData whether only writes of {@code data} match
+     * @param data the value to match, as the CPU stores it (target byte order)
+     * @param notifier what a matching write signals
      * @throws IllegalArgumentException if no registration matches (QEMU asserts), or the arguments
      *                                  are invalid as for {@link #addEventfd}
      */
     public final void delEventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
-            IoEventFd fd = eventfd(offset, size, matchData, data, notifier);
-            IoEventFd[] old = ioeventfds;
-            int i = 0;
-            while (i < old.length && !IoEventFd.same(fd, old[i])) {
-                i++;
-            }
-            if (i == old.length) {
-                throw new IllegalArgumentException("cannot delete ioeventfd " + fd + " from " + describe(this)
-                        + ": no such registration");
-            }
-            IoEventFd[] next = new IoEventFd[old.length - 1];
-            System.arraycopy(old, 0, next, 0, i);
-            System.arraycopy(old, i + 1, next, i, old.length - i - 1);
-            setEventfds(next);
+            setEventfds(RegionEventFds.remove(this, ioeventfds, RegionEventFds.create(this, offset, size, matchData, data, notifier)));
         });
     }
 
     /** {@return the region's ioeventfds in QEMU's sorted order (offsets region-relative, data in device order)} */
     public final List<IoEventFd> ioEventFds() {
         return List.of(ioeventfds);
-    }
-
-    private IoEventFd eventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
-        java.util.Objects.requireNonNull(notifier, "notifier");
-        if (size != 0 && size != 1 && size != 2 && size != 4 && size != 8) {
-            throw new IllegalArgumentException("ioeventfd size must be 0, 1, 2, 4 or 8, got " + size);
-        }
-        long last = offset + Math.max(size, 1) - 1;
-        if (Long.compareUnsigned(last, offset) < 0 || Long.compareUnsigned(last, sizeMinus1) > 0) {
-            throw new IllegalArgumentException("cannot register ioeventfd at " + Hex.of(offset) + " size " + size
-                    + " on " + describe(this) + " of size " + Hex.ofSizeMinusOne(sizeMinus1) + ": outside the region");
-        }
-        long d = data;
-        if (size != 0) {
-            MmioDispatcher io = dispatcher();
-            boolean targetBig = system.targetByteOrder() == java.nio.ByteOrder.BIG_ENDIAN;
-            boolean deviceBig = io != null ? io.bigEndian() : targetBig; // no ops: QEMU's unassigned ops are native-endian
-            if (deviceBig != targetBig && size > 1) {
-                d = Long.reverseBytes(d) >>> (64 - 8 * size);
-            }
-            d = IoEventFd.truncate(d, size);
-        }
-        return new IoEventFd(offset, size, matchData, d, notifier);
     }
 
     private void setEventfds(IoEventFd[] next) {
@@ -499,7 +479,7 @@ public abstract sealed class MemoryRegion
             io.publishEventfds(next);
         }
         if (enabled) {
-            system.markIoEventFdsPending();
+            context.mutations.markIoEventFdsPending();
         }
     }
 
@@ -517,13 +497,9 @@ public abstract sealed class MemoryRegion
      * @throws IllegalStateException if the region is 2<sup>64</sup> bytes long (QEMU asserts) or destroyed
      */
     public final void setCoalescing() {
-        system.locked("setCoalescing", () -> {
+        lockedOpen("setCoalescing", () -> {
             checkAlive();
-            if (sizeMinus1 == -1L) {
-                throw new IllegalStateException("cannot make " + describe(this) + " coalesced: its size is 2^64");
-            }
-            clearCoalescingLocked();
-            addCoalescingLocked(0, sizeMinus1 + 1);
+            coalescing.setWhole();
         });
     }
 
@@ -531,35 +507,32 @@ public abstract sealed class MemoryRegion
      * Adds {@code [offset, offset + size)} to the region's coalesced MMIO ranges (QEMU's
      * {@code memory_region_add_coalescing}) and sets the flush flag. Not a transaction: every
      * listener of every address space whose current view shows the region gets
-     * {@link MemoryListener#coalescedIoAdd} (forward) at once, for the part of the new range each
+     * {@link org.guestmem.listener.MemoryListener#coalescedIoAdd} (forward) at once, for the part of the new range each
      * of the region's flat ranges shows, in address-space creation order and address order.
      *
+     * @param offset the first offset of the range within the region
+     * @param size   the number of bytes, unsigned
      * @throws IllegalArgumentException if {@code size} is 0 or the range is not inside the region
      * @throws IllegalStateException    if the region was destroyed
-     * @throws MemoryListenerException  if a listener threw (the range was added and every other
+     * @throws org.guestmem.listener.MemoryListenerException  if a listener threw (the range was added and every other
      *                                  listener called)
      */
     public final void addCoalescing(long offset, long size) {
-        system.locked("addCoalescing", () -> {
+        lockedOpen("addCoalescing", () -> {
             checkAlive();
-            long last = offset + size - 1;
-            if (size == 0 || Long.compareUnsigned(last, offset) < 0 || Long.compareUnsigned(last, sizeMinus1) > 0) {
-                throw new IllegalArgumentException("cannot add coalesced range [" + Hex.of(offset) + ", +" + Hex.of(size)
-                        + ") to " + describe(this) + " of size " + Hex.ofSizeMinusOne(sizeMinus1));
-            }
-            addCoalescingLocked(offset, size);
+            coalescing.addChecked(offset, size);
         });
     }
 
     /**
      * Removes every coalesced range (QEMU's {@code memory_region_clear_coalescing}): if there were
      * any, the flush flag is cleared and, range by range in insertion order, listeners get
-     * {@link MemoryListener#coalescedIoDel} (reverse) as {@link #addCoalescing} describes.
+     * {@link org.guestmem.listener.MemoryListener#coalescedIoDel} (reverse) as {@link #addCoalescing} describes.
      */
     public final void clearCoalescing() {
-        system.locked("clearCoalescing", () -> {
+        lockedOpen("clearCoalescing", () -> {
             checkAlive();
-            clearCoalescingLocked();
+            coalescing.clear();
         });
     }
 
@@ -569,7 +542,7 @@ public abstract sealed class MemoryRegion
      * only with KVM); the flag is bookkeeping for the embedder, see {@link #isFlushCoalesced()}.
      */
     public final void setFlushCoalesced() {
-        system.locked("setFlushCoalesced", () -> flushCoalescedMmio = true);
+        lockedOpen("setFlushCoalesced", coalescing::setFlush);
     }
 
     /**
@@ -577,43 +550,17 @@ public abstract sealed class MemoryRegion
      * {@code memory_region_clear_flush_coalesced}).
      */
     public final void clearFlushCoalesced() {
-        system.locked("clearFlushCoalesced", () -> {
-            if (coalesced.isEmpty()) {
-                flushCoalescedMmio = false;
-            }
-        });
+        lockedOpen("clearFlushCoalesced", coalescing::clearFlush);
     }
 
     /** {@return QEMU's {@code flush_coalesced_mmio} flag} */
     public final boolean isFlushCoalesced() {
-        return flushCoalescedMmio;
+        return coalescing.flush();
     }
 
-    /** {@return a copy of the coalesced ranges as region-relative {@code [offset, size]} pairs, insertion order} */
-    public final List<long[]> coalescing() {
-        List<long[]> out = new ArrayList<>(coalesced.size());
-        for (long[] c : coalesced) {
-            out.add(c.clone());
-        }
-        return out;
-    }
-
-    private void addCoalescingLocked(long offset, long size) {
-        long[] cmr = {offset, size};
-        coalesced.add(cmr);
-        system.updateCoalescedRange(this, cmr, true);
-        flushCoalescedMmio = true;
-    }
-
-    private void clearCoalescingLocked() {
-        if (coalesced.isEmpty()) {
-            return;
-        }
-        flushCoalescedMmio = false;
-        while (!coalesced.isEmpty()) {
-            long[] cmr = coalesced.removeFirst();
-            system.updateCoalescedRange(this, cmr, false);
-        }
+    /** {@return the coalesced ranges, insertion order} */
+    public final List<CoalescedRange> coalescing() {
+        return List.copyOf(coalescing.ranges());
     }
 
     /**
@@ -625,7 +572,7 @@ public abstract sealed class MemoryRegion
      *                               alias shows it) or is the root of an address space
      */
     public final void destroy() {
-        system.mutate(() -> {
+        mutate(() -> {
             if (destroyed) {
                 return;
             }
@@ -644,7 +591,7 @@ public abstract sealed class MemoryRegion
             for (MemoryRegion sub : List.copyOf(subregions)) {
                 unlinkSubregion(sub);
             }
-            clearCoalescingLocked(); // QEMU's memory_region_finalize
+            coalescing.clear(); // QEMU's memory_region_finalize
             enabled = false;
             destroyed = true;
             onDestroy();
@@ -653,13 +600,31 @@ public abstract sealed class MemoryRegion
 
     // ------------------------------------------------------------------ internals (update lock held)
 
+    /** Runs {@code change} as its own (possibly nested) transaction. */
+    final void mutate(Runnable change) {
+        context.mutations.mutate(change);
+    }
+
+    /** Records that the next outermost commit must re-render. */
+    final void markUpdatePending() {
+        context.mutations.markUpdatePending();
+    }
+
+    /** Runs {@code body} under the update lock, not as a transaction; the system must be open. */
+    private void lockedOpen(String what, Runnable body) {
+        context.lock.locked(what, () -> {
+            context.lock.checkOpen();
+            body.run();
+        });
+    }
+
     /** Kind-specific checks for {@link #setSize}. */
     void checkResizable(long newSizeMinus1) {
     }
 
     /** In a strict system, the windows of this region's mapped aliases must still fit it at the new size. */
     private void checkMappedAliasWindows(long newSizeMinus1) {
-        if (system.lenientAliasWindows()) {
+        if (context.lenientAliasWindows) {
             return;
         }
         for (AliasRegion a : mappedAliases) {
@@ -687,7 +652,7 @@ public abstract sealed class MemoryRegion
         if (sub == null) {
             throw new NullPointerException("sub");
         }
-        if (sub.system != system) {
+        if (sub.context != context) {
             throw new IllegalArgumentException("cannot add " + describe(sub) + " to " + describe(this)
                     + ": they belong to different memory systems");
         }
@@ -709,7 +674,9 @@ public abstract sealed class MemoryRegion
                         + ", which has been destroyed");
             }
         }
-        checkFits(offset, sub.sizeMinus1, "add " + describe(sub) + " to " + describe(this) + " at " + Hex.of(offset));
+        if (Long.compareUnsigned(offset + sub.sizeMinus1, offset) < 0) { // the message only when it fails
+            checkFits(offset, sub.sizeMinus1, "add " + describe(sub) + " to " + describe(this) + " at " + Hex.of(offset));
+        }
         if (sub instanceof AliasRegion alias) {
             alias.checkWindowStillFits("add " + describe(sub) + " to " + describe(this));
         }
@@ -718,8 +685,11 @@ public abstract sealed class MemoryRegion
 
     /** Whether {@code other} is this region or lies below it, following subregions and alias targets. */
     final boolean reaches(MemoryRegion other) {
+        if (subregions.isEmpty() && !(this instanceof AliasRegion)) {
+            return this == other; // a leaf: no walk (importers add many)
+        }
         ArrayList<MemoryRegion> stack = new ArrayList<>();
-        java.util.IdentityHashMap<MemoryRegion, Boolean> seen = new java.util.IdentityHashMap<>();
+        IdentityHashMap<MemoryRegion, Boolean> seen = new IdentityHashMap<>();
         stack.add(this);
         while (!stack.isEmpty()) {
             MemoryRegion r = stack.removeLast();
@@ -743,12 +713,17 @@ public abstract sealed class MemoryRegion
         sub.addr = offset;
         sub.priority = prio;
         sub.mayOverlap = overlap;
-        int i = 0;
-        int n = subregions.size();
-        while (i < n && subregions.get(i).priority > prio) {
-            i++;
+        int lo = 0;
+        int hi = subregions.size();
+        while (lo < hi) { // the first sibling whose priority is <= prio
+            int mid = (lo + hi) >>> 1;
+            if (subregions.get(mid).priority > prio) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
-        subregions.add(i, sub);
+        subregions.add(lo, sub);
         for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
             alias.target().mappedViaAlias++;
         }
@@ -756,7 +731,7 @@ public abstract sealed class MemoryRegion
             alias.target().mappedAliases.add(alias);
         }
         if (enabled && sub.enabled) {
-            system.markUpdatePending();
+            markUpdatePending();
         }
     }
 
@@ -770,7 +745,7 @@ public abstract sealed class MemoryRegion
             alias.target().mappedAliases.remove(alias);
         }
         if (enabled && sub.enabled) {
-            system.markUpdatePending();
+            markUpdatePending();
         }
     }
 
@@ -785,6 +760,7 @@ public abstract sealed class MemoryRegion
      * {@return the {@code long} size argument for a byte count given as a number}
      * 2<sup>64</sup> becomes {@link #SIZE_2_64}.
      *
+     * @param bytes the size as a number of bytes
      * @throws IllegalArgumentException if {@code bytes} is 0 or negative, above 2<sup>64</sup>, or
      *                                  exactly 2<sup>64</sup>-1 (QEMU reads {@code UINT64_MAX} as
      *                                  2<sup>64</sup>, so that size cannot be expressed)

@@ -2,8 +2,8 @@ package org.guestmem;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Objects;
 import org.guestmem.internal.DispatchTable;
+import org.guestmem.internal.Hex;
 import org.guestmem.internal.IoStatus;
 
 /**
@@ -74,9 +74,9 @@ public final class MemoryRegionCache implements AutoCloseable {
      */
     static MemoryRegionCache create(AddressSpace space, long addr, long len, boolean isWrite) {
         if (len <= 0) {
-            throw new IllegalArgumentException("cache length must be positive, got 0x" + Long.toHexString(len));
+            throw new IllegalArgumentException("cache length must be positive, got " + Hex.of(len));
         }
-        ViewPublication p = acquire(space);
+        ViewPublication p = space.retainPublication();
         FlatView v = p.view;
         try {
             long l;
@@ -135,17 +135,6 @@ public final class MemoryRegionCache implements AutoCloseable {
         return new Run(s, base, done, ram.asSlice(base, done));
     }
 
-    /** Loads the current publication with a reference on its view (retry if the view was just released). */
-    private static ViewPublication acquire(AddressSpace space) {
-        while (true) {
-            ViewPublication p = space.publication();
-            if (p.view.tryRetain()) {
-                return p;
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     /** Adopts publication {@code p} (whose view is already retained) and computes the direct slice. */
     private void install(ViewPublication p) {
         pub = p;
@@ -165,10 +154,10 @@ public final class MemoryRegionCache implements AutoCloseable {
     /** Brings the cache up to date with the space's current publication; {@return the view to use} */
     private FlatView current() {
         if (view == null) {
-            throw new IllegalStateException("the cache of 0x" + Long.toHexString(addr) + " was closed");
+            throw new IllegalStateException("the cache of " + Hex.of(addr) + " was closed");
         }
         if (space.publication() != pub) {
-            ViewPublication p = acquire(space);
+            ViewPublication p = space.retainPublication();
             FlatView old = view;
             install(p);
             old.release();
@@ -180,8 +169,8 @@ public final class MemoryRegionCache implements AutoCloseable {
     private void check(long offset, long n) {
         long len = length;
         if (offset < 0 || n < 0 || offset >= len || n > len - offset) {
-            throw new IndexOutOfBoundsException("[0x" + Long.toHexString(offset) + ", +0x" + Long.toHexString(n)
-                    + ") is outside the cache of 0x" + Long.toHexString(len) + " bytes at 0x" + Long.toHexString(addr));
+            throw new IndexOutOfBoundsException("[" + Hex.of(offset) + ", +" + Hex.of(n) + ") is outside the cache of "
+                    + Hex.of(len) + " bytes at " + Hex.of(addr));
         }
     }
 
@@ -220,7 +209,13 @@ public final class MemoryRegionCache implements AutoCloseable {
         return MemTxResult.ofBits(lastBits);
     }
 
-    /** Reads {@code dst.byteSize()} bytes at {@code offset} (QEMU's {@code address_space_read_cached}). */
+    /**
+     * Reads {@code dst.byteSize()} bytes at {@code offset} (QEMU's {@code address_space_read_cached}).
+     *
+     * @param offset the offset from the cached guest address
+     * @param dst where the bytes read go
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult read(long offset, MemorySegment dst) {
         check(offset, dst.byteSize());
         FlatView v = current();
@@ -232,13 +227,19 @@ public final class MemoryRegionCache implements AutoCloseable {
         return MemTxResult.ofBits(AccessPath.read(v, addr + offset, MemTxAttrs.UNSPECIFIED, dst, st));
     }
 
-    /** Writes all of {@code src} at {@code offset} (QEMU's {@code address_space_write_cached}). */
+    /**
+     * Writes all of {@code src} at {@code offset} (QEMU's {@code address_space_write_cached}).
+     *
+     * @param offset the offset from the cached guest address
+     * @param src the bytes to write
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult write(long offset, MemorySegment src) {
         check(offset, src.byteSize());
         FlatView v = current();
         if (direct != null && src.byteSize() <= directLen - offset) {
             MemorySegment.copy(src, 0, direct, offset, src.byteSize());
-            v.system().ramWritten(v, directSection, directBase + offset, src.byteSize());
+            AccessPath.ramWritten(v, directSection, directBase + offset, src.byteSize());
             return MemTxResult.OK;
         }
         st.reset();
@@ -248,6 +249,11 @@ public final class MemoryRegionCache implements AutoCloseable {
     /**
      * Loads {@code size} bytes (1, 2, 4, 8) at {@code offset} in {@code order} (QEMU's
      * {@code address_space_ld*_cached}); the result goes to {@link #lastResult()}.
+     *
+     * @param offset the offset from the cached guest address
+     * @param size the access size in bytes: 1, 2, 4 or 8
+     * @param order the byte order
+     * @return the value, zero-extended to 64 bits
      */
     public long load(long offset, int size, ByteOrder order) {
         AccessPath.checkSize(size);
@@ -264,7 +270,15 @@ public final class MemoryRegionCache implements AutoCloseable {
         return value;
     }
 
-    /** Stores the low {@code size} bytes of {@code value} at {@code offset} (QEMU's {@code address_space_st*_cached}). */
+    /**
+     * Stores the low {@code size} bytes of {@code value} at {@code offset} (QEMU's {@code address_space_st*_cached}).
+     *
+     * @param offset the offset from the cached guest address
+     * @param size the access size in bytes: 1, 2, 4 or 8
+     * @param value the value; its low {@code size} bytes are stored
+     * @param order the byte order
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult store(long offset, int size, long value, ByteOrder order) {
         AccessPath.checkSize(size);
         check(offset, size);
@@ -272,7 +286,7 @@ public final class MemoryRegionCache implements AutoCloseable {
         boolean be = order == ByteOrder.BIG_ENDIAN;
         if (direct != null && size <= directLen - offset) {
             AccessPath.writeSegment(direct, offset, size, value, be);
-            v.system().ramWritten(v, directSection, directBase + offset, size);
+            AccessPath.ramWritten(v, directSection, directBase + offset, size);
             return MemTxResult.OK;
         }
         st.reset();
@@ -280,32 +294,62 @@ public final class MemoryRegionCache implements AutoCloseable {
         return MemTxResult.ofBits(st.bits);
     }
 
-    /** {@return the little-endian 16-bit value at {@code offset}} */
+    /**
+     * {@return the little-endian 16-bit value at {@code offset}}
+     *
+     * @param offset the offset from the cached guest address
+     */
     public long ld16le(long offset) {
         return load(offset, 2, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** {@return the little-endian 32-bit value at {@code offset}} */
+    /**
+     * {@return the little-endian 32-bit value at {@code offset}}
+     *
+     * @param offset the offset from the cached guest address
+     */
     public long ld32le(long offset) {
         return load(offset, 4, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** {@return the little-endian 64-bit value at {@code offset}} */
+    /**
+     * {@return the little-endian 64-bit value at {@code offset}}
+     *
+     * @param offset the offset from the cached guest address
+     */
     public long ld64le(long offset) {
         return load(offset, 8, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Stores a little-endian 16-bit value. */
+    /**
+     * Stores a little-endian 16-bit value.
+     *
+     * @param offset the offset from the cached guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult st16le(long offset, long value) {
         return store(offset, 2, value, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Stores a little-endian 32-bit value. */
+    /**
+     * Stores a little-endian 32-bit value.
+     *
+     * @param offset the offset from the cached guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult st32le(long offset, long value) {
         return store(offset, 4, value, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Stores a little-endian 64-bit value. */
+    /**
+     * Stores a little-endian 64-bit value.
+     *
+     * @param offset the offset from the cached guest address
+     * @param value the value; its low {@code size} bytes are stored
+      * @return the result, QEMU's MemTxResult
+     */
     public MemTxResult st64le(long offset, long value) {
         return store(offset, 8, value, ByteOrder.LITTLE_ENDIAN);
     }
@@ -314,6 +358,8 @@ public final class MemoryRegionCache implements AutoCloseable {
      * QEMU's {@code address_space_cache_invalidate}: marks {@code [offset, offset + len)} dirty when
      * the cache is direct (writes through the cache already did).
      *
+     * @param offset the offset from the cached guest address
+     * @param len the number of bytes
      * @throws IllegalStateException if the cache was not created for writing (QEMU asserts)
      */
     public void invalidate(long offset, long len) {
@@ -325,7 +371,7 @@ public final class MemoryRegionCache implements AutoCloseable {
         if (direct != null) {
             long n = Math.min(len, Math.max(0, directLen - offset));
             if (n > 0) {
-                v.system().ramWritten(v, directSection, directBase + offset, n);
+                AccessPath.ramWritten(v, directSection, directBase + offset, n);
             }
         }
     }
@@ -344,7 +390,7 @@ public final class MemoryRegionCache implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "MemoryRegionCache[0x" + Long.toHexString(addr) + " +0x" + Long.toHexString(length())
+        return "MemoryRegionCache[" + Hex.of(addr) + " +" + Hex.of(length())
                 + (isWrite ? " write" : " read") + "]";
     }
 }

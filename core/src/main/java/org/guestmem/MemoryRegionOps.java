@@ -29,35 +29,67 @@ public final class MemoryRegionOps {
     /** Reads {@code size} bytes at offset {@code addr} of the region; QEMU's {@code read}. */
     @FunctionalInterface
     public interface ReadFn {
-        /** {@return the value read, in the low {@code 8 * size} bits} */
+        /**
+         * {@return the value read, in the low {@code 8 * size} bits}
+         *
+         * @param addr the offset within the region
+         * @param size the access size in bytes
+         */
         long read(long addr, int size);
     }
 
     /** Writes {@code size} bytes at offset {@code addr} of the region; QEMU's {@code write}. */
     @FunctionalInterface
     public interface WriteFn {
-        /** Performs the write of the low {@code 8 * size} bits of {@code value}. */
+        /**
+         * Performs the write of the low {@code 8 * size} bits of {@code value}.
+         *
+         * @param addr the offset within the region
+         * @param value the value written, in the device's byte order
+         * @param size the access size in bytes
+         */
         void write(long addr, long value, int size);
     }
 
     /** QEMU's {@code read_with_attrs}: stores the value in {@code data[0]} and returns the result. */
     @FunctionalInterface
     public interface ReadWithAttrsFn {
-        /** {@return the result of the read; the value goes to {@code data[0]}} */
+        /**
+         * {@return the result of the read; the value goes to {@code data[0]}}
+         *
+         * @param addr the offset within the region
+         * @param size the access size in bytes
+         * @param attrs the transaction attributes
+         * @param data where the value read goes ({@code data[0]})
+         */
         MemTxResult read(long addr, int size, MemTxAttrs attrs, long[] data);
     }
 
     /** QEMU's {@code write_with_attrs}. */
     @FunctionalInterface
     public interface WriteWithAttrsFn {
-        /** {@return the result of the write} */
+        /**
+         * {@return the result of the write}
+         *
+         * @param addr the offset within the region
+         * @param value the value written, in the device's byte order
+         * @param size the access size in bytes
+         * @param attrs the transaction attributes
+         */
         MemTxResult write(long addr, long value, int size, MemTxAttrs attrs);
     }
 
     /** QEMU's {@code valid.accepts}: a device-specific veto checked before every access. */
     @FunctionalInterface
     public interface AcceptsFn {
-        /** {@return whether the device accepts the access} */
+        /**
+         * {@return whether the device accepts the access}
+         *
+         * @param addr the offset within the region
+         * @param size the access size in bytes
+         * @param isWrite whether the access is a write
+         * @param attrs the transaction attributes
+         */
         boolean accepts(long addr, int size, boolean isWrite, MemTxAttrs attrs);
     }
 
@@ -181,41 +213,71 @@ public final class MemoryRegionOps {
         private Builder() {
         }
 
-        /** Sets the plain read callback (replaces a read-with-attrs callback). */
+        /**
+         * Sets the plain read callback (replaces a read-with-attrs callback).
+         *
+         * @param fn the callback
+          * @return this builder
+         */
         public Builder read(ReadFn fn) {
             this.read = Objects.requireNonNull(fn, "fn");
             this.readWithAttrs = null;
             return this;
         }
 
-        /** Sets the plain write callback (replaces a write-with-attrs callback). */
+        /**
+         * Sets the plain write callback (replaces a write-with-attrs callback).
+         *
+         * @param fn the callback
+          * @return this builder
+         */
         public Builder write(WriteFn fn) {
             this.write = Objects.requireNonNull(fn, "fn");
             this.writeWithAttrs = null;
             return this;
         }
 
-        /** Sets the read callback with attributes (replaces a plain read callback). */
+        /**
+         * Sets the read callback with attributes (replaces a plain read callback).
+         *
+         * @param fn the callback
+          * @return this builder
+         */
         public Builder readWithAttrs(ReadWithAttrsFn fn) {
             this.readWithAttrs = Objects.requireNonNull(fn, "fn");
             this.read = null;
             return this;
         }
 
-        /** Sets the write callback with attributes (replaces a plain write callback). */
+        /**
+         * Sets the write callback with attributes (replaces a plain write callback).
+         *
+         * @param fn the callback
+          * @return this builder
+         */
         public Builder writeWithAttrs(WriteWithAttrsFn fn) {
             this.writeWithAttrs = Objects.requireNonNull(fn, "fn");
             this.write = null;
             return this;
         }
 
-        /** Sets the {@code valid.accepts} veto. */
+        /**
+         * Sets the {@code valid.accepts} veto.
+         *
+         * @param fn the callback
+          * @return this builder
+         */
         public Builder accepts(AcceptsFn fn) {
             this.accepts = Objects.requireNonNull(fn, "fn");
             return this;
         }
 
-        /** Sets the byte order of the device's registers. */
+        /**
+         * Sets the byte order of the device's registers.
+         *
+         * @param value the value written, in the device's byte order
+          * @return this builder
+         */
         public Builder endianness(Endianness value) {
             this.endianness = Objects.requireNonNull(value, "value");
             return this;
@@ -224,6 +286,10 @@ public final class MemoryRegionOps {
         /**
          * Sets {@code valid}: the accesses the guest may make.
          *
+         * @param minAccessSize the smallest access size, in bytes
+         * @param maxAccessSize the largest access size, in bytes
+         * @param unaligned whether unaligned accesses are accepted (valid) or handled by the device (impl)
+          * @return this builder
          * @throws IllegalArgumentException if a size is not 0, 1, 2, 4 or 8, or min exceeds a
          *                                  non-zero max
          */
@@ -238,6 +304,10 @@ public final class MemoryRegionOps {
         /**
          * Sets {@code impl}: the accesses the callbacks implement.
          *
+         * @param minAccessSize the smallest access size, in bytes
+         * @param maxAccessSize the largest access size, in bytes
+         * @param unaligned whether unaligned accesses are accepted (valid) or handled by the device (impl)
+          * @return this builder
          * @throws IllegalArgumentException if a size is not 0, 1, 2, 4 or 8, or min exceeds a
          *                                  non-zero max
          */

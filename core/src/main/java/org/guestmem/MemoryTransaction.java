@@ -17,12 +17,12 @@ package org.guestmem;
  * exception changes nothing, and the others stay part of the transaction.
  */
 public final class MemoryTransaction implements AutoCloseable {
-    private final MemorySystem system;
+    private final ViewCache views;
     private final Thread thread;
     private boolean closed;
 
-    MemoryTransaction(MemorySystem system) {
-        this.system = system;
+    MemoryTransaction(ViewCache views) {
+        this.views = views;
         this.thread = Thread.currentThread();
     }
 
@@ -40,7 +40,7 @@ public final class MemoryTransaction implements AutoCloseable {
         }
         if (!closed) {
             closed = true;
-            system.commit();
+            views.commit();
         }
     }
 }

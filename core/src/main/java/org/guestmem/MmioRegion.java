@@ -12,10 +12,10 @@ public final class MmioRegion extends MemoryRegion {
     private final MemoryRegionOps ops;
     final MmioDispatcher dispatcher;
 
-    MmioRegion(MemorySystem system, Object owner, String name, long size, MemoryRegionOps ops) {
-        super(system, owner, name, size);
+    MmioRegion(RegionContext context, Object owner, String name, long size, MemoryRegionOps ops) {
+        super(context, owner, name, size);
         this.ops = Objects.requireNonNull(ops, "ops");
-        this.dispatcher = new MmioDispatcher(ops, system.targetByteOrder());
+        this.dispatcher = new MmioDispatcher(ops, context.targetByteOrder);
     }
 
     @Override

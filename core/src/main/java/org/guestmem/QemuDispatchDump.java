@@ -14,7 +14,7 @@ final class QemuDispatchDump {
     }
 
     static String print(FlatView view) {
-        QemuDispatch q = new QemuDispatch(view.system().pageBits());
+        QemuDispatch q = new QemuDispatch(view.context.pageBits);
         for (int i = 0; i < view.rangeCount(); i++) {
             FlatRange r = view.range(i);
             int s = i + 1;

@@ -1,6 +1,8 @@
 package org.guestmem;
 
 import java.lang.foreign.MemorySegment;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
 
@@ -19,8 +21,8 @@ import org.guestmem.internal.RamBlock;
 public abstract sealed class RamBackedRegion extends MemoryRegion permits RamRegion, RomDeviceRegion {
     final RamBlock block;
 
-    RamBackedRegion(MemorySystem system, Object owner, String name, RamBlock block) {
-        super(system, owner, name, block.size());
+    RamBackedRegion(RegionContext context, Object owner, String name, RamBlock block) {
+        super(context, owner, name, block.size());
         this.block = block;
     }
 
@@ -41,6 +43,9 @@ public abstract sealed class RamBackedRegion extends MemoryRegion permits RamReg
      * {@return whether any page of {@code [offset, offset + length)} is dirty for {@code client}}
      * Reads the bitmap as it is (no listener sync).
      *
+     * @param offset the offset within the RAM block
+     * @param length the number of bytes
+     * @param client the dirty-log client
      * @throws IllegalArgumentException if the range is outside the RAM block
      */
     public final boolean getDirty(long offset, long length, DirtyLogClient client) {
@@ -51,6 +56,8 @@ public abstract sealed class RamBackedRegion extends MemoryRegion permits RamReg
      * Marks the range dirty for every client the region logs for (QEMU's
      * {@code memory_region_set_dirty}), e.g. after writing RAM directly through {@link #segment()}.
      *
+     * @param offset the offset within the RAM block
+     * @param length the number of bytes
      * @throws IllegalArgumentException if the range is outside the RAM block
      */
     public final void setDirty(long offset, long length) {
@@ -62,6 +69,9 @@ public abstract sealed class RamBackedRegion extends MemoryRegion permits RamReg
      * listeners get {@code logClear} for the sections concerned, widened to whole target pages.
      * Atomic per 64-page word: a page written meanwhile is reported now or stays dirty.
      *
+     * @param offset the offset within the RAM block
+     * @param length the number of bytes
+     * @param client the dirty-log client
      * @return whether any page was dirty
      * @throws IllegalArgumentException if the range is outside the RAM block
      */
@@ -75,6 +85,10 @@ public abstract sealed class RamBackedRegion extends MemoryRegion permits RamReg
      * {@code logGlobalAfterSync} to every listener (QEMU's
      * {@code memory_region_snapshot_and_clear_dirty}).
      *
+     * @param offset the offset within the RAM block
+     * @param length the number of bytes
+     * @param client the dirty-log client
+      * @return the snapshot
      * @throws IllegalArgumentException if the range is outside the RAM block
      */
     public final DirtySnapshot snapshotAndClearDirty(long offset, long length, DirtyLogClient client) {

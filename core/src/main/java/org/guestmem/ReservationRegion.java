@@ -7,8 +7,8 @@ package org.guestmem;
  */
 public final class ReservationRegion extends MemoryRegion {
 
-    ReservationRegion(MemorySystem system, Object owner, String name, long size) {
-        super(system, owner, name, size);
+    ReservationRegion(RegionContext context, Object owner, String name, long size) {
+        super(context, owner, name, size);
     }
 
     @Override

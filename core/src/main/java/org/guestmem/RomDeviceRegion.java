@@ -17,10 +17,10 @@ public final class RomDeviceRegion extends RamBackedRegion {
     // guarded by the update lock
     boolean romdMode = true;
 
-    RomDeviceRegion(MemorySystem system, Object owner, String name, RamBlock block, MemoryRegionOps ops) {
-        super(system, owner, name, block);
+    RomDeviceRegion(RegionContext context, Object owner, String name, RamBlock block, MemoryRegionOps ops) {
+        super(context, owner, name, block);
         this.ops = Objects.requireNonNull(ops, "ops");
-        this.dispatcher = new MmioDispatcher(ops, system.targetByteOrder());
+        this.dispatcher = new MmioDispatcher(ops, context.targetByteOrder);
     }
 
     @Override
@@ -38,14 +38,18 @@ public final class RomDeviceRegion extends RamBackedRegion {
         return ops;
     }
 
-    /** Switches romd mode (QEMU's {@code memory_region_rom_device_set_romd}). */
+    /**
+     * Switches romd mode (QEMU's {@code memory_region_rom_device_set_romd}).
+     *
+     * @param value true for romd mode
+     */
     public void setRomdMode(boolean value) {
-        system.mutate(() -> {
+        mutate(() -> {
             checkAlive();
             if (romdMode != value) {
                 romdMode = value;
                 if (enabled) {
-                    system.markUpdatePending();
+                    markUpdatePending();
                 }
             }
         });

@@ -20,7 +20,7 @@
  * <tr><td>region attributes and subregion lists</td><td>update-lock holder</td><td>plain, under the lock</td><td>under the lock</td></tr>
  * <tr><td>{@code AddressSpace} current view</td><td>update-lock holder (commit)</td><td>release</td><td>acquire</td></tr>
  * <tr><td>{@code FlatView} contents</td><td>the renderer, before publication</td><td>plain (final fields)</td><td>after the acquire load</td></tr>
- * <tr><td>{@code FlatView} and RAM-block reference counts</td><td>any thread</td><td>CAS / getAndAdd</td><td>volatile</td></tr>
+ * <tr><td>{@code FlatView} and RAM-block reference counts</td><td>any thread</td><td>compare-and-exchange loop</td><td>volatile</td></tr>
  * </tbody>
  * </table>
  * The RCU protocol is described in {@link org.guestmem.rcu.RcuDomain} and

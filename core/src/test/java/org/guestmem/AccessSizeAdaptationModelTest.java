@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Model-based test of MMIO access-size adaptation (issue 3, first acceptance item).
+ * Model-based test of MMIO access-size adaptation.
  *
  * <p>A reference model written here follows QEMU 7.2's C code literally:
  * {@code memory_region_access_valid} and {@code access_with_adjusted_size} with its accessors

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Every bad-input rule of issue 2: the exception type, a message that names the regions and the
+ * Every bad-input rule of the API: the exception type, a message that names the regions and the
  * values in hex, and nothing changed (regions, lists, flags, published views, commit count).
  */
 class BadInputTest {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.guestmem.listener.CoalescedRange;
 import org.junit.jupiter.api.Test;
 
 /** Coalesced MMIO bookkeeping: immediate listener notification and the flush flag (QEMU 7.2). */
@@ -80,7 +81,7 @@ class CoalescedMmioTest {
                     "LA:coalescedAdd dev [0x1000..0x10ff] @0x0 0x1000+0x100",
                     "LB:coalescedAdd dev [0x0..0x7f] @0x80 0x0+0x80"), log);
             assertEquals(1, dev.coalescing().size());
-            assertArrayEquals(new long[] {0, 0x100}, dev.coalescing().getFirst());
+            assertEquals(new CoalescedRange(new AddrRange(0, 0xff)), dev.coalescing().getFirst());
             assertThrows(IllegalArgumentException.class, () -> dev.addCoalescing(0xf0, 0x20));
             assertThrows(IllegalArgumentException.class, () -> dev.addCoalescing(0, 0));
         }

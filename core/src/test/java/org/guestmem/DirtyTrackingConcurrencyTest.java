@@ -9,9 +9,13 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
+import org.guestmem.dirty.GlobalDirtyReason;
 import org.guestmem.rcu.RcuReader;
 import org.junit.jupiter.api.Test;
 
@@ -140,7 +144,7 @@ class DirtyTrackingConcurrencyTest {
             root.addSubregion(main, MAIN);
             AddressSpace as = sys.addressSpace("memory", root);
             vram.setLog(true, DirtyLogClient.VGA);
-            sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+            sys.startGlobalDirtyLog(Set.of(GlobalDirtyReason.MIGRATION));
             clearAll(vram, main);
 
             CountDownLatch start = new CountDownLatch(1);
@@ -185,7 +189,7 @@ class DirtyTrackingConcurrencyTest {
             root.addSubregion(main, MAIN);
             AddressSpace as = sys.addressSpace("memory", root);
             vram.setLog(true, DirtyLogClient.VGA);
-            sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+            sys.startGlobalDirtyLog(Set.of(GlobalDirtyReason.MIGRATION));
             for (RamRegion r : List.of(vram, main)) {
                 for (DirtyLogClient c : DirtyLogClient.values()) {
                     r.testAndClearDirty(0, size, c);

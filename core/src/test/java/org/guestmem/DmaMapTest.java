@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.iommu.IommuPerm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,7 +58,7 @@ class DmaMapTest {
         ram.setLog(true, DirtyLogClient.VGA);
         DmaMapping m = as.map(0x1000, 0x3000, true, MemTxAttrs.UNSPECIFIED);
         assertFalse(m.isBounce());
-        assertSame(ram, m.region());
+        assertSame(ram, ((DmaMapping.Direct) m).region());
         assertEquals(0x3000, m.length());
         assertEquals(0x3000, m.segment().byteSize());
         m.segment().fill((byte) 0x77);
@@ -81,7 +83,7 @@ class DmaMapTest {
         root.addSubregion(odd, 0x10_1800); // not page aligned: head, body and tail sections
         DmaMapping m = as.map(0x10_1800, 0x3000, false, MemTxAttrs.UNSPECIFIED);
         assertEquals(0x3000, m.length()); // QEMU's flatview_extend_translation joins the sections
-        assertSame(odd, m.region());
+        assertSame(odd, ((DmaMapping.Direct) m).region());
         as.unmap(m, 0);
 
         m = as.map(0xf000, 0x2000, false, MemTxAttrs.UNSPECIFIED); // RAM then MMIO

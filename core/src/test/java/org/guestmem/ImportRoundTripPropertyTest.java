@@ -26,7 +26,7 @@ import org.guestmem.mtree.MtreeText;
  * for block.
  *
  * <p>The trees are {@link RandomTree}s restricted to what the dump determines under the import
- * rules of issue 2: readonly only on RAM without subregions (the only place the text shows it),
+ * rules of the importer: readonly only on RAM without subregions (the only place the text shows it),
  * overlapping equal-priority siblings added in the order the importer infers, and no machine
  * whose flatview roots depend on an i/o region the flat view never shows. Everything else
  * (aliases of aliases, MMIO containers, disabled regions, nonvolatile, romd off, roots at

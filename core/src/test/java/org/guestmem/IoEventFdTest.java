@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import org.guestmem.listener.EventNotifier;
+import org.guestmem.listener.IoEventFd;
 import org.guestmem.rcu.RcuReader;
 import org.junit.jupiter.api.Test;
 
@@ -236,7 +238,7 @@ class IoEventFdTest {
             AddressSpace as = sys.addressSpace("memory", root);
             sys.begin().close();
             List<String> got = new ArrayList<>();
-            for (MemoryRegionSection s : as.ioEventFdSections()) {
+            for (MemoryRegionSection s : sys.ioEventFdSections(as)) {
                 got.add(s.region().name() + "@" + Long.toHexString(s.offsetWithinAddressSpace()));
             }
             assertEquals(List.of("dev@1010"), got);

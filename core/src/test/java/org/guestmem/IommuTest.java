@@ -11,7 +11,15 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.GlobalDirtyReason;
+import org.guestmem.iommu.IommuEvent;
+import org.guestmem.iommu.IommuNotifier;
+import org.guestmem.iommu.IommuOps;
+import org.guestmem.iommu.IommuPerm;
+import org.guestmem.iommu.IommuTlbEntry;
 import org.guestmem.mtree.MtreePrinter;
 import org.guestmem.rcu.RcuReader;
 import org.junit.jupiter.api.AfterEach;
@@ -366,14 +374,23 @@ class IommuTest {
         assertTrue(flat.contains("0000000000100000-000000000010ffff (prio 0, i/o): iommu-l1"), flat);
         // QEMU's printer labels section #1 with the legacy name, then the IOMMU marker
         assertTrue(flat.contains("#1 @0000000000100000..000000000010ffff iommu-l1 [not dirty] [iommu]\n"), flat);
-        assertEquals(0, l1.dirtyLogMask());
+        assertEquals(Set.of(), l1.dirtyLogClients());
         List<String> log = new ArrayList<>();
         dma.registerListener(new RecordingListener("L", log), 0);
         log.clear();
-        sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
-        assertEquals(DirtyLogClient.MIGRATION.bit(), l1.dirtyLogMask());
+        sys.startGlobalDirtyLog(Set.of(GlobalDirtyReason.MIGRATION));
+        assertEquals(Set.of(DirtyLogClient.MIGRATION), l1.dirtyLogClients());
         assertTrue(log.contains("L:logStart iommu-l1 [0x100000..0x10ffff] @0x0 0->4"), log.toString());
-        sys.stopGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+        sys.stopGlobalDirtyLog(Set.of(GlobalDirtyReason.MIGRATION));
         assertTrue(log.contains("L:logStop iommu-l1 [0x100000..0x10ffff] @0x0 4->0"), log.toString());
+    }
+
+    @Test
+    void theDefaultMinimumPageIsTheTargetPage() {
+        try (MemorySystem sys = MemorySystem.builder().pageBits(14).build()) {
+            IommuRegion r = sys.iommu("iommu", 0x100000, (region, addr, flag, idx) -> IommuTlbEntry.INVALID);
+            assertEquals(1L << 14, r.targetPageSize());
+            assertEquals(1L << 14, r.minPageSize());
+        }
     }
 }

@@ -6,9 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.Set;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.DirtySnapshot;
+import org.guestmem.dirty.GlobalDirtyReason;
+import org.guestmem.listener.MemoryListener;
+import org.guestmem.listener.MemoryListenerException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,7 +70,7 @@ class ListenerScenarioTest {
         log.clear();
 
         ram.setLog(true, DirtyLogClient.VGA);
-        sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+        sys.startGlobalDirtyLog(Set.of(GlobalDirtyReason.MIGRATION));
         log.clear();
         memory.registerListener(new RecordingListener("second", log), 5);
         // VGA (1) | MIGRATION (4) on RAM and ROM (RAM-backed), nothing on MMIO
@@ -139,16 +146,16 @@ class ListenerScenarioTest {
         log.clear();
 
         // global tracking: logGlobalStart first, then the re-render; stop: re-render, then logGlobalStop
-        sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION | MemorySystem.GLOBAL_DIRTY_DIRTY_RATE);
+        sys.startGlobalDirtyLog(EnumSet.of(GlobalDirtyReason.MIGRATION, GlobalDirtyReason.DIRTY_RATE));
         assertEquals(List.of("A:logGlobalStart", "B:logGlobalStart", "A:begin", "B:begin",
                 "A:nop " + RAM, "B:nop " + RAM, "A:logStart " + RAM + " 0->4", "B:logStart " + RAM + " 0->4",
                 "A:nop " + DEV, "B:nop " + DEV,
                 "A:nop " + ROM, "B:nop " + ROM, "A:logStart " + ROM + " 0->4", "B:logStart " + ROM + " 0->4",
                 "A:commit", "B:commit"), log);
         log.clear();
-        sys.stopGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION); // a flag is left: nothing
+        sys.stopGlobalDirtyLog(Set.of(GlobalDirtyReason.MIGRATION)); // a flag is left: nothing
         assertEquals(List.of(), log);
-        sys.stopGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_DIRTY_RATE);
+        sys.stopGlobalDirtyLog(Set.of(GlobalDirtyReason.DIRTY_RATE));
         assertEquals(List.of("A:begin", "B:begin",
                 "A:nop " + RAM, "B:nop " + RAM, "B:logStop " + RAM + " 4->0", "A:logStop " + RAM + " 4->0",
                 "A:nop " + DEV, "B:nop " + DEV,
@@ -242,5 +249,28 @@ class ListenerScenarioTest {
                 "L:logSync " + RAM, "L:logSync ram [0x50000..0x50fff] @0x8000",
                 "L:logClear ram [0x8800..0x88ff] @0x8800", "L:logClear ram [0x50800..0x508ff] @0x8800",
                 "L:logGlobalAfterSync", "io:logGlobalAfterSync"), log);
+    }
+
+    @Test
+    void afterLogSyncReachesEveryListenerForwardAndReasonsAreReported() {
+        try (MemorySystem sys = MemorySystem.create()) {
+            ContainerRegion root = sys.container("system", MemoryRegion.SIZE_2_64);
+            AddressSpace a = sys.addressSpace("a", root);
+            AddressSpace b = sys.addressSpace("b", sys.container("other", 0x1000));
+            List<String> log = new ArrayList<>();
+            a.registerListener(new RecordingListener("A", log), 1);
+            b.registerListener(new RecordingListener("B", log), 0);
+            log.clear();
+            sys.afterLogSync();
+            assertEquals(List.of("B:logGlobalAfterSync", "A:logGlobalAfterSync"), log);
+
+            assertEquals(Set.of(), sys.globalDirtyLogReasons());
+            sys.startGlobalDirtyLog(EnumSet.of(GlobalDirtyReason.MIGRATION, GlobalDirtyReason.LIMIT));
+            assertEquals(EnumSet.of(GlobalDirtyReason.MIGRATION, GlobalDirtyReason.LIMIT), sys.globalDirtyLogReasons());
+            sys.stopGlobalDirtyLog(Set.of(GlobalDirtyReason.LIMIT));
+            assertEquals(EnumSet.of(GlobalDirtyReason.MIGRATION), sys.globalDirtyLogReasons());
+            assertThrows(IllegalArgumentException.class, () -> sys.startGlobalDirtyLog(Set.of()));
+            assertEquals(EnumSet.of(GlobalDirtyReason.MIGRATION), sys.globalDirtyLogReasons(), "nothing half-applied");
+        }
     }
 }

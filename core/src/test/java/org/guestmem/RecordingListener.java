@@ -2,6 +2,8 @@ package org.guestmem;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.guestmem.listener.IoEventFd;
+import org.guestmem.listener.MemoryListener;
 
 /**
  * A listener that appends one line per callback to a shared log, prefixed with its name, so
@@ -117,13 +119,13 @@ public class RecordingListener implements MemoryListener {
     }
 
     @Override
-    public void coalescedIoAdd(MemoryRegionSection section, long addr, long len) {
-        add("coalescedAdd " + sec(section) + " " + hex(addr) + "+" + hex(len));
+    public void coalescedIoAdd(MemoryRegionSection section, AddrRange range) {
+        add("coalescedAdd " + sec(section) + " " + hex(range.start()) + "+" + hex(range.sizeMinusOne() + 1));
     }
 
     @Override
-    public void coalescedIoDel(MemoryRegionSection section, long addr, long len) {
-        add("coalescedDel " + sec(section) + " " + hex(addr) + "+" + hex(len));
+    public void coalescedIoDel(MemoryRegionSection section, AddrRange range) {
+        add("coalescedDel " + sec(section) + " " + hex(range.start()) + "+" + hex(range.sizeMinusOne() + 1));
     }
 
     @Override

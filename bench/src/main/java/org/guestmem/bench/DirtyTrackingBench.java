@@ -2,16 +2,18 @@ package org.guestmem.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.guestmem.AddressSpace;
 import org.guestmem.AddressSpaceAccessor;
 import org.guestmem.ContainerRegion;
-import org.guestmem.DirtyLogClient;
 import org.guestmem.MemTxResult;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemorySystem;
 import org.guestmem.MemoryTransaction;
 import org.guestmem.RamRegion;
+import org.guestmem.dirty.DirtyLogClient;
+import org.guestmem.dirty.GlobalDirtyReason;
 import org.guestmem.rcu.RcuReader;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -86,7 +88,7 @@ public class DirtyTrackingBench {
         switch (logging) {
             case "off", "code" -> { }
             case "vga" -> rams.forEach(r -> r.setLog(true, DirtyLogClient.VGA));
-            case "migration", "migration-clear" -> sys.startGlobalDirtyLog(MemorySystem.GLOBAL_DIRTY_MIGRATION);
+            case "migration", "migration-clear" -> sys.startGlobalDirtyLog(Set.of(GlobalDirtyReason.MIGRATION));
             default -> throw new IllegalArgumentException("unknown logging " + logging);
         }
         reader = sys.rcu().registerQuiescent();

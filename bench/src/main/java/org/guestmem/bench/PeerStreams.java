@@ -1,7 +1,7 @@
 package org.guestmem.bench;
 
 /**
- * The address streams and layouts of the peer workloads ({@code shared/bench/peer-workloads.md}),
+ * The address streams and layouts of the peer workloads ({@code bench/README.md}),
  * computed exactly as the C and Rust harnesses compute them, so guestmem's numbers sit beside the
  * peers' in one table.
  *

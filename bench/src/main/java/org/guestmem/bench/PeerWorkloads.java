@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * The peer workloads W1 to W5 of {@code shared/bench/peer-workloads.md}: same layouts, address
+ * The peer workloads W1 to W5 ({@code bench/README.md}): same layouts, address
  * streams and initial contents as the C (Unicorn) and Rust (vm-memory) harnesses, so the numbers
  * sit beside theirs, and the raw baselines ({@code raw*}: the same streams on one plain
  * {@link MemorySegment}, the physical limit) measured in the same run.

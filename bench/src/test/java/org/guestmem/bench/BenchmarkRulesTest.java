@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The rules every benchmark here follows (issue 5): it returns or consumes its result, carries a
+ * The rules every benchmark here follows (bench/README.md, "Machine hygiene"): it returns or consumes its result, carries a
  * one-line Javadoc saying what it measures, never assigns a {@code @Param} field, and names an
  * in-run baseline that exists; and the committed {@code bench/baseline.json} names only
  * benchmarks and baselines that exist, so a rename cannot switch a check off unnoticed.

@@ -67,7 +67,7 @@ public final class AnonymousMemory {
             throw new IllegalStateException("mmap failed", t);
         }
         if (p.address() == -1L) {
-            throw new OutOfMemoryError("mmap of 0x" + Long.toHexString(mapped) + " bytes of guest RAM failed");
+            throw new OutOfMemoryError("mmap of " + Hex.of(mapped) + " bytes of guest RAM failed");
         }
         return p.reinterpret(size, arena, seg -> unmap(seg.address(), mapped));
     }
@@ -76,8 +76,8 @@ public final class AnonymousMemory {
         try {
             int rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), length);
             if (rc != 0) {
-                throw new IllegalStateException("munmap(0x" + Long.toHexString(address) + ", 0x"
-                        + Long.toHexString(length) + ") failed");
+                throw new IllegalStateException("munmap(" + Hex.of(address) + ", "
+                        + Hex.of(length) + ") failed");
             }
         } catch (RuntimeException | Error e) {
             throw e;

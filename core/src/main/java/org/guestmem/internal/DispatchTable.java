@@ -15,10 +15,10 @@ import org.guestmem.layout.SectionLayout;
  * check per probe); native readers search the native index with the same algorithm.
  *
  * <p>Why not QEMU's radix table: it costs a 2 KiB node per populated 2 MiB of a sparse address
- * space, so a view of 1024 regions 1 MiB apart needs 1 MiB of nodes and about 0.3 ms to build,
- * where the index needs 8 bytes per range and 3 µs; radix lookups are faster beyond a few dozen
- * regions, but accessors serve hot pages from their own caches, while every commit rebuilds the
- * tables (docs/dispatch.md has the measurements). QEMU's structure is still built on demand for
+ * space, so a view of 1024 regions 1 MiB apart needs 1 MiB of nodes, where the index needs 8
+ * bytes per range; radix lookups are faster beyond a few dozen regions, but accessors serve hot
+ * pages from their own caches, while every commit rebuilds the tables (docs/dispatch.md and
+ * bench/README.md have the measurements). QEMU's structure is still built on demand for
  * {@code info mtree -f -d} ({@link QemuDispatch}).
  */
 public final class DispatchTable {

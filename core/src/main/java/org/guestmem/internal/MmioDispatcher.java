@@ -2,15 +2,15 @@ package org.guestmem.internal;
 
 import java.nio.ByteOrder;
 import org.guestmem.Endianness;
-import org.guestmem.IoEventFd;
 import org.guestmem.MemTxAttrs;
 import org.guestmem.MemTxResult;
 import org.guestmem.MemoryRegionOps;
+import org.guestmem.listener.IoEventFd;
 
 /**
  * The MMIO half of QEMU's access path for one region: {@code memory_region_access_valid},
  * {@code memory_access_size}, {@code memory_region_dispatch_read/write} with
- * {@code access_with_adjusted_size} and {@code adjust_endianness} (spec sections 6.3 to 6.6).
+ * {@code access_with_adjusted_size} and {@code adjust_endianness} (QEMU 7.2's {@code softmmu/memory.c}).
  * The host byte order is little-endian by definition: a request "in host order" is a
  * little-endian one.
  *

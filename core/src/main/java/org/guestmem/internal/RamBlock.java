@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -97,7 +98,7 @@ public final class RamBlock {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 StandardOpenOption.CREATE)) {
             if (ch.size() < size) {
-                ch.write(java.nio.ByteBuffer.allocate(1), size - 1);
+                ch.write(ByteBuffer.allocate(1), size - 1);
             }
             MemorySegment seg = ch.map(shared ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.PRIVATE, 0, size, arena);
             return new RamBlock(name, seg, true, arena, pageBits, stats, deferrer, registry);

@@ -33,7 +33,11 @@ public final class ImportedMachine implements AutoCloseable {
         return addressSpaces;
     }
 
-    /** {@return the stub behind an imported i/o or romd region, or null for other regions} */
+    /**
+     * {@return the stub behind an imported i/o or romd region, or null for other regions}
+     *
+     * @param region the region's name in the dump
+     */
     public MmioStub stub(MemoryRegion region) {
         return stubs.get(region);
     }

@@ -1,9 +1,11 @@
 package org.guestmem.mtree;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,23 +50,25 @@ public final class MtreePrinter {
      * {@return {@code info mtree} output: the region tree of every address space, then one
      * {@code memory-region:} block per alias target}
      *
+     * @param system the memory system
      * @param showDisabled QEMU's {@code -D}: print disabled regions (marked {@code [disabled]})
      */
     public static String tree(MemorySystem system, boolean showDisabled) {
         StringBuilder out = new StringBuilder();
         try (MemoryTransaction tx = system.begin()) {
             List<MemoryRegion> aliasQueue = new ArrayList<>();
+            IdentityHashMap<MemoryRegion, Boolean> queued = new IdentityHashMap<>();
             for (Map.Entry<MemoryRegion, List<AddressSpace>> g : identityGroups(system)) {
                 for (AddressSpace as : sortedByName(g.getValue())) {
                     out.append("address-space: ").append(as.name()).append('\n');
                 }
-                printRegion(out, g.getKey(), 1, 0, aliasQueue, showDisabled);
+                printRegion(out, g.getKey(), aliasQueue, queued, showDisabled);
                 out.append('\n');
             }
             for (int i = 0; i < aliasQueue.size(); i++) {
                 MemoryRegion mr = aliasQueue.get(i);
                 out.append("memory-region: ").append(name(mr)).append('\n');
-                printRegion(out, mr, 1, 0, aliasQueue, showDisabled);
+                printRegion(out, mr, aliasQueue, queued, showDisabled);
                 out.append('\n');
             }
         }
@@ -74,6 +78,8 @@ public final class MtreePrinter {
     /**
      * {@return {@code info mtree -f} output: one block per distinct FlatView with the address
      * spaces that show it, its root and its ranges}
+     *
+     * @param system the memory system
      */
     public static String flat(MemorySystem system) {
         return flat(system, false);
@@ -84,6 +90,9 @@ public final class MtreePrinter {
      * view as well: QEMU's sections, subpages and radix nodes, rebuilt with QEMU's algorithm
      * ({@link FlatView#qemuDispatchDump()})} {@code [MRU]} never appears: a view has no shared
      * most-recently-used section.
+     *
+     * @param system the memory system
+     * @param dispatch whether to add QEMU's dispatch tables ({@code info mtree -f -d})
      */
     public static String flat(MemorySystem system, boolean dispatch) {
         StringBuilder out = new StringBuilder();
@@ -112,12 +121,12 @@ public final class MtreePrinter {
                 for (int i = 0; i < view.rangeCount(); i++) {
                     FlatRange r = view.range(i);
                     MemoryRegion mr = r.region();
-                    out.append(INDENT).append(hex16(r.start())).append('-').append(hex16(r.last()))
+                    hex16(hex16(out.append(INDENT), r.start()).append('-'), r.last())
                             .append(" (prio ").append(mr.priority()).append(", ")
                             .append(r.nonvolatile() ? "nv-" : "")
                             .append(r.readonly() ? "rom" : typeWord(mr)).append("): ").append(name(mr));
                     if (r.offsetInRegion() != 0) {
-                        out.append(" @").append(hex16(r.offsetInRegion()));
+                        hex16(out.append(" @"), r.offsetInRegion());
                     }
                     out.append('\n');
                 }
@@ -133,6 +142,8 @@ public final class MtreePrinter {
     /**
      * {@return QEMU's {@code memory_region_type}: the type word of {@code mr}, following aliases to
      * their final target: {@code romd}, {@code rom}, {@code ram} or {@code i/o}}
+     *
+     * @param mr the region
      */
     public static String typeWord(MemoryRegion mr) {
         while (mr instanceof AliasRegion a) {
@@ -179,63 +190,84 @@ public final class MtreePrinter {
         return Collections.unmodifiableList(sorted);
     }
 
-    /** QEMU's {@code mtree_print_mr}. */
-    private static void printRegion(StringBuilder out, MemoryRegion mr, int level, long base,
-                                    List<MemoryRegion> aliasQueue, boolean showDisabled) {
-        long start = base + mr.address();
-        long end = start + mr.sizeMinusOne();
-        if (Long.compareUnsigned(start, base) < 0 || Long.compareUnsigned(end, start) < 0) {
-            out.append("[DETECTED OVERFLOW!] ");
-        }
-        if (mr instanceof AliasRegion a) {
-            boolean queued = false;
-            for (MemoryRegion q : aliasQueue) {
-                if (q == a.target()) {
-                    queued = true;
-                    break;
-                }
+    /**
+     * QEMU's {@code mtree_print_mr}, with an explicit stack instead of recursion, so that no
+     * depth of nesting overflows the thread's stack. {@code queued} holds the regions already in
+     * {@code aliasQueue}.
+     */
+    private static void printRegion(StringBuilder out, MemoryRegion root, List<MemoryRegion> aliasQueue,
+                                    IdentityHashMap<MemoryRegion, Boolean> queued, boolean showDisabled) {
+        ArrayDeque<Frame> stack = new ArrayDeque<>();
+        stack.push(new Frame(root, 1, 0));
+        while (!stack.isEmpty()) {
+            Frame f = stack.pop();
+            MemoryRegion mr = f.region;
+            long start = f.base + mr.address();
+            long end = start + mr.sizeMinusOne();
+            if (Long.compareUnsigned(start, f.base) < 0 || Long.compareUnsigned(end, start) < 0) {
+                out.append("[DETECTED OVERFLOW!] ");
             }
-            if (!queued) {
+            if (mr instanceof AliasRegion a && queued.put(a.target(), Boolean.TRUE) == null) {
                 aliasQueue.add(a.target());
             }
-        }
-        if (mr.isEnabled() || showDisabled) {
-            out.append(INDENT.repeat(level)).append(hex16(start)).append('-').append(hex16(end))
-                    .append(" (prio ").append(mr.priority()).append(", ").append(mr.isNonvolatile() ? "nv-" : "")
-                    .append(typeWord(mr)).append("): ");
-            if (mr instanceof AliasRegion a) {
-                out.append("alias ").append(name(mr)).append(" @").append(name(a.target())).append(' ')
-                        .append(hex16(a.aliasOffset())).append('-').append(hex16(a.aliasOffset() + mr.sizeMinusOne()));
-            } else {
-                out.append(name(mr));
+            if (mr.isEnabled() || showDisabled) {
+                hex16(hex16(indent(out, f.level), start).append('-'), end)
+                        .append(" (prio ").append(mr.priority()).append(", ").append(mr.isNonvolatile() ? "nv-" : "")
+                        .append(typeWord(mr)).append("): ");
+                if (mr instanceof AliasRegion a) {
+                    out.append("alias ").append(name(mr)).append(" @").append(name(a.target())).append(' ');
+                    hex16(hex16(out, a.aliasOffset()).append('-'), a.aliasOffset() + mr.sizeMinusOne());
+                } else {
+                    out.append(name(mr));
+                }
+                out.append(mr.isEnabled() ? "" : " [disabled]").append('\n');
             }
-            out.append(mr.isEnabled() ? "" : " [disabled]").append('\n');
-        }
-        for (MemoryRegion sub : printOrder(mr.subregions())) {
-            printRegion(out, sub, level + 1, start, aliasQueue, showDisabled);
+            List<MemoryRegion> subs = mr.subregions();
+            if (!subs.isEmpty()) {
+                subs = printOrder(subs);
+                for (int i = subs.size() - 1; i >= 0; i--) {
+                    stack.push(new Frame(subs.get(i), f.level + 1, start));
+                }
+            }
         }
     }
 
-    /** Stable insertion by address ascending, then priority descending; ties keep list order. */
-    private static List<MemoryRegion> printOrder(List<MemoryRegion> subregions) {
-        List<MemoryRegion> queue = new ArrayList<>(subregions.size());
-        for (MemoryRegion sub : subregions) {
-            int i = 0;
-            for (; i < queue.size(); i++) {
-                MemoryRegion q = queue.get(i);
-                int c = Long.compareUnsigned(sub.address(), q.address());
-                if (c < 0 || (c == 0 && sub.priority() > q.priority())) {
-                    break;
-                }
-            }
-            queue.add(i, sub);
+    private record Frame(MemoryRegion region, int level, long base) {
+    }
+
+    private static final String SPACES = " ".repeat(256);
+
+    private static StringBuilder indent(StringBuilder out, int level) {
+        for (int n = 2 * level; n > 0; n -= SPACES.length()) {
+            out.append(SPACES, 0, Math.min(n, SPACES.length()));
         }
+        return out;
+    }
+
+    /**
+     * QEMU's print queue: each subregion in list order goes before the first queued one at a
+     * higher address, or at the same address with a lower priority. That is a stable sort by
+     * address ascending, then priority descending; ties keep list order.
+     */
+    private static List<MemoryRegion> printOrder(List<MemoryRegion> subregions) {
+        List<MemoryRegion> queue = new ArrayList<>(subregions);
+        queue.sort(PRINT_ORDER);
         return queue;
     }
 
-    static String hex16(long v) {
-        String h = Long.toHexString(v);
-        return "0".repeat(16 - h.length()) + h;
+    private static final Comparator<MemoryRegion> PRINT_ORDER = (a, b) -> {
+        int c = Long.compareUnsigned(a.address(), b.address());
+        return c != 0 ? c : Integer.compare(b.priority(), a.priority());
+    };
+
+    private static final char[] DIGITS = "0123456789abcdef".toCharArray();
+
+    /** Appends {@code v} as 16 lower-case hex digits, as QEMU's {@code %016" PRIx64}. */
+    static StringBuilder hex16(StringBuilder out, long v) {
+        for (int shift = 60; shift >= 0; shift -= 4) {
+            out.append(DIGITS[(int) (v >>> shift) & 0xf]);
+        }
+        return out;
     }
 
     private static String name(MemoryRegion mr) {

@@ -112,7 +112,11 @@ public final class RcuDomain implements AutoCloseable {
     private final AtomicLong callbacksRun = new AtomicLong();
     private final AtomicLong callbacksFailed = new AtomicLong();
 
-    /** Creates a domain; its reclaimer thread starts with the first {@link #defer}. */
+    /**
+     * Creates a domain; its reclaimer thread starts with the first {@link #defer}.
+     *
+     * @param name the name, used in thread names
+     */
     public RcuDomain(String name) {
         this.name = Objects.requireNonNull(name, "name") + "-" + DOMAIN_IDS.incrementAndGet();
     }
@@ -122,6 +126,7 @@ public final class RcuDomain implements AutoCloseable {
     /**
      * Registers the calling thread as a reader with explicit read sections.
      *
+      * @return the calling thread's reader
      * @throws IllegalStateException if the thread is already registered with this domain or the
      *                               domain is closed
      */
@@ -133,6 +138,7 @@ public final class RcuDomain implements AutoCloseable {
      * Registers the calling thread as a quiescent-state reader: it is online (inside a read
      * section) from now on and reports {@link RcuReader#quiescentState()} periodically.
      *
+      * @return the calling thread's reader
      * @throws IllegalStateException as {@link #register()}
      */
     public RcuReader registerQuiescent() {
@@ -273,6 +279,7 @@ public final class RcuDomain implements AutoCloseable {
      * Runs {@code callback} on the reclaimer thread after a grace period. Lock-free; may be called
      * from any thread, including from inside a read section and from another callback.
      *
+     * @param callback what to run after the grace period
      * @throws IllegalStateException if the domain is closed
      */
     public void defer(Runnable callback) {
@@ -295,6 +302,7 @@ public final class RcuDomain implements AutoCloseable {
     /**
      * Like {@link #defer} but answers false instead of throwing when the domain is closed.
      *
+     * @param callback what to run after the grace period
      * @return whether the callback was queued
      */
     public boolean tryDefer(Runnable callback) {

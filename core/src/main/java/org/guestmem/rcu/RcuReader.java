@@ -127,6 +127,8 @@ public final class RcuReader implements AutoCloseable {
     /**
      * Enters a read section and returns a handle whose {@code close()} leaves it, for
      * try-with-resources. The handle is preallocated: this does not allocate.
+     *
+     * @return the handle
      */
     public ReadSection readSection() {
         enter();

@@ -22,7 +22,7 @@ import org.guestmem.RomDeviceRegion;
 import org.junit.jupiter.api.Test;
 
 /**
- * The import rules of issue 2 on small hand-written dumps: what the dump says (kinds, aliases,
+ * The import rules on small hand-written dumps: what the dump says (kinds, aliases,
  * identity with {@code memory-region:} blocks, root addresses, {@code [disabled]}, repeated names)
  * and what is inferred (terminating i/o regions, the order of equal-priority siblings).
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code info mtree} text (spec 9.2 to 9.4), with the expected text written from the spec's
+ * {@code info mtree} text (QEMU's {@code mtree_info}), with the expected text written from QEMU's
  * rules: tree child order, {@code [disabled]}, children of hidden parents, the alias queue and its
  * {@code memory-region:} blocks, type words and {@code nv-}, {@code @offset}, the flatview root
  * line, {@code No rendered FlatView}, and the overflow marker.

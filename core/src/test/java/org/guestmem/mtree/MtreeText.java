@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /**
  * How {@code info mtree} texts are compared when QEMU's block order (hash order) must not
  * matter. {@link #views} normalises {@code info mtree -f} exactly as
- * {@code ../shared/tools/qemu-oracle-check} does; {@link #blocks} splits {@code info mtree} into
+ * QEMU's block order requires (blocks keyed by their address spaces); {@link #blocks} splits {@code info mtree} into
  * its blank-line-separated blocks.
  */
 public final class MtreeText {

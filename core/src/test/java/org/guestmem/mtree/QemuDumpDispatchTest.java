@@ -25,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The ten QEMU 7.2 machines of {@code ../shared/qemu-oracle} (copied to the test resources):
+ * The ten QEMU 7.2 machines of the test resources' {@code qemu-oracle}:
  * imported from their {@code info mtree -D} dumps, every flat range of every address space is
  * probed at its first, last and a middle byte through {@code translate}, on {@link AddressSpace}
  * and on an {@link AddressSpaceAccessor}; and the {@code info mtree -f -d} dispatch dump that

@@ -17,11 +17,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The ten QEMU 7.2 machines of {@code ../shared/qemu-oracle}: importing QEMU's {@code info mtree -D}
+ * The ten QEMU 7.2 machines of the test resources' {@code qemu-oracle}: importing QEMU's {@code info mtree -D}
  * dump and printing {@code info mtree -f} must give QEMU's own flat views, and printing the tree
  * again must give QEMU's tree text, block for block.
  *
- * <p>The flat comparison normalises exactly as {@code ../shared/tools/qemu-oracle-check} does: a
+ * <p>The flat comparison normalises as QEMU's run-to-run block order requires: a
  * multiset of (AS name, {@code Root memory region:} text, tuple of range lines), so FlatView
  * numbering and the order of views and AS lines (QEMU's hash order) do not matter.
  */

@@ -214,4 +214,17 @@ class RcuDomainTest {
         assertTrue(batches <= 2 * elapsedMs * 1000 / RcuDomain.BATCH_WAIT_MICROS + 50,
                 batches + " batches for " + deferred + " callbacks in " + elapsedMs + " ms");
     }
+
+    @Test
+    void readerCountFollowsRegistrationAndIsClosedFollowsClose() {
+        RcuDomain d = new RcuDomain("count");
+        assertEquals(0, d.readerCount());
+        RcuReader r = d.register();
+        assertEquals(1, d.readerCount());
+        r.close();
+        assertEquals(0, d.readerCount());
+        assertFalse(d.isClosed());
+        d.close();
+        assertTrue(d.isClosed());
+    }
 }

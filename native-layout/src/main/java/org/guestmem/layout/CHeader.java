@@ -22,7 +22,12 @@ import java.util.Locale;
  */
 public final class CHeader {
 
-    /** A structure to emit: its C name and its layout. */
+    /**
+     * A structure to emit: its C name and its layout.
+     *
+     * @param cName the C name
+     * @param layout its layout
+     */
     public record Struct(String cName, StructLayout layout) {
     }
 

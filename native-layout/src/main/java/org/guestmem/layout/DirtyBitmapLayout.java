@@ -36,12 +36,20 @@ public final class DirtyBitmapLayout {
     private DirtyBitmapLayout() {
     }
 
-    /** {@return the words per client for {@code pages} pages} */
+    /**
+     * {@return the words per client for {@code pages} pages}
+     *
+     * @param pages the number of pages of the block
+     */
     public static long words(long pages) {
         return (pages + BITS_PER_WORD - 1) / BITS_PER_WORD;
     }
 
-    /** {@return the layout of the bitmaps of a block of {@code pages} pages} */
+    /**
+     * {@return the layout of the bitmaps of a block of {@code pages} pages}
+     *
+     * @param pages the number of pages of the block
+     */
     public static StructLayout layout(long pages) {
         long w = words(pages);
         return MemoryLayout.structLayout(
@@ -51,7 +59,13 @@ public final class DirtyBitmapLayout {
                 .withName("guestmem_dirty_bitmap");
     }
 
-    /** {@return the byte offset of the word holding {@code page}'s bit for {@code client}} */
+    /**
+     * {@return the byte offset of the word holding {@code page}'s bit for {@code client}}
+     *
+     * @param pages the number of pages of the block
+     * @param client the dirty-log client
+     * @param page the page number
+     */
     public static long wordOffset(long pages, int client, long page) {
         return (client * words(pages) + page / BITS_PER_WORD) * Long.BYTES;
     }

@@ -85,12 +85,20 @@ public final class DispatchHeaderLayout {
     private DispatchHeaderLayout() {
     }
 
-    /** {@return the byte offset of a member} */
+    /**
+     * {@return the byte offset of a member}
+     *
+     * @param member the member's name
+     */
     public static long offsetOf(String member) {
         return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(member));
     }
 
-    /** {@return the index entries for {@code sectionCount} sections: a power of two, at least 1} */
+    /**
+     * {@return the index entries for {@code sectionCount} sections: a power of two, at least 1}
+     *
+     * @param sectionCount the number of sections
+     */
     public static int indexCount(int sectionCount) {
         int ranges = sectionCount - 1;
         return ranges <= 1 ? 1 : Integer.highestOneBit(ranges - 1) << 1;

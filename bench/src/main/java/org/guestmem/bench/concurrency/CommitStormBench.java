@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code alone}: the writer with no reader registered.</li>
  * </ul>
  * The reader's score during a storm divided by its quiet score is the throughput cost of commits
- * for readers (issue 4 asks for at least 0.9 of the quiet throughput, a ratio of at most 1.11 in
+ * for readers (the target is at least 0.9 of the quiet throughput, a ratio of at most 1.11 in
  * ns/op); the writer's score gives commits per second with readers running, against
  * {@code alone}. With two readers and a writer, the threads outnumber a 2-core machine's cores,
  * and the RCU reclaimer thread wants one too: read those rows as oversubscribed.

@@ -42,20 +42,21 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  */
 public final class BenchMain {
     static final String USAGE = """
-            usage: ./guestmem bench [--quick | --standard | --full | --peer | --include REGEX] [--out DIR]
+            usage: ./guestmem bench [--quick | --standard | --full | --peer | --mtree | --include REGEX] [--out DIR]
                                     [--check [--no-confirm]] [--baseline FILE] [--allow-missing] [-- JMH-OPTIONS...]
                    ./guestmem bench check RUN.json [--baseline FILE] [--allow-missing]
                    ./guestmem bench update-baseline RUN.json [RUN.json...] [--baseline FILE] [--tolerance 0.25]
                                                    [--max-tolerance 1.5]
                    ./guestmem bench report RUN.json [--out DIR]
-                   ./guestmem bench list [--quick | --standard | --full | --peer]
+                   ./guestmem bench list [--quick | --standard | --full | --peer | --mtree]
 
               (no command)      run a suite: the standard one (about seven minutes) unless told otherwise;
                                 writes DIR/results.json (JMH's JSON), table.txt, table.md, chart-*.png and
                                 chart-*.svg, run.json (machine, load, settings) and jmh.log
               --quick           the same selection with short iterations, about two minutes (what CI runs)
               --full            every benchmark at every parameter value, the annotations' timings
-              --peer            PeerWorkloads, the peer comparison of shared/bench/peer-workloads.md
+              --peer            PeerWorkloads, the peer workloads W1-W5 (bench/README.md)
+              --mtree           MtreeBench: importing and printing info mtree dumps of 1k-100k regions
               --include REGEX   only the benchmarks whose name matches (quick timings with --quick)
               --out DIR         where to write (default: bench-results/ at the repository root)
               --check           run the performance gate on the fresh run; exit 1 if it fails. Regressed
@@ -137,6 +138,7 @@ public final class BenchMain {
                     case "--standard" -> a.suite = Suites.STANDARD;
                     case "--full" -> a.suite = Suites.FULL;
                     case "--peer" -> a.suite = Suites.PEER;
+                    case "--mtree" -> a.suite = Suites.MTREE;
                     case "--include" -> a.include = value(args, ++i, s);
                     case "--out" -> a.out = Path.of(value(args, ++i, s));
                     case "--baseline" -> a.baseline = Path.of(value(args, ++i, s));

@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * The run's table: every score (JMH's mean) with its error, its median iteration and its ratio to
  * its in-run baseline (medians, see {@link Score#robust()}), followed by
- * the figures issue 4 asks for when the concurrency suite ran (reader throughput during a commit
+ * the concurrency targets' figures when the concurrency suite ran (reader throughput during a commit
  * storm as a fraction of the quiet throughput, commits per second with readers).
  */
 public final class ResultTable {
@@ -56,7 +56,7 @@ public final class ResultTable {
                 if (r != null) {
                     double fraction = 1 / r.value();
                     b.append(bullet).append(s.shortName()).append(" ").append(s.paramText()).append(": reader throughput during the commit storm is ")
-                            .append(Fmt.num(fraction)).append(" of the quiet one (issue 4 target: at least 0.9) ")
+                            .append(Fmt.num(fraction)).append(" of the quiet one (target: at least 0.9) ")
                             .append(fraction >= 0.9 ? "- met" : "- NOT met").append('\n');
                 }
             }

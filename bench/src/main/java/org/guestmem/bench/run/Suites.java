@@ -11,7 +11,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * selection (the benchmarks and parameters the chart, the table and the CI gate need), with
  * trustworthy and with short iterations; {@code full} is every benchmark of the three suites at
  * every parameter value, with the timings of their annotations; {@code peer} is
- * {@code PeerWorkloads}, the peer comparison.
+ * {@code PeerWorkloads}, the peer comparison; {@code mtree} is {@code MtreeBench}, the importer
+ * and printer of QEMU's dumps.
  */
 public final class Suites {
     private Suites() {
@@ -126,10 +127,18 @@ public final class Suites {
             "every benchmark of the access, commit and concurrency suites at every parameter value (about half an hour)",
             List.of(new Part(P + "(access|commit|concurrency)\\.", Map.of())), new Timing(null, null, null, null, null));
 
-    /** The peer workloads of {@code shared/bench/peer-workloads.md}. */
+    /** The peer workloads W1 to W5 ({@code bench/README.md}). */
     public static final Suite PEER = new Suite("peer",
             "PeerWorkloads: W1-W5 of the peer comparison, to sit beside Unicorn's and vm-memory's numbers",
             List.of(new Part(P + "PeerWorkloads\\.", Map.of())), new Timing(null, null, null, null, null));
+
+    /**
+     * {@code MtreeBench}: importing and printing QEMU dumps of 1,000, 10,000 and 100,000 regions.
+     * A suite of its own: it checks that both grow linearly, which the quick suite need not re-measure.
+     */
+    public static final Suite MTREE = new Suite("mtree",
+            "MtreeBench: importing and printing info mtree dumps of 1k, 10k and 100k regions (about two minutes)",
+            List.of(new Part(P + "mtree\\.MtreeBench\\.", Map.of())), new Timing(1, 2, TimeValue.seconds(1), 5, TimeValue.seconds(1)));
 
     /** {@return a one-part suite for a user's include pattern, with {@code timing}} */
     public static Suite custom(String include, Timing timing) {

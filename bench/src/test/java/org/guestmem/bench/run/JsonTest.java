@@ -29,9 +29,9 @@ class JsonTest {
     }
 
     @Test
-    void shouldRejectMalformedTextWithItsOffset() {
+    void shouldRejectMalformedTextWithItsPosition() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\": 1,}"));
-        assertTrue(e.getMessage().contains("offset 8"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 1 column"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Json.parse("[1] 2"));
         assertThrows(IllegalArgumentException.class, () -> Json.parse("\"open"));
         assertThrows(IllegalArgumentException.class, () -> Json.parse("-"));

@@ -1,8 +1,12 @@
 package org.guestmem.bench.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.Options;
 import org.junit.jupiter.api.Test;
@@ -33,6 +37,16 @@ class SuitesTest {
         assertEquals(1, options(Suites.QUICK, storm(Suites.QUICK), "-wi", "1").getWarmupIterations().get());
         assertEquals(1, options(Suites.QUICK, storm(Suites.QUICK), "-w", "100ms").getWarmupIterations().get(),
                 "a user who sets the iteration time keeps the suite's count");
+    }
+
+    @Test
+    void theMtreeSuiteShouldRunMtreeBenchWhichNoOtherSuiteRuns() {
+        String name = "org.guestmem.bench.mtree.MtreeBench.importDump";
+        assertSame(Suites.MTREE, BenchMain.Args.parse(new String[] {"--mtree"}).suite);
+        assertTrue(Suites.MTREE.parts().stream().anyMatch(p -> Pattern.compile(p.include()).matcher(name).find()));
+        for (Suites.Suite other : List.of(Suites.QUICK, Suites.STANDARD, Suites.FULL, Suites.PEER)) {
+            assertTrue(other.parts().stream().noneMatch(p -> Pattern.compile(p.include()).matcher(name).find()), other.name());
+        }
     }
 
     @Test

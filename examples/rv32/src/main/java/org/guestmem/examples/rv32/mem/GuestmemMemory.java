@@ -7,7 +7,7 @@ import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
 import java.lang.constant.MethodTypeDesc;
 import org.guestmem.AddressSpaceAccessor;
-import org.guestmem.DirtyLogClient;
+import org.guestmem.dirty.DirtyLogClient;
 import org.guestmem.MemoryRegion;
 import org.guestmem.RamRegion;
 import org.guestmem.examples.rv32.board.GuestmemBoard;

@@ -1,0 +1,91 @@
+package org.guestmem;
+
+import java.nio.ByteOrder;
+import java.util.Objects;
+import org.guestmem.dirty.CodeWriteHandler;
+
+/**
+ * Configures a {@link MemorySystem}: name, target byte order and page size, and the options
+ * below. Obtained from {@link MemorySystem#builder()}; not thread-safe (configure on one thread,
+ * then {@link #build()}).
+ */
+public final class MemorySystemBuilder {
+    String name = "guestmem";
+    ByteOrder targetByteOrder = ByteOrder.LITTLE_ENDIAN;
+    int pageBits = 12;
+    boolean lenientAliasWindows;
+    boolean codeDirtyTracking;
+
+    MemorySystemBuilder() {
+    }
+
+    /**
+     * Tracks writes to guest code for a JIT, as QEMU does under TCG: every RAM-backed range
+     * logs for {@link org.guestmem.dirty.DirtyLogClient#CODE}, and writes to pages whose CODE bit is clean call the
+     * {@link CodeWriteHandler}. Off by default: such writes cannot take the accessors' direct
+     * path, so RAM writes cost more.
+     *
+     * @param value the new value
+      * @return this builder
+     */
+    public MemorySystemBuilder codeDirtyTracking(boolean value) {
+        this.codeDirtyTracking = value;
+        return this;
+    }
+
+    /**
+     * Lets alias windows reach past the end of their targets, as QEMU does (it never checks);
+     * rendering clips them to the target. Off by default: such a window is usually a bug, so
+     * {@link RegionFactory#alias} and {@link AliasRegion#setAliasOffset} reject it. The
+     * importer of QEMU dumps turns it on, because real machines have such aliases.
+     *
+     * @param value the new value
+      * @return this builder
+     */
+    public MemorySystemBuilder lenientAliasWindows(boolean value) {
+        this.lenientAliasWindows = value;
+        return this;
+    }
+
+    /**
+     * Sets the name (used in thread names and messages).
+     *
+     * @param value the new value
+      * @return this builder
+     */
+    public MemorySystemBuilder name(String value) {
+        this.name = Objects.requireNonNull(value, "value");
+        return this;
+    }
+
+    /**
+     * Sets the target's byte order (what {@link Endianness#NATIVE} devices use).
+     *
+     * @param value the new value
+      * @return this builder
+     */
+    public MemorySystemBuilder targetByteOrder(ByteOrder value) {
+        this.targetByteOrder = Objects.requireNonNull(value, "value");
+        return this;
+    }
+
+    /**
+     * Sets log2 of the target page size, QEMU's {@code TARGET_PAGE_BITS}.
+     *
+     * @param value the new value
+      * @return this builder
+     * @throws IllegalArgumentException unless {@code 10 <= value <= 16}
+     */
+    public MemorySystemBuilder pageBits(int value) {
+        if (value < 10 || value > 16) {
+            throw new IllegalArgumentException("page bits must be within 10..16 (QEMU's range), got " + value);
+        }
+        this.pageBits = value;
+        return this;
+    }
+
+    /** {@return the new system} */
+    public MemorySystem build() {
+        return new MemorySystem(this);
+    }
+}
