@@ -86,13 +86,20 @@ final class AccessPath {
 
     /**
      * After a direct RAM write (QEMU's {@code invalidate_and_set_dirty}): {@code len} bytes at
-     * {@code offset} of section {@code s}'s RAM block changed; marks them with the mask the view
-     * rendered for the section. Nothing to do, and nothing loaded beyond the mask, when it is 0.
+     * {@code offset} of section {@code s}'s RAM block changed, written through {@code as} (whose
+     * view {@code v} is); marks them with the mask the view rendered for the section, telling the
+     * code-write handler the guest address in {@code as} when the CODE bit was clean (then
+     * {@code st.codeWritten} is set, if {@code st} is given). Nothing to do, and nothing loaded
+     * beyond the mask, when it is 0.
      */
-    static void ramWritten(FlatView v, int s, long offset, long len) {
+    static void ramWritten(AddressSpace as, FlatView v, int s, long offset, long len, IoStatus st) {
         int mask = v.dispatch.dirtyLogMask(s);
         if (mask != 0 && len != 0) {
-            v.context.dirtyLog.markWritten(v.sectionRegion[s], v.sectionBlock[s], mask, offset, len);
+            long addr = offset - v.dispatch.offsetInRegion(s) + v.dispatch.start(s);
+            if (v.context.dirtyLog.markWritten(as, addr, v.sectionRegion[s], v.sectionBlock[s], mask, offset, len)
+                    && st != null) {
+                st.codeWritten = true;
+            }
         }
     }
 
@@ -141,8 +148,9 @@ final class AccessPath {
         }
     }
 
-    /** {@code address_space_st*_internal}. */
-    static void store(FlatView v, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs, IoStatus st) {
+    /** {@code address_space_st*_internal} through {@code as}, whose view {@code v} is. */
+    static void store(AddressSpace as, FlatView v, long addr, int size, long value, boolean bigEndian, MemTxAttrs attrs,
+                      IoStatus st) {
         DispatchTable d = v.dispatch;
         int s = d.find(addr);
         int kind = d.kind(s);
@@ -153,7 +161,7 @@ final class AccessPath {
         long xlat = xlat(d, s, addr);
         if (directWrite(kind) && Long.compareUnsigned(remainingMinusOne(d, s, addr), size - 1) >= 0) {
             writeSegment(v.sectionRam[s], xlat, size, value, bigEndian);
-            ramWritten(v, s, xlat, size);
+            ramWritten(as, v, s, xlat, size, st);
             return;
         }
         v.sectionIo[s].write(xlat, value, size, bigEndian, attrs, st);
@@ -165,7 +173,7 @@ final class AccessPath {
         try {
             if (directWrite(w.view.dispatch.kind(w.section)) && w.len >= size) {
                 writeSegment(w.view.sectionRam[w.section], w.xlat, size, value, bigEndian);
-                ramWritten(w.view, w.section, w.xlat, size);
+                ramWritten(w.target, w.view, w.section, w.xlat, size, st);
                 return;
             }
             w.view.sectionIo[w.section].write(w.xlat, value, size, bigEndian, attrs, st);
@@ -181,26 +189,31 @@ final class AccessPath {
      * accumulated into {@code st.bits}, which the caller resets).
      */
     static int read(FlatView v, long addr, MemTxAttrs attrs, MemorySegment dst, IoStatus st) {
-        return loop(v, addr, attrs, dst, st, false, AccessPath::readChunk);
+        return loop(null, v, addr, attrs, dst, st, false, AccessPath::readChunk);
     }
 
     /**
-     * {@code flatview_write} + {@code flatview_write_continue}; returns the OR of the results (also
-     * accumulated into {@code st.bits}, which the caller resets).
+     * {@code flatview_write} + {@code flatview_write_continue} through {@code as}, whose view
+     * {@code v} is; returns the OR of the results (also accumulated into {@code st.bits}, which the
+     * caller resets).
      */
-    static int write(FlatView v, long addr, MemTxAttrs attrs, MemorySegment src, IoStatus st) {
-        return loop(v, addr, attrs, src, st, true, AccessPath::writeChunk);
+    static int write(AddressSpace as, FlatView v, long addr, MemTxAttrs attrs, MemorySegment src, IoStatus st) {
+        return loop(as, v, addr, attrs, src, st, true, AccessPath::writeChunk);
     }
 
-    /** One piece of a buffer access: section {@code s} of {@code v} from {@code xlat}; {@return the bytes consumed} */
+    /**
+     * One piece of a buffer access: section {@code s} of {@code v} (a view of {@code as}) from
+     * {@code xlat}; {@return the bytes consumed}
+     */
     @FunctionalInterface
     private interface Chunk {
-        long access(FlatView v, int s, long xlat, long l, MemTxAttrs attrs, MemorySegment buf, long pos, IoStatus st);
+        long access(AddressSpace as, FlatView v, int s, long xlat, long l, MemTxAttrs attrs, MemorySegment buf, long pos,
+                    IoStatus st);
     }
 
     /** QEMU's buffer loop, shared by reads and writes: one chunk per section, IOMMUs followed. */
-    private static int loop(FlatView v, long addr, MemTxAttrs attrs, MemorySegment buf, IoStatus st, boolean isWrite,
-                            Chunk chunk) {
+    private static int loop(AddressSpace as, FlatView v, long addr, MemTxAttrs attrs, MemorySegment buf, IoStatus st,
+                            boolean isWrite, Chunk chunk) {
         long len = buf.byteSize();
         if (len == 0) {
             return 0;
@@ -217,7 +230,7 @@ final class AccessPath {
                     if (first && attrs.memory() && !isRam(w.view.dispatch.kind(w.section))) {
                         return ACCESS_ERROR;
                     }
-                    l = chunk.access(w.view, w.section, w.xlat, w.len, attrs, buf, pos, st);
+                    l = chunk.access(w.target, w.view, w.section, w.xlat, w.len, attrs, buf, pos, st);
                 } finally {
                     w.release();
                 }
@@ -225,7 +238,7 @@ final class AccessPath {
                 if (first && attrs.memory() && !isRam(d.kind(s))) {
                     return ACCESS_ERROR;
                 }
-                l = chunk.access(v, s, xlat(d, s, addr), clamp(d, s, addr, len), attrs, buf, pos, st);
+                l = chunk.access(as, v, s, xlat(d, s, addr), clamp(d, s, addr, len), attrs, buf, pos, st);
             }
             first = false;
             len -= l;
@@ -238,8 +251,8 @@ final class AccessPath {
     }
 
     /** One piece of {@code flatview_read_continue}: section {@code s} of {@code v}; {@return the bytes consumed} */
-    private static long readChunk(FlatView v, int s, long xlat, long l, MemTxAttrs attrs, MemorySegment dst, long pos,
-                                  IoStatus st) {
+    private static long readChunk(AddressSpace as, FlatView v, int s, long xlat, long l, MemTxAttrs attrs,
+                                  MemorySegment dst, long pos, IoStatus st) {
         int kind = v.dispatch.kind(s);
         if (attrs.memory() && !isRam(kind)) {
             st.bits |= ACCESS_ERROR;
@@ -262,8 +275,8 @@ final class AccessPath {
     }
 
     /** One piece of {@code flatview_write_continue}; {@return the bytes consumed} */
-    private static long writeChunk(FlatView v, int s, long xlat, long l, MemTxAttrs attrs, MemorySegment src, long pos,
-                                   IoStatus st) {
+    private static long writeChunk(AddressSpace as, FlatView v, int s, long xlat, long l, MemTxAttrs attrs,
+                                   MemorySegment src, long pos, IoStatus st) {
         int kind = v.dispatch.kind(s);
         if (attrs.memory() && !isRam(kind)) {
             st.bits |= ACCESS_ERROR;
@@ -282,7 +295,7 @@ final class AccessPath {
             l = avail;
         }
         MemorySegment.copy(src, pos, ram, xlat, l);
-        ramWritten(v, s, xlat, l);
+        ramWritten(as, v, s, xlat, l, st);
         return l;
     }
 
@@ -291,9 +304,9 @@ final class AccessPath {
      * ROM-device sections (found through IOMMUs like any write) and skips everything else in
      * {@code memory_access_size} pieces, exactly as QEMU 7.2's loop does. Always OK, as in QEMU.
      * (QEMU does not clamp a romd piece and can write past the block; guestmem stops at the
-     * block's end.)
+     * block's end.) {@code v} is a view of {@code as}.
      */
-    static void writeRom(FlatView v, long addr, MemorySegment src) {
+    static void writeRom(AddressSpace as, FlatView v, long addr, MemorySegment src) {
         long len = src.byteSize();
         long pos = 0;
         DispatchTable d = v.dispatch;
@@ -315,7 +328,7 @@ final class AccessPath {
                         l = avail;
                     }
                     MemorySegment.copy(src, pos, ram, w.xlat, l);
-                    ramWritten(wv, ws, w.xlat, l);
+                    ramWritten(w.target != null ? w.target : as, wv, ws, w.xlat, l, null);
                 } else {
                     l = wv.sectionIo[ws].accessSize(l, w.xlat);
                 }

@@ -10,8 +10,11 @@ import java.util.Objects;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.IoStatus;
 import org.guestmem.internal.RamBlock;
+import org.guestmem.internal.SharedSecrets;
 import org.guestmem.iommu.IommuTlbEntry;
+import org.guestmem.layout.PublicationLayout;
 import org.guestmem.listener.MemoryListener;
+import org.guestmem.rcu.RcuDomain;
 import org.guestmem.rcu.RcuReader;
 
 /**
@@ -39,6 +42,11 @@ import org.guestmem.rcu.RcuReader;
  * <li>A view's ranges, {@link FlatView#lookup} and {@link FlatView#rootName()} are plain Java
  * data and safe to read from any thread at any time.</li>
  * </ul>
+ *
+ * <h2 id="generation">Generation</h2>
+ * {@link #generation()} changes with every publication (acquire load, any thread): a JIT compares
+ * it with what its TLB last revalidated to. Native code reads the same number, with the current
+ * view's tables, from {@link #nativePublication()}.
  */
 public final class AddressSpace implements GuestMemory {
     private static final VarHandle PUBLICATION;
@@ -49,6 +57,7 @@ public final class AddressSpace implements GuestMemory {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        SharedSecrets.setCoreAccess(new CoreAccessImpl());
     }
 
     private final SpaceHost host;
@@ -63,6 +72,12 @@ public final class AddressSpace implements GuestMemory {
      */
     @SuppressWarnings("unused") // accessed through PUBLICATION
     private volatile ViewPublication publication;
+    /**
+     * {@link PublicationLayout}: the generation and native tables of the current view, for native
+     * code. Written by the writer at each publication (release stores: tables, then generation).
+     * In an automatic arena, so it lives as long as this object.
+     */
+    private final MemorySegment publicationCell = Arena.ofAuto().allocate(PublicationLayout.BYTES, PublicationLayout.BYTES);
     // guarded by the update lock
     boolean destroyed;
     AddressSpace(SpaceHost host, ViewContext views, BounceBuffer bounce, String name, MemoryRegion root, FlatView initial) {
@@ -71,7 +86,39 @@ public final class AddressSpace implements GuestMemory {
         this.bounce = bounce;
         this.name = name;
         this.root = root;
-        PUBLICATION.setRelease(this, ViewPublication.first(initial));
+        ViewPublication first = ViewPublication.first(initial);
+        publishCell(first);
+        PUBLICATION.setRelease(this, first);
+    }
+
+    /** Writes {@code p} to the native publication cell: tables, then generation, both release stores. */
+    private void publishCell(ViewPublication p) {
+        PublicationLayout.TABLES.setRelease(publicationCell, 0L, p.view.nativeTables().address());
+        PublicationLayout.GENERATION.setRelease(publicationCell, 0L, p.generation);
+    }
+
+    /**
+     * {@return the number of the current publication: 1 for the first view, one more for every
+     * view published since (acquire load, any thread)} Two calls that return the same number saw
+     * the same view.
+     */
+    public long generation() {
+        return publication().generation;
+    }
+
+    /**
+     * {@return the space's publication cell in native memory ({@code PublicationLayout}): the
+     * current generation and the address of the current view's native tables, for native code that
+     * follows commits itself} Read-only; valid as long as this object is reachable. The tables may
+     * only be used inside an RCU read section of the system's domain.
+     */
+    public MemorySegment nativePublication() {
+        return publicationCell.asReadOnly();
+    }
+
+    /** {@return the RCU domain of the space's system} */
+    RcuDomain rcu() {
+        return host.rcu();
     }
 
     /** {@return the name ({@code "anonymous"} when created without one, as in QEMU)} */
@@ -160,7 +207,7 @@ public final class AddressSpace implements GuestMemory {
             throw new IllegalArgumentException("the reader of thread '" + reader.thread().getName()
                     + "' is registered with another memory system's RCU domain");
         }
-        return new AddressSpaceAccessor(this, reader, cacheEntries);
+        return AddressSpaceAccessor.create(this, reader, cacheEntries);
     }
 
     /**
@@ -213,7 +260,9 @@ public final class AddressSpace implements GuestMemory {
         if (!next.tryRetain()) {
             throw new IllegalStateException("publishing a released FlatView");
         }
-        PUBLICATION.setRelease(this, old.next(next));
+        ViewPublication p = old.next(next);
+        publishCell(p);
+        PUBLICATION.setRelease(this, p);
         old.view.release();
     }
 
@@ -231,7 +280,7 @@ public final class AddressSpace implements GuestMemory {
     public MemTxResult write(long addr, MemTxAttrs attrs, MemorySegment src) {
         Objects.requireNonNull(attrs, "attrs");
         try (RetainedView rv = retainView()) {
-            return MemTxResult.ofBits(AccessPath.write(rv.view, addr, attrs, src, new IoStatus()));
+            return MemTxResult.ofBits(AccessPath.write(this, rv.view, addr, attrs, src, new IoStatus()));
         }
     }
 
@@ -255,7 +304,7 @@ public final class AddressSpace implements GuestMemory {
         Objects.requireNonNull(attrs, "attrs");
         IoStatus st = new IoStatus();
         try (RetainedView rv = retainView()) {
-            AccessPath.store(rv.view, addr, size, value, order == ByteOrder.BIG_ENDIAN, attrs, st);
+            AccessPath.store(this, rv.view, addr, size, value, order == ByteOrder.BIG_ENDIAN, attrs, st);
             return MemTxResult.ofBits(st.bits);
         }
     }
@@ -427,7 +476,7 @@ public final class AddressSpace implements GuestMemory {
      */
     public void writeRom(long addr, MemorySegment src) {
         try (RetainedView rv = retainView()) {
-            AccessPath.writeRom(rv.view, addr, src);
+            AccessPath.writeRom(this, rv.view, addr, src);
         }
     }
 

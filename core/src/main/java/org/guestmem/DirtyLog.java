@@ -7,6 +7,7 @@ import org.guestmem.dirty.DirtyLogClient;
 import org.guestmem.dirty.GlobalDirtyReason;
 import org.guestmem.internal.DirtyBitmap;
 import org.guestmem.internal.RamBlock;
+import org.guestmem.internal.TlbRegistry;
 
 /**
  * One system's dirty-log state: the global tracking reasons (QEMU's
@@ -23,9 +24,15 @@ final class DirtyLog {
     /** The OR of the {@link GlobalDirtyReason#bit()}s that hold. Written under the update lock. */
     private volatile int globalReasons;
     private volatile CodeWriteHandler codeWriteHandler;
+    /** The live softmmu TLBs of the system ({@code org.guestmem.tlb}), flagged when bits are cleared. */
+    private final TlbRegistry tlbs = new TlbRegistry();
 
     DirtyLog(boolean codeTracking) {
         this.codeTracking = codeTracking;
+    }
+
+    TlbRegistry tlbs() {
+        return tlbs;
     }
 
     boolean codeTracking() {
@@ -96,28 +103,40 @@ final class DirtyLog {
 
     /**
      * QEMU's {@code invalidate_and_set_dirty} for a write made outside the access path (DMA
-     * unmap): marks with the region's mask as of now. Any thread.
+     * unmap): marks with the region's mask as of now. The write was made through {@code as} at
+     * guest address {@code addr}. Any thread.
      */
-    void regionWritten(MemoryRegion mr, RamBlock block, long offset, long len) {
+    void regionWritten(AddressSpace as, long addr, MemoryRegion mr, RamBlock block, long offset, long len) {
         int mask = logMask(mr);
         if (mask != 0 && len != 0) {
-            markWritten(mr, block, mask, offset, len);
+            markWritten(as, addr, mr, block, mask, offset, len);
         }
     }
 
     /**
-     * Sets the bits of {@code mask}'s clients that still have a clean page in the range, after
-     * telling the {@link CodeWriteHandler} if CODE is among them. Lock-free, any thread.
+     * Marks {@code [offset, offset + len)} of {@code block} (region {@code mr}), written through
+     * {@code as} at guest address {@code addr}, dirty for the clients of {@code mask} that still
+     * have a clean page there; if CODE is among them, the {@link CodeWriteHandler} hears of it
+     * first, and CODE stays clean while it answers that the range still holds translated code.
+     * Lock-free, any thread. {@return whether the CODE bit was clean somewhere in the range}
      */
-    void markWritten(MemoryRegion mr, RamBlock block, int mask, long offset, long len) {
+    boolean markWritten(AddressSpace as, long addr, MemoryRegion mr, RamBlock block, int mask, long offset, long len) {
         DirtyBitmap bits = block.dirty();
         mask = bits.cleanClients(offset, len, mask);
-        if ((mask & DirtyLogClient.CODE.bit()) != 0) {
-            CodeWriteHandler h = codeWriteHandler;
-            if (h != null) {
-                h.codeWritten(mr, offset, len);
-            }
+        boolean code = (mask & DirtyLogClient.CODE.bit()) != 0;
+        if (code && codeWritten(as, addr, len, mr, offset)) {
+            mask &= ~DirtyLogClient.CODE.bit();
         }
         bits.set(offset, len, mask);
+        return code;
+    }
+
+    /**
+     * Tells the {@link CodeWriteHandler}, if there is one, that a write hit a range whose CODE bit
+     * is clean. {@return whether the range still holds translated code (false without a handler)}
+     */
+    boolean codeWritten(AddressSpace as, long addr, long len, MemoryRegion mr, long offset) {
+        CodeWriteHandler h = codeWriteHandler;
+        return h != null && h.codeWritten(as, addr, len, mr, offset);
     }
 }

@@ -1,5 +1,6 @@
 package org.guestmem;
 
+import java.lang.invoke.VarHandle;
 import org.guestmem.dirty.DirtyLogClient;
 import org.guestmem.dirty.DirtySnapshot;
 import org.guestmem.internal.DirtyBitmap;
@@ -46,12 +47,35 @@ final class DirtyMemory {
             ctx.lock.checkOpen();
             DirtyBitmap bits = block.dirty();
             boolean dirty = bits.testAndClear(offset, length, client.ordinal());
+            if (dirty) {
+                flagTlbs(ctx, block, offset, length);
+            }
             int pb = bits.pageBits();
             long startPage = offset >>> pb;
             long endPage = (offset + length + (1L << pb) - 1) >>> pb;
             ctx.listeners.dirtyLogCleared(mr, startPage << pb, (endPage - startPage) << pb);
             return dirty;
         });
+    }
+
+    /**
+     * After clearing bits of {@code [offset, offset + length)}: a full fence, then every live
+     * softmmu TLB of the system flags its store entries of those pages NOTDIRTY (QEMU's
+     * {@code tlb_reset_dirty_range_all}), so the next store to them sets the bits again. Needed
+     * only when some bit was set: an armed entry implies its page's bits were all set.
+     */
+    private static void flagTlbs(RegionContext ctx, RamBlock block, long offset, long length) {
+        VarHandle.fullFence(); // the clear before the TLBs' tags: the Dekker pair with a TLB's fill
+        ctx.dirtyLog.tlbs().cleared(block, offset, length);
+    }
+
+    /** {@link #flagTlbs} for the pages a snapshot found dirty (whole 64-page words from {@code firstPage}). */
+    private static void flagCleared(RegionContext ctx, RamBlock block, long[] words, long firstPage, int pageBits) {
+        for (int w = 0; w < words.length; w++) {
+            if (words[w] != 0) {
+                flagTlbs(ctx, block, (firstPage + 64L * w) << pageBits, 64L << pageBits);
+            }
+        }
     }
 
     /**
@@ -70,6 +94,7 @@ final class DirtyMemory {
             DirtyBitmap bits = block.dirty();
             long[] words = bits.snapshotAndClear(offset, length, client.ordinal());
             long firstPage = (offset >>> bits.pageBits()) & ~63L;
+            flagCleared(ctx, block, words, firstPage, bits.pageBits());
             if (length > 0) {
                 ctx.listeners.dirtyLogCleared(mr, offset, length);
             }

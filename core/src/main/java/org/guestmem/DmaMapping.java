@@ -120,7 +120,7 @@ public abstract sealed class DmaMapping permits DmaMapping.Direct, DmaMapping.Bo
         void end(long accessLength) {
             try {
                 if (isWrite()) {
-                    dirtyLog.regionWritten(region, block, offsetInBlock, accessLength);
+                    dirtyLog.regionWritten(space, address(), region, block, offsetInBlock, accessLength);
                 }
             } finally {
                 block.release();

@@ -103,8 +103,11 @@ public final class FlatView {
             RamBlock block = blockOf(mr);
             MemorySegment ram = block == null ? null : block.segment();
             long addend = ram != null && ram.isNative() ? ram.address() + r.offsetInRegion() - r.start() : 0;
+            if (ram != null && !ram.isNative()) {
+                flags |= SectionLayout.FLAG_NO_HOST;
+            }
             rangeKind[i] = (byte) kindOf(r);
-            b.add(r.start(), r.sizeMinusOne(), r.offsetInRegion(), addend, idx, rangeKind[i], flags, r.dirtyLogMask());
+            b.add(r.start(), r.sizeMinusOne(), r.offsetInRegion(), addend, idx, rangeKind[i], flags, r.dirtyLogMask(), block);
             int s = i + 1;
             sectionRange[s] = i;
             sectionRegion[s] = mr;

@@ -239,11 +239,11 @@ public final class MemoryRegionCache implements AutoCloseable {
         FlatView v = current();
         if (direct != null && src.byteSize() <= directLen - offset) {
             MemorySegment.copy(src, 0, direct, offset, src.byteSize());
-            AccessPath.ramWritten(v, directSection, directBase + offset, src.byteSize());
+            AccessPath.ramWritten(space, v, directSection, directBase + offset, src.byteSize(), null);
             return MemTxResult.OK;
         }
         st.reset();
-        return MemTxResult.ofBits(AccessPath.write(v, addr + offset, MemTxAttrs.UNSPECIFIED, src, st));
+        return MemTxResult.ofBits(AccessPath.write(space, v, addr + offset, MemTxAttrs.UNSPECIFIED, src, st));
     }
 
     /**
@@ -286,11 +286,11 @@ public final class MemoryRegionCache implements AutoCloseable {
         boolean be = order == ByteOrder.BIG_ENDIAN;
         if (direct != null && size <= directLen - offset) {
             AccessPath.writeSegment(direct, offset, size, value, be);
-            AccessPath.ramWritten(v, directSection, directBase + offset, size);
+            AccessPath.ramWritten(space, v, directSection, directBase + offset, size, null);
             return MemTxResult.OK;
         }
         st.reset();
-        AccessPath.store(v, addr + offset, size, value, be, MemTxAttrs.UNSPECIFIED, st);
+        AccessPath.store(space, v, addr + offset, size, value, be, MemTxAttrs.UNSPECIFIED, st);
         return MemTxResult.ofBits(st.bits);
     }
 
@@ -371,7 +371,7 @@ public final class MemoryRegionCache implements AutoCloseable {
         if (direct != null) {
             long n = Math.min(len, Math.max(0, directLen - offset));
             if (n > 0) {
-                AccessPath.ramWritten(v, directSection, directBase + offset, n);
+                AccessPath.ramWritten(space, v, directSection, directBase + offset, n, null);
             }
         }
     }

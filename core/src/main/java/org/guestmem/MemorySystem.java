@@ -68,7 +68,7 @@ public final class MemorySystem implements AutoCloseable {
         this.memory = new NativeMemory(rcu);
         this.dirtyLog = new DirtyLog(b.codeDirtyTracking);
         this.viewContext = new ViewContext(pageBits, dirtyLog, new MmioDispatcher(MemoryRegionOps.UNASSIGNED, targetByteOrder),
-                memory);
+                memory, b.checkedAccess);
         ListenerRegistry listeners = new ListenerRegistry(lock);
         this.views = new ViewCache(lock, listeners, viewContext);
         this.hub = new ListenerHub(lock, listeners, views, dirtyLog, rcu);
@@ -110,6 +110,14 @@ public final class MemorySystem implements AutoCloseable {
     /** {@return whether writes mark CODE dirty and call the {@link CodeWriteHandler}} */
     public boolean codeDirtyTracking() {
         return dirtyLog.codeTracking();
+    }
+
+    /**
+     * {@return whether CPU threads' translation caches run in checked mode (see
+     * {@link MemorySystemBuilder#checkedAccess})}
+     */
+    public boolean checkedAccess() {
+        return viewContext.checkedAccess;
     }
 
     /** {@return this system's RCU domain} */

@@ -15,8 +15,26 @@ public final class MemorySystemBuilder {
     int pageBits = 12;
     boolean lenientAliasWindows;
     boolean codeDirtyTracking;
+    boolean checkedAccess = Boolean.getBoolean("guestmem.checkedAccess");
 
     MemorySystemBuilder() {
+    }
+
+    /**
+     * Checked mode for CPU threads' translation caches ({@link org.guestmem.tlb.Tlb} and the
+     * accessors built on it): every RAM access of a CPU thread goes through the RAM block's own
+     * {@code MemorySegment}, which throws {@link IllegalStateException} instead of touching memory
+     * that was freed, and checks the owner thread. Slower than the default fast mode, where the
+     * translation cache holds raw host addends that RCU keeps valid ({@code docs/lifetimes.md} says
+     * what each mode guarantees). The default is the system property {@code guestmem.checkedAccess}
+     * ({@code true} or not).
+     *
+     * @param value the new value
+     * @return this builder
+     */
+    public MemorySystemBuilder checkedAccess(boolean value) {
+        this.checkedAccess = value;
+        return this;
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.guestmem;
 
 import java.util.ArrayList;
+import org.guestmem.internal.PublishedView;
 
 /**
  * What an address space publishes: its current {@link FlatView} and which addresses may
@@ -11,7 +12,7 @@ import java.util.ArrayList;
  * the release store that publishes it. It references the change lists of its predecessors, never
  * the predecessors (or their views) themselves.
  */
-final class ViewPublication {
+final class ViewPublication implements PublishedView {
     /** Changed-range lists longer than this are dropped: readers flush everything instead. */
     static final int MAX_CHANGED_RANGES = 32;
     /** How many publications back a reader can catch up without flushing everything. */
@@ -52,18 +53,30 @@ final class ViewPublication {
         return new ViewPublication(next, generation + 1, h);
     }
 
+    @Override
+    public FlatView view() {
+        return view;
+    }
+
+    @Override
+    public long generation() {
+        return generation;
+    }
+
     /**
      * {@return how many publications {@code older} (an earlier publication of the same space)
      * is behind this one, if every change since is listed ({@link #changes(int)} 0 to n-1); -1 if
      * not}
      */
-    int stepsSince(ViewPublication older) {
-        long n = generation - older.generation;
+    @Override
+    public int stepsSince(PublishedView older) {
+        long n = generation - older.generation();
         return n >= 1 && n <= changes.length ? (int) n : -1;
     }
 
     /** {@return the ranges that changed from generation {@code generation - k - 1} to {@code generation - k}} */
-    long[] changes(int k) {
+    @Override
+    public long[] changes(int k) {
         return changes[k];
     }
 

@@ -230,11 +230,15 @@ class DmaMapTest {
             r.addSubregion(code, 0);
             AddressSpace space = s.addressSpace("memory", r);
             List<String> seen = new ArrayList<>();
-            s.setCodeWriteHandler((mr, off, len) -> seen.add(mr.name() + " " + Long.toHexString(off) + "+" + Long.toHexString(len)));
+            s.setCodeWriteHandler((as, addr, len, mr, off) -> {
+                seen.add(as.name() + "@" + Long.toHexString(addr) + " " + mr.name() + " " + Long.toHexString(off) + "+"
+                        + Long.toHexString(len));
+                return false;
+            });
             code.testAndClearDirty(0x1000, 0x1000, DirtyLogClient.CODE); // a JIT translated page 1
             DmaMapping m = space.map(0x800, 0x2000, true, MemTxAttrs.UNSPECIFIED);
             space.unmap(m, 0x1000);
-            assertEquals(List.of("code 800+1000"), seen);
+            assertEquals(List.of("memory@800 code 800+1000"), seen);
             assertTrue(code.getDirty(0x1000, 0x1000, DirtyLogClient.CODE));
         }
     }

@@ -126,7 +126,7 @@ public class DispatchDesignBench {
         DispatchTable.Builder b = new DispatchTable.Builder(pool, pageBits, ranges.length);
         for (int i = 0; i < ranges.length; i++) {
             FlatRange r = ranges[i];
-            b.add(r.start(), r.sizeMinusOne(), r.offsetInRegion(), 0, i, SectionLayout.KIND_RAM, 0, 0);
+            b.add(r.start(), r.sizeMinusOne(), r.offsetInRegion(), 0, i, SectionLayout.KIND_RAM, 0, 0, null);
         }
         return b.build();
     }

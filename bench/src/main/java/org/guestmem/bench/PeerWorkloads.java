@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 import org.guestmem.AddressSpace;
 import org.guestmem.AddressSpaceAccessor;
@@ -13,9 +14,12 @@ import org.guestmem.MemTxResult;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemoryRegionOps;
 import org.guestmem.MemorySystem;
+import org.guestmem.MemorySystemBuilder;
 import org.guestmem.MemoryTransaction;
 import org.guestmem.RamRegion;
+import org.guestmem.dirty.GlobalDirtyReason;
 import org.guestmem.rcu.RcuReader;
+import org.guestmem.tlb.Tlb;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,7 +43,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * {@link MemorySegment}, the physical limit) measured in the same run.
  *
  * <p>One operation is one access (the benchmark loops over the precomputed stream) or one
- * add+remove pair. The CPU thread is a quiescent-state RCU reader, as an emulator's CPU loop would
+ * add+remove pair. The {@code tlb*} methods run W1 to W3 through the softmmu TLB's static
+ * fast-path methods, called from the loop as generated code would call them ({@code Checked}:
+ * the same in checked mode; {@code CodeTracked}: a system with code tracking and no translated
+ * code in the written pages; {@code Logged}: migration logging on, every page already dirty). The CPU thread is a quiescent-state RCU reader, as an emulator's CPU loop would
  * be, reporting a quiescent state once per pass over the stream. Parameter {@code regions}: the
  * peers measured W1/W2 at 1, 64, 1024, W3 at 1, 64, W4 at 1 and W5 at 16, 1024.
  */
@@ -61,6 +68,7 @@ public class PeerWorkloads {
     private AddressSpace space;
     private RcuReader reader;
     private AddressSpaceAccessor acc;
+    private Tlb tlb;
     private long[] addrs;
     private Arena rawArena;
     private MemorySegment raw;
@@ -74,6 +82,17 @@ public class PeerWorkloads {
         String b = params.getBenchmark();
         String name = b.substring(b.lastIndexOf('.') + 1);
         switch (name) {
+            case "tlbRead8Hot", "tlbWrite8Hot" -> tlbGuest(PeerStreams.hotGuest(regions), hotLayout(b()), HOT_TLB_ENTRIES);
+            case "tlbRead8HotChecked", "tlbWrite8HotChecked" ->
+                    tlbGuest(PeerStreams.hotGuest(regions), hotLayout(b().checkedAccess(true)), HOT_TLB_ENTRIES);
+            case "tlbWrite8HotCodeTracked" ->
+                    tlbGuest(PeerStreams.hotGuest(regions), hotLayout(b().codeDirtyTracking(true)), HOT_TLB_ENTRIES);
+            case "tlbWrite8HotLogged" -> {
+                long[][] layout = hotLayout(b());
+                sys.startGlobalDirtyLog(EnumSet.of(GlobalDirtyReason.MIGRATION));
+                tlbGuest(PeerStreams.hotGuest(regions), layout, HOT_TLB_ENTRIES);
+            }
+            case "tlbRead8Cold" -> tlbGuest(PeerStreams.coldGuest(regions), coldLayout(), COLD_TLB_ENTRIES);
             case "ramRead8Hot", "ramWrite8Hot" -> guest(PeerStreams.hotGuest(regions), hotLayout());
             case "ramRead8Cold" -> guest(PeerStreams.coldGuest(regions), coldLayout());
             case "rawRead8Hot" -> raw(PeerStreams.hotRaw(regions), PeerStreams.HOT_REGION * regions);
@@ -84,8 +103,24 @@ public class PeerWorkloads {
         }
     }
 
+    /**
+     * TLB entries for W1/W2: 2^16 (2 MiB, transparent huge pages): the hot pages of 1,024 regions 1
+     * MiB apart share no entry of a direct-mapped table this large.
+     */
+    static final int HOT_TLB_ENTRIES = 1 << 16;
+    /** TLB entries for W3: 2^17, one per page of the 256 MiB (plus the holes) it reads at random. */
+    static final int COLD_TLB_ENTRIES = 1 << 17;
+
+    private static MemorySystemBuilder b() {
+        return MemorySystem.builder().checkedAccess(false);
+    }
+
     private long[][] hotLayout() {
-        sys = MemorySystem.builder().name("peer-hot").build();
+        return hotLayout(b());
+    }
+
+    private long[][] hotLayout(MemorySystemBuilder builder) {
+        sys = builder.name("peer-hot").build();
         root = sys.container("system", MemoryRegion.SIZE_2_64);
         long[][] words = new long[regions][];
         try (MemoryTransaction tx = sys.begin()) {
@@ -133,6 +168,27 @@ public class PeerWorkloads {
         addrs = stream;
     }
 
+    /** {@link #guest}, through a TLB: fills RAM through the slow path, checks the stream's first 4096 loads. */
+    private void tlbGuest(long[] stream, long[][] ramRanges, int entries) {
+        space = sys.addressSpace("memory", root);
+        reader = sys.rcu().registerQuiescent();
+        tlb = Tlb.builder(reader).index(space).entries(entries).build();
+        for (long[] r : ramRanges) {
+            for (long a = r[0]; a < r[0] + r[1]; a += 8) {
+                if (Tlb.st64le(tlb, 0, a, PeerStreams.initialWord(a)) != 0) {
+                    throw new IllegalStateException("initial write failed at 0x" + Long.toHexString(a));
+                }
+            }
+        }
+        for (int i = 0; i < 4096; i++) {
+            long v = Tlb.ld64le(tlb, 0, stream[i]);
+            if (v != PeerStreams.initialWord(stream[i])) {
+                throw new IllegalStateException("read back 0x" + Long.toHexString(v) + " at 0x" + Long.toHexString(stream[i]));
+            }
+        }
+        addrs = stream;
+    }
+
     private void raw(long[] offsets, long bytes) {
         rawArena = Arena.ofShared();
         raw = rawArena.allocate(bytes, 4096);
@@ -171,6 +227,12 @@ public class PeerWorkloads {
     /** Checks that no access failed and releases everything. */
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (tlb != null) {
+            if (Tlb.loadFault(tlb) != 0) {
+                failures++;
+            }
+            tlb.close();
+        }
         if (reader != null) {
             reader.close();
         }
@@ -230,6 +292,76 @@ public class PeerWorkloads {
         }
         reader.quiescentState();
         return sum;
+    }
+
+    /** W1 through the TLB's fast path: {@code Tlb.ld64le} per access, as generated code calls it. */
+    @Benchmark
+    @OperationsPerInvocation(PeerStreams.HOT_ENTRIES)
+    public long tlbRead8Hot() {
+        return tlbRead(addrs);
+    }
+
+    /** W1 in checked mode: every access through the slow path and the block's segment. */
+    @Benchmark
+    @OperationsPerInvocation(PeerStreams.HOT_ENTRIES)
+    public long tlbRead8HotChecked() {
+        return tlbRead(addrs);
+    }
+
+    /** W3 through the TLB's fast path. */
+    @Benchmark
+    @OperationsPerInvocation(PeerStreams.COLD_ENTRIES)
+    public long tlbRead8Cold() {
+        return tlbRead(addrs);
+    }
+
+    private long tlbRead(long[] s) {
+        Tlb t = tlb;
+        long sum = 0;
+        for (long addr : s) {
+            sum += Tlb.ld64le(t, 0, addr);
+        }
+        reader.quiescentState();
+        return sum;
+    }
+
+    /** W2 through the TLB's fast path: {@code Tlb.st64le} per access. */
+    @Benchmark
+    @OperationsPerInvocation(PeerStreams.HOT_ENTRIES)
+    public long tlbWrite8Hot() {
+        return tlbWrite(addrs);
+    }
+
+    /** W2 in checked mode. */
+    @Benchmark
+    @OperationsPerInvocation(PeerStreams.HOT_ENTRIES)
+    public long tlbWrite8HotChecked() {
+        return tlbWrite(addrs);
+    }
+
+    /** W2 with code tracking on and no translated code in the written pages. */
+    @Benchmark
+    @OperationsPerInvocation(PeerStreams.HOT_ENTRIES)
+    public long tlbWrite8HotCodeTracked() {
+        return tlbWrite(addrs);
+    }
+
+    /** W2 with migration logging on, every page already dirty. */
+    @Benchmark
+    @OperationsPerInvocation(PeerStreams.HOT_ENTRIES)
+    public long tlbWrite8HotLogged() {
+        return tlbWrite(addrs);
+    }
+
+    private long tlbWrite(long[] s) {
+        Tlb t = tlb;
+        for (int i = 0; i < s.length; i++) {
+            if (Tlb.st64le(t, 0, s[i], i) != 0) {
+                failures++;
+            }
+        }
+        reader.quiescentState();
+        return failures;
     }
 
     /** W4: 4-byte reads of a 4 KiB MMIO region whose callback returns a constant. */

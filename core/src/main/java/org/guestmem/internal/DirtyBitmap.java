@@ -8,14 +8,17 @@ import org.guestmem.layout.DirtyBitmapLayout;
 
 /**
  * A RAM block's dirty bitmaps in native memory ({@link DirtyBitmapLayout}): one bit per target
- * page per client. Lock-free and safe for any number of threads: setting is an atomic OR,
- * clearing an atomic AND that returns what it cleared, so a page written during a clear is
- * either reported by that clear or stays dirty for the next one. A new block starts dirty for
- * every client, as in QEMU.
+ * page per client, stored inverted (a set bit is a clean page), so a new block is dirty for every
+ * client, as in QEMU, without writing a word: large bitmaps are anonymous {@code mmap}ed memory
+ * that costs nothing until a page is cleaned. Lock-free and safe for any number of threads:
+ * marking dirty is an atomic AND, clearing an atomic OR that returns what it found, so a page
+ * written during a clear is either reported by that clear or stays dirty for the next one.
  */
 public final class DirtyBitmap {
     /** A long at a byte offset: coordinates {@code (MemorySegment, long offset)}. */
     private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
+    /** Bitmaps at least this large come from {@link AnonymousMemory} (page-granular, lazily zero). */
+    private static final long MMAP_THRESHOLD = 64 << 10;
 
     private final MemorySegment bits;
     private final long pages;
@@ -27,8 +30,9 @@ public final class DirtyBitmap {
         this.pageBits = pageBits;
         this.pages = (bytes + (1L << pageBits) - 1) >>> pageBits;
         this.words = DirtyBitmapLayout.words(pages);
-        this.bits = arena.allocate(DirtyBitmapLayout.layout(pages));
-        bits.fill((byte) 0xff);
+        long size = DirtyBitmapLayout.layout(pages).byteSize();
+        // both are zero-filled: every page dirty
+        this.bits = size >= MMAP_THRESHOLD ? AnonymousMemory.allocate(arena, size) : arena.allocate(size, 8);
     }
 
     /** {@return the native bitmaps, laid out as {@link DirtyBitmapLayout}} */
@@ -54,6 +58,10 @@ public final class DirtyBitmap {
         return Math.min(pages - 1, (offset + len - 1) >>> pageBits);
     }
 
+    private long word(int client, long w) {
+        return (long) WORD.getVolatile(bits, (client * words + w) * Long.BYTES);
+    }
+
     /** Marks {@code [offset, offset + len)} dirty for every client in {@code mask}. */
     public void set(long offset, long len, int mask) {
         if (len == 0 || mask == 0) {
@@ -69,10 +77,8 @@ public final class DirtyBitmap {
                 long w = p >>> 6;
                 long hi = Math.min(p1, (w << 6) + 63);
                 long m = rangeMask(p & 63, hi & 63);
-                long idx = c * words + w;
-                long old = (long) WORD.getVolatile(bits, (idx) * Long.BYTES);
-                if ((old & m) != m) {
-                    WORD.getAndBitwiseOr(bits, (idx) * Long.BYTES, m);
+                if ((word(c, w) & m) != 0) { // some page still clean
+                    WORD.getAndBitwiseAnd(bits, (c * words + w) * Long.BYTES, ~m);
                 }
                 p = hi + 1;
             }
@@ -94,8 +100,7 @@ public final class DirtyBitmap {
             for (long p = p0; p <= p1; ) {
                 long w = p >>> 6;
                 long hi = Math.min(p1, (w << 6) + 63);
-                long m = rangeMask(p & 63, hi & 63);
-                if (((long) WORD.getVolatile(bits, (c * words + w) * Long.BYTES) & m) != m) {
+                if ((word(c, w) & rangeMask(p & 63, hi & 63)) != 0) {
                     out |= 1 << c;
                     break;
                 }
@@ -115,7 +120,8 @@ public final class DirtyBitmap {
         for (long p = p0; p <= p1; ) {
             long w = p >>> 6;
             long hi = Math.min(p1, (w << 6) + 63);
-            if (((long) WORD.getVolatile(bits, (client * words + w) * Long.BYTES) & rangeMask(p & 63, hi & 63)) != 0) {
+            long m = rangeMask(p & 63, hi & 63);
+            if ((word(client, w) & m) != m) {
                 return true;
             }
             p = hi + 1;
@@ -124,7 +130,7 @@ public final class DirtyBitmap {
     }
 
     /**
-     * Clears the range for {@code client}; {@return whether any of its pages was dirty}
+     * Cleans the range for {@code client}; {@return whether any of its pages was dirty}
      * (QEMU's {@code cpu_physical_memory_test_and_clear_dirty})
      */
     public boolean testAndClear(long offset, long len, int client) {
@@ -138,24 +144,27 @@ public final class DirtyBitmap {
             long w = p >>> 6;
             long hi = Math.min(p1, (w << 6) + 63);
             long m = rangeMask(p & 63, hi & 63);
-            long old = (long) WORD.getAndBitwiseAnd(bits, (client * words + w) * Long.BYTES, ~m);
-            dirty |= (old & m) != 0;
+            long old = (long) WORD.getAndBitwiseOr(bits, (client * words + w) * Long.BYTES, m);
+            dirty |= (old & m) != m;
             p = hi + 1;
         }
         return dirty;
     }
 
     /**
-     * Copies and clears {@code client}'s bits for the whole words covering the range (QEMU widens
-     * snapshots to 64-page alignment); {@return the copied words, word 0 holding page
-     * {@code firstPage}} where {@code firstPage} is the range's first page rounded down to 64.
+     * Copies and cleans {@code client}'s bits for the whole words covering the range (QEMU widens
+     * snapshots to 64-page alignment); {@return the dirty pages of those words, one bit per page
+     * (1 = dirty), word 0 holding page {@code firstPage}} where {@code firstPage} is the range's
+     * first page rounded down to 64. Pages past the block's end are never reported.
      */
     public long[] snapshotAndClear(long offset, long len, int client) {
         long w0 = first(offset) >>> 6;
         long w1 = len == 0 ? w0 - 1 : last(offset, len) >>> 6;
         long[] out = new long[(int) Math.max(0, w1 - w0 + 1)];
         for (long w = w0; w <= w1; w++) {
-            out[(int) (w - w0)] = (long) WORD.getAndSet(bits, (client * words + w) * Long.BYTES, 0L);
+            long valid = w == (pages - 1) >>> 6 ? rangeMask(0, (pages - 1) & 63) : -1L;
+            long old = (long) WORD.getAndSet(bits, (client * words + w) * Long.BYTES, -1L);
+            out[(int) (w - w0)] = ~old & valid;
         }
         return out;
     }

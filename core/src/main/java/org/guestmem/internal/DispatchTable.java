@@ -177,11 +177,19 @@ public final class DispatchTable {
             }
         }
 
-        /** Appends the section of the next range. */
+        /**
+         * Appends the section of the next range; {@code block} is its RAM block (null if it has
+         * none), whose dirty bitmap the section points to.
+         */
         public void add(long start, long sizeMinus1, long offsetInRegion, long hostAddend, int regionIndex, int kind,
-                        int flags, int dirtyMask) {
+                        int flags, int dirtyMask, RamBlock block) {
             int s = next++;
             write(s, start, sizeMinus1, offsetInRegion, hostAddend, regionIndex, kind, flags, dirtyMask);
+            if (block != null) {
+                long o = sectionsOffset + s * SectionLayout.BYTES;
+                SectionLayout.DIRTY_BITMAP.set(b, o, block.dirty().segment().address());
+                SectionLayout.DIRTY_PAGES.set(b, o, block.dirty().pages());
+            }
             b.set(LONG, indexOffset + (s - 1) * 8L, start);
             keys[s - 1] = start ^ Long.MIN_VALUE;
             size1[s] = sizeMinus1;
@@ -198,6 +206,8 @@ public final class DispatchTable {
             SectionLayout.KIND.set(b, o, (byte) kind);
             SectionLayout.FLAGS.set(b, o, (byte) flags);
             SectionLayout.DIRTY_LOG_MASK.set(b, o, (byte) mask);
+            SectionLayout.DIRTY_BITMAP.set(b, o, 0L);
+            SectionLayout.DIRTY_PAGES.set(b, o, 0L);
         }
 
         /** {@return the finished table} */

@@ -12,6 +12,7 @@ import org.guestmem.iommu.IommuNotifier;
  */
 public final class SharedSecrets {
     private static volatile NotifierRegistration notifierRegistration;
+    private static volatile CoreAccess coreAccess;
 
     private SharedSecrets() {
     }
@@ -50,5 +51,23 @@ public final class SharedSecrets {
      */
     public static NotifierRegistration notifierRegistration() {
         return notifierRegistration;
+    }
+
+    /**
+     * Installs the root package's view internals for the softmmu TLB; called once, by
+     * {@code AddressSpace}'s static initialiser.
+     *
+     * @param access the accessor
+     */
+    public static void setCoreAccess(CoreAccess access) {
+        coreAccess = Objects.requireNonNull(access, "access");
+    }
+
+    /**
+     * {@return the root package's view internals} Callers hold an {@code AddressSpace}, so its class
+     * is initialised and the accessor installed.
+     */
+    public static CoreAccess coreAccess() {
+        return coreAccess;
     }
 }

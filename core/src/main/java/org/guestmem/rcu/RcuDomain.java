@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.guestmem.layout.RcuDomainLayout;
 import org.guestmem.layout.RcuReaderSlotLayout;
 import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 
@@ -32,7 +33,8 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  *
  * <h2 id="protocol">Protocol and memory ordering</h2>
  * <pre>
- *  gp      domain counter, odd, starts at 1, advanced by 2 per grace period (getAndAdd: volatile RMW)
+ *  gp      domain counter, odd, starts at 1, advanced by 2 per grace period (getAndAdd: volatile RMW),
+ *          in a native cell (RcuDomainLayout) so native readers can follow the protocol too
  *  ctr     per reader, in a native slot of its own (RcuReaderSlotLayout); 0 = outside every section
  *
  *  reader enter (outermost):  g = gp (acquire);  ctr = g (opaque);  fullFence
@@ -73,7 +75,7 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  */
 public final class RcuDomain implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RcuDomain.class.getName());
-    private static final VarHandle GP;
+    private static final VarHandle GP = RcuDomainLayout.GP;
     private static final VarHandle SLEEPING;
     private static final AtomicLong DOMAIN_IDS = new AtomicLong();
     /** How long the reclaimer collects callbacks before the next batch while they keep coming. */
@@ -81,17 +83,19 @@ public final class RcuDomain implements AutoCloseable {
 
     static {
         try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            GP = l.findVarHandle(RcuDomain.class, "gp", long.class);
-            SLEEPING = l.findVarHandle(RcuDomain.class, "sleeping", boolean.class);
+            SLEEPING = MethodHandles.lookup().findVarHandle(RcuDomain.class, "sleeping", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private final String name;
-    @SuppressWarnings("unused") // accessed through GP
-    private volatile long gp = 1;
+    /**
+     * The grace-period counter {@code gp} ({@link RcuDomainLayout}), in memory of an automatic
+     * arena: it lives as long as the domain is reachable, so a native reader holding a reference to
+     * the domain (through a TLB descriptor's owner) never reads freed memory, even after close.
+     */
+    private final MemorySegment gpCell = Arena.ofAuto().allocate(RcuDomainLayout.LAYOUT.byteSize(), 128);
     /** Created with the first registration; guarded by {@link #registry}. */
     private Arena slotArena;
     private final Object registry = new Object();
@@ -119,6 +123,16 @@ public final class RcuDomain implements AutoCloseable {
      */
     public RcuDomain(String name) {
         this.name = Objects.requireNonNull(name, "name") + "-" + DOMAIN_IDS.incrementAndGet();
+        GP.setRelease(gpCell, 0L, 1L);
+    }
+
+    /**
+     * {@return the domain's grace-period counter cell, laid out as {@link RcuDomainLayout}, for
+     * native readers} Read-only view; its address may be handed to native code, which must only
+     * read it (acquire loads). Valid as long as the domain object is reachable.
+     */
+    public MemorySegment nativeGracePeriodCounter() {
+        return gpCell.asReadOnly();
     }
 
     // ------------------------------------------------------------------ readers
@@ -204,7 +218,7 @@ public final class RcuDomain implements AutoCloseable {
     }
 
     long currentGracePeriodCounter() {
-        return (long) GP.getAcquire(this);
+        return (long) GP.getAcquire(gpCell, 0L);
     }
 
     // ------------------------------------------------------------------ grace periods
@@ -244,7 +258,7 @@ public final class RcuDomain implements AutoCloseable {
     private void waitForGracePeriod(boolean patient) {
         gracePeriodLock.lock();
         try {
-            long target = (long) GP.getAndAdd(this, 2L) + 2L;
+            long target = (long) GP.getAndAdd(gpCell, 0L, 2L) + 2L;
             // QEMU's smp_mb(): orders the writer's earlier release store of the new data before
             // the reads of the reader slots below, whatever the RMW above promises on its own
             VarHandle.fullFence();

@@ -18,6 +18,14 @@ import org.guestmem.layout.RcuReaderSlotLayout;
  *
  * <p>Inside a read section the thread must not block for long (a writer's grace period waits for
  * it) and must not call {@link RcuDomain#synchronize()} or {@link RcuDomain#drain()}.
+ *
+ * <p>{@link StretchListener}s ({@link #addStretchListener}) hear, on this thread, where protected
+ * stretches begin and end (the points where {@link #sectionEpoch()} changes, minus the nested
+ * ones): a per-thread cache of RCU-protected data, such as the softmmu TLB of
+ * {@code org.guestmem.tlb}, revalidates there instead of checking on every access.
+ *
+ * <p>{@link #nativeSlot()} is the reader's slot in native memory ({@code RcuReaderSlotLayout}), for
+ * native code of this thread that reports quiescent states itself.
  */
 public final class RcuReader implements AutoCloseable {
     private static final VarHandle CTR = RcuReaderSlotLayout.CTR;
@@ -27,7 +35,9 @@ public final class RcuReader implements AutoCloseable {
     private final Thread thread;
     private final boolean quiescentMode;
     private final ReadSection section = new ReadSection(this);
+    private static final StretchListener[] NO_LISTENERS = new StretchListener[0];
     // confined to `thread`
+    private StretchListener[] stretchListeners = NO_LISTENERS;
     private int depth;
     /** Changes at every point where this thread may stop being protected; see {@link #sectionEpoch()}. */
     private long epoch;
@@ -103,6 +113,14 @@ public final class RcuReader implements AutoCloseable {
                 epoch++;
                 CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
                 VarHandle.fullFence();
+                RuntimeException failed = started();
+                if (failed != null) { // undo: the section was never entered
+                    addSuppressed(failed, ended());
+                    depth = 0;
+                    epoch++;
+                    CTR.setRelease(slot, 0L, 0L);
+                    throw failed;
+                }
             }
         }
     }
@@ -119,8 +137,12 @@ public final class RcuReader implements AutoCloseable {
             throw new IllegalStateException("exit() without a matching enter() on thread '" + thread.getName() + "'");
         }
         if (--depth == 0 && (!quiescentMode || !online)) {
+            RuntimeException failed = ended();
             epoch++;
             CTR.setRelease(slot, 0L, 0L);
+            if (failed != null) {
+                throw failed;
+            }
         }
     }
 
@@ -152,6 +174,10 @@ public final class RcuReader implements AutoCloseable {
         VarHandle.fullFence();
         CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
         VarHandle.fullFence();
+        RuntimeException failed = started();
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     /**
@@ -165,9 +191,13 @@ public final class RcuReader implements AutoCloseable {
         if (!quiescentMode || depth > 0) {
             throw new IllegalStateException("offline() needs a quiescent-state reader outside explicit read sections");
         }
+        RuntimeException failed = online ? ended() : null;
         online = false;
         epoch++;
         CTR.setRelease(slot, 0L, 0L);
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     /**
@@ -184,6 +214,103 @@ public final class RcuReader implements AutoCloseable {
         CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
         VarHandle.fullFence();
         online = true;
+        RuntimeException failed = started();
+        if (failed != null) { // undo: the reader stays offline
+            addSuppressed(failed, ended());
+            online = false;
+            epoch++;
+            CTR.setRelease(slot, 0L, 0L);
+            throw failed;
+        }
+    }
+
+    /**
+     * Registers {@code listener} to hear where this reader's protected stretches begin and end
+     * (see {@link StretchListener}). A listener added while the reader is protected hears about
+     * the stretch's end but not its start.
+     *
+     * @param listener the listener
+     * @throws WrongThreadException     if called from another thread
+     * @throws IllegalArgumentException if the listener is already registered
+     */
+    public void addStretchListener(StretchListener listener) {
+        checkOwner();
+        java.util.Objects.requireNonNull(listener, "listener");
+        for (StretchListener l : stretchListeners) {
+            if (l == listener) {
+                throw new IllegalArgumentException("stretch listener " + listener + " is already registered with the reader of thread '"
+                        + thread.getName() + "'");
+            }
+        }
+        StretchListener[] a = java.util.Arrays.copyOf(stretchListeners, stretchListeners.length + 1);
+        a[a.length - 1] = listener;
+        stretchListeners = a;
+    }
+
+    /**
+     * Unregisters {@code listener}; does nothing if it is not registered.
+     *
+     * @param listener the listener
+     * @throws WrongThreadException if called from another thread
+     */
+    public void removeStretchListener(StretchListener listener) {
+        checkOwner();
+        StretchListener[] a = stretchListeners;
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == listener) {
+                StretchListener[] b = new StretchListener[a.length - 1];
+                System.arraycopy(a, 0, b, 0, i);
+                System.arraycopy(a, i + 1, b, i, a.length - i - 1);
+                stretchListeners = b;
+                return;
+            }
+        }
+    }
+
+    /**
+     * {@return the reader's slot in native memory ({@code RcuReaderSlotLayout}), for native code of
+     * this thread that follows the read-side protocol itself} Valid until the domain closes. Native
+     * code may report quiescent states through it only while this reader is online (or inside a
+     * read section) and the Java side of the thread holds no RCU-protected reference.
+     */
+    public MemorySegment nativeSlot() {
+        return slot;
+    }
+
+    /** Calls every listener's {@code stretchStarted}; {@return the first failure (later ones suppressed), or null} */
+    private RuntimeException started() {
+        RuntimeException failed = null;
+        for (StretchListener l : stretchListeners) {
+            try {
+                l.stretchStarted(this);
+            } catch (RuntimeException e) {
+                failed = addSuppressed(failed, e);
+            }
+        }
+        return failed;
+    }
+
+    /** Calls every listener's {@code stretchEnded}; {@return the first failure (later ones suppressed), or null} */
+    private RuntimeException ended() {
+        RuntimeException failed = null;
+        for (StretchListener l : stretchListeners) {
+            try {
+                l.stretchEnded(this);
+            } catch (RuntimeException e) {
+                failed = addSuppressed(failed, e);
+            }
+        }
+        return failed;
+    }
+
+    private static RuntimeException addSuppressed(RuntimeException first, RuntimeException next) {
+        if (first == null) {
+            return next;
+        }
+        if (next != null && next != first) {
+            first.addSuppressed(next);
+        }
+        return first;
     }
 
     /** Whether this reader keeps the grace period that advanced the counter to {@code target} from ending. */

@@ -5,8 +5,11 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The dirty bitmaps of one RAM block: one bit per target page per dirty-log client, set when the
- * page is written (QEMU's {@code ram_list.dirty_memory}, kept per block here).
+ * The dirty bitmaps of one RAM block: one bit per target page per dirty-log client (QEMU's
+ * {@code ram_list.dirty_memory}, kept per block here). The bits are stored inverted: a set bit
+ * means <em>clean</em>, so the bitmap of a new block is all zeroes, every page dirty for every
+ * client (as QEMU starts), and its memory (anonymous {@code mmap} where available) costs nothing
+ * until a bit is cleaned.
  *
  * <pre>
  * struct guestmem_dirty_bitmap {          words = ceil(pages / 64)
@@ -14,12 +17,15 @@ import java.lang.foreign.ValueLayout;
  *     uint64_t code[words];               client 1
  *     uint64_t migration[words];          client 2
  * };
- * bit (page % 64) of word (page / 64) of a client's array: 1 = dirty
+ * bit (page % 64) of word (page / 64) of a client's array: 0 = dirty, 1 = clean
  * </pre>
- * Any thread may set bits with an atomic OR ({@code __atomic_fetch_or} in C, a VarHandle
- * {@code getAndBitwiseOr} in Java); clearing is an atomic AND that returns the old word, so a bit
- * set concurrently with a clear is either reported by that clear or stays set for the next one.
- * A native JIT that writes guest RAM directly sets the bits itself, after its store.
+ * Any thread may mark pages dirty with an atomic AND of the complement ({@code __atomic_fetch_and}
+ * in C, a VarHandle {@code getAndBitwiseAnd} in Java); clearing (test-and-clear) is an atomic OR
+ * that returns the old word, so a page written concurrently with a clear is either reported by
+ * that clear or stays dirty for the next one. A native JIT that writes guest RAM directly marks
+ * the pages itself, after its store, unless its softmmu TLB entry was armed (then every bit the
+ * page logs for was dirty already: see {@code TlbEntryLayout}). Bits past the block's last page
+ * are never meaningful.
  */
 public final class DirtyBitmapLayout {
     /** Number of clients: VGA, CODE, MIGRATION (QEMU's {@code DIRTY_MEMORY_NUM}). */

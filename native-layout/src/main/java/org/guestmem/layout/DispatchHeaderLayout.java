@@ -40,8 +40,11 @@ import java.lang.invoke.VarHandle;
 public final class DispatchHeaderLayout {
     /** {@code "GMDT"} read as a little-endian int. */
     public static final int MAGIC = 0x54444d47;
-    /** Layout version. */
-    public static final short VERSION = 2;
+    /**
+     * Layout version: 3 since sections carry their RAM block's dirty bitmap ({@code dirty_bitmap},
+     * {@code dirty_pages}) and are 64 bytes long.
+     */
+    public static final short VERSION = 3;
     /** The value of index entries past the last section. */
     public static final long INDEX_PADDING = -1L;
     /** Bytes per index entry. */

@@ -24,10 +24,19 @@ import java.lang.invoke.VarHandle;
  *     41    1 flags                  FLAG_* bits
  *     42    1 dirty_log_mask         dirty-log clients (bit 0 VGA, 1 CODE, 2 MIGRATION)
  *     43    5 padding
+ *     48    8 dirty_bitmap           RAM-backed sections: address of the block's
+ *                                    {@code guestmem_dirty_bitmap} ({@link DirtyBitmapLayout}); 0 otherwise
+ *     56    8 dirty_pages            the number of pages that bitmap tracks (its {@code pages}); 0 otherwise
  * </pre>
- * Entries are 48 bytes, 8-byte aligned. All fields are written once, before the view is
- * published, and only read afterwards: plain reads are enough once the view pointer was read
- * with acquire semantics.
+ * Entries are 64 bytes (one cache line), 8-byte aligned. All fields are written once, before the
+ * view is published, and only read afterwards: plain reads are enough once the view pointer was
+ * read with acquire semantics.
+ *
+ * <p>The dirty bitmap of a RAM-backed section lets native code that writes guest RAM set the bits
+ * itself and tell, when it fills a softmmu TLB entry, whether the page's bits are all set (see
+ * {@link TlbEntryLayout}): the bit of guest address {@code a} is page
+ * {@code (a - start + offset_in_region) >> page_bits} of the block (a RAM-backed region's offsets
+ * are its block's offsets). The bitmap lives as long as the block, which the view keeps alive.
  */
 public final class SectionLayout {
     /** Nothing is mapped: reads see 0, the access answers DECODE_ERROR. */
@@ -51,6 +60,11 @@ public final class SectionLayout {
     public static final int FLAG_ROMD_MODE = 4;
     /** The section's region is the view's flatview root (printed as {@code [ROOT]}). */
     public static final int FLAG_ROOT = 8;
+    /**
+     * RAM-backed, but the memory has no native address (a heap segment given to
+     * {@code ramFromSegment}): {@code host_addend} is 0 and native code must not access it.
+     */
+    public static final int FLAG_NO_HOST = 16;
 
     /** The entry structure. */
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
@@ -63,7 +77,9 @@ public final class SectionLayout {
             ValueLayout.JAVA_BYTE.withName("kind"),
             ValueLayout.JAVA_BYTE.withName("flags"),
             ValueLayout.JAVA_BYTE.withName("dirty_log_mask"),
-            MemoryLayout.paddingLayout(5)).withName("guestmem_section");
+            MemoryLayout.paddingLayout(5),
+            ValueLayout.JAVA_LONG.withName("dirty_bitmap"),
+            ValueLayout.JAVA_LONG.withName("dirty_pages")).withName("guestmem_section");
 
     /** Bytes per entry. */
     public static final long BYTES = LAYOUT.byteSize();
@@ -84,6 +100,10 @@ public final class SectionLayout {
     public static final VarHandle FLAGS = handle("flags");
     /** {@code dirty_log_mask}. */
     public static final VarHandle DIRTY_LOG_MASK = handle("dirty_log_mask");
+    /** {@code dirty_bitmap}. */
+    public static final VarHandle DIRTY_BITMAP = handle("dirty_bitmap");
+    /** {@code dirty_pages}. */
+    public static final VarHandle DIRTY_PAGES = handle("dirty_pages");
 
     /** Byte offset of {@code start}. */
     public static final long START_OFFSET = offset("start");
@@ -101,6 +121,10 @@ public final class SectionLayout {
     public static final long FLAGS_OFFSET = offset("flags");
     /** Byte offset of {@code dirty_log_mask}. */
     public static final long DIRTY_LOG_MASK_OFFSET = offset("dirty_log_mask");
+    /** Byte offset of {@code dirty_bitmap}. */
+    public static final long DIRTY_BITMAP_OFFSET = offset("dirty_bitmap");
+    /** Byte offset of {@code dirty_pages}. */
+    public static final long DIRTY_PAGES_OFFSET = offset("dirty_pages");
 
     private SectionLayout() {
     }

@@ -49,6 +49,11 @@ class CHeaderTest {
         STRUCTS.put("guestmem_dispatch_header", DispatchHeaderLayout.LAYOUT);
         STRUCTS.put("guestmem_section", SectionLayout.LAYOUT);
         STRUCTS.put("guestmem_rcu_reader_slot", RcuReaderSlotLayout.LAYOUT);
+        STRUCTS.put("guestmem_rcu_domain", RcuDomainLayout.LAYOUT);
+        STRUCTS.put("guestmem_publication", PublicationLayout.LAYOUT);
+        STRUCTS.put("guestmem_tlb_entry", TlbEntryLayout.LAYOUT);
+        STRUCTS.put("guestmem_tlb", TlbLayout.LAYOUT);
+        STRUCTS.put("guestmem_tlb_index", TlbLayout.INDEX_LAYOUT);
     }
 
     /** Every object-like {@code #define} the header must contain, with its Java value. */
@@ -67,11 +72,26 @@ class CHeaderTest {
         d.put("GUESTMEM_SECTION_FLAG_NONVOLATILE", (long) SectionLayout.FLAG_NONVOLATILE);
         d.put("GUESTMEM_SECTION_FLAG_ROMD_MODE", (long) SectionLayout.FLAG_ROMD_MODE);
         d.put("GUESTMEM_SECTION_FLAG_ROOT", (long) SectionLayout.FLAG_ROOT);
+        d.put("GUESTMEM_SECTION_FLAG_NO_HOST", (long) SectionLayout.FLAG_NO_HOST);
         d.put("GUESTMEM_RCU_SLOT_BYTES", RcuReaderSlotLayout.SLOT_BYTES);
         d.put("GUESTMEM_DIRTY_CLIENTS", (long) DirtyBitmapLayout.CLIENTS);
         d.put("GUESTMEM_DIRTY_VGA", (long) DirtyBitmapLayout.CLIENT_VGA);
         d.put("GUESTMEM_DIRTY_CODE", (long) DirtyBitmapLayout.CLIENT_CODE);
         d.put("GUESTMEM_DIRTY_MIGRATION", (long) DirtyBitmapLayout.CLIENT_MIGRATION);
+        d.put("GUESTMEM_TLB_MAGIC", TlbLayout.MAGIC & 0xffff_ffffL);
+        d.put("GUESTMEM_TLB_VERSION", (long) TlbLayout.VERSION);
+        d.put("GUESTMEM_TLB_MAX_MMU_INDEXES", (long) TlbLayout.MAX_MMU_INDEXES);
+        d.put("GUESTMEM_TLB_FLAG_CHECKED", (long) TlbLayout.FLAG_CHECKED);
+        d.put("GUESTMEM_TLB_INDEX_IDENTITY", (long) TlbLayout.INDEX_IDENTITY);
+        d.put("GUESTMEM_TLB_ENTRY_SHIFT", (long) TlbEntryLayout.SHIFT);
+        d.put("GUESTMEM_TLB_EMPTY", TlbEntryLayout.EMPTY);
+        d.put("GUESTMEM_TLB_INVALID", TlbEntryLayout.INVALID);
+        d.put("GUESTMEM_TLB_MMIO", TlbEntryLayout.MMIO);
+        d.put("GUESTMEM_TLB_NOTDIRTY", TlbEntryLayout.NOTDIRTY);
+        d.put("GUESTMEM_TLB_CHECKED", TlbEntryLayout.CHECKED);
+        d.put("GUESTMEM_TLB_DEVICE", TlbEntryLayout.DEVICE);
+        d.put("GUESTMEM_TLB_FLAGS_MASK", TlbEntryLayout.FLAGS_MASK);
+        d.put("GUESTMEM_TLB_SECOND_WAY_FOLD", TlbEntryLayout.SECOND_WAY_FOLD);
         return d;
     }
 
@@ -79,7 +99,7 @@ class CHeaderTest {
     private static final Pattern MACRO_DEFINE = Pattern.compile("^#define (GUESTMEM_[A-Z0-9_]+)\\(", Pattern.MULTILINE);
 
     @Test
-    void headerShouldDescribeExactlyTheThreeStructures() {
+    void headerShouldDescribeExactlyTheListedStructures() {
         Map<String, StructLayout> got = new LinkedHashMap<>();
         for (CHeader.Struct s : CHeader.structs()) {
             got.put(s.cName(), s.layout());
@@ -112,6 +132,10 @@ class CHeaderTest {
         assertEquals(new TreeSet<>(List.of("GUESTMEM_DIRTY_WORDS", "GUESTMEM_DIRTY_WORD_OFFSET")), functionLike);
         assertTrue(h.contains("static inline uint32_t guestmem_find_section(const struct guestmem_dispatch_header *h, uint64_t a)"),
                 "the lookup function");
+        for (String fn : List.of("guestmem_tlb_lookup_read", "guestmem_tlb_lookup_write", "guestmem_tlb_lookup_code",
+                "guestmem_tlb_fill_page", "guestmem_tlb_revalidate", "guestmem_rcu_quiescent_state")) {
+            assertTrue(h.contains(fn + "(const struct guestmem_tlb *t"), "the TLB function " + fn);
+        }
         assertTrue(h.contains("#ifndef GUESTMEM_LAYOUT_H\n#define GUESTMEM_LAYOUT_H\n"), "include guard");
     }
 
@@ -179,6 +203,8 @@ class CHeaderTest {
                         s.kind = GUESTMEM_SECTION_KIND_ROMD;
                         s.flags = GUESTMEM_SECTION_FLAG_READONLY | GUESTMEM_SECTION_FLAG_ROOT;
                         s.dirty_log_mask = 5;
+                        s.dirty_bitmap = 0x7000100020003000ull;
+                        s.dirty_pages = 0x4000ull;
                         bytes("guestmem_section", &s, sizeof s);
                     }
                     {
@@ -200,6 +226,42 @@ class CHeaderTest {
                         memset(&r, 0, sizeof r);
                         r.ctr = 0x0123456789abcdefull;
                         bytes("guestmem_rcu_reader_slot", &r, sizeof r);
+                    }
+                    {
+                        struct guestmem_tlb t;
+                        memset(&t, 0, sizeof t);
+                        t.magic = GUESTMEM_TLB_MAGIC;
+                        t.version = GUESTMEM_TLB_VERSION;
+                        t.page_bits = 12;
+                        t.mmu_indexes = 3;
+                        t.log2_entries = 17;
+                        t.flags = GUESTMEM_TLB_FLAG_CHECKED;
+                        t.table = 0x1111222233334444ull;
+                        t.rcu_slot = 0x5555666677778888ull;
+                        t.rcu_domain = 0x99990000aaaabbbbull;
+                        bytes("guestmem_tlb", &t, sizeof t);
+                        struct guestmem_tlb_index x;
+                        memset(&x, 0, sizeof x);
+                        x.publication = 0x0102030405060708ull;
+                        x.tables = 0x1112131415161718ull;
+                        x.generation = 0x2122232425262728ull;
+                        x.flags = GUESTMEM_TLB_INDEX_IDENTITY;
+                        bytes("guestmem_tlb_index", &x, sizeof x);
+                        struct guestmem_tlb_entry e;
+                        e.addr_read = 0x10000ull;
+                        e.addr_write = 0x10000ull | GUESTMEM_TLB_NOTDIRTY;
+                        e.addr_code = GUESTMEM_TLB_EMPTY;
+                        e.addend = 0x7f0000000000ull;
+                        bytes("guestmem_tlb_entry", &e, sizeof e);
+                        struct guestmem_publication p;
+                        memset(&p, 0, sizeof p);
+                        p.generation = 42;
+                        p.tables = 0x7f1234567000ull;
+                        bytes("guestmem_publication", &p, sizeof p);
+                        struct guestmem_rcu_domain d;
+                        memset(&d, 0, sizeof d);
+                        d.gp = 0x0fedcba987654321ull;
+                        bytes("guestmem_rcu_domain", &d, sizeof d);
                     }
                     return 0;
                 }
@@ -239,7 +301,7 @@ class CHeaderTest {
         assertEquals(javaBytes(), dumps, "bytes of structs filled in C equal the bytes the Java VarHandles write");
     }
 
-    /** The same three structs as the C program fills, written through the Java VarHandles. */
+    /** The same structs as the C program fills, written through the Java VarHandles. */
     private static Map<String, String> javaBytes() {
         Map<String, String> m = new TreeMap<>();
         HexFormat hex = HexFormat.of();
@@ -253,6 +315,8 @@ class CHeaderTest {
             SectionLayout.KIND.set(s, 0L, (byte) SectionLayout.KIND_ROMD);
             SectionLayout.FLAGS.set(s, 0L, (byte) (SectionLayout.FLAG_READONLY | SectionLayout.FLAG_ROOT));
             SectionLayout.DIRTY_LOG_MASK.set(s, 0L, (byte) 5);
+            SectionLayout.DIRTY_BITMAP.set(s, 0L, 0x7000100020003000L);
+            SectionLayout.DIRTY_PAGES.set(s, 0L, 0x4000L);
             m.put("guestmem_section", hex.formatHex(s.toArray(ValueLayout.JAVA_BYTE)));
 
             MemorySegment h = arena.allocate(DispatchHeaderLayout.LAYOUT);
@@ -270,6 +334,41 @@ class CHeaderTest {
             MemorySegment r = arena.allocate(RcuReaderSlotLayout.LAYOUT);
             RcuReaderSlotLayout.CTR.set(r, 0L, 0x0123456789abcdefL);
             m.put("guestmem_rcu_reader_slot", hex.formatHex(r.toArray(ValueLayout.JAVA_BYTE)));
+
+            MemorySegment t = arena.allocate(TlbLayout.LAYOUT);
+            TlbLayout.MAGIC_FIELD.set(t, 0L, TlbLayout.MAGIC);
+            TlbLayout.VERSION_FIELD.set(t, 0L, TlbLayout.VERSION);
+            TlbLayout.PAGE_BITS.set(t, 0L, (byte) 12);
+            TlbLayout.MMU_INDEXES.set(t, 0L, (byte) 3);
+            TlbLayout.LOG2_ENTRIES.set(t, 0L, (byte) 17);
+            TlbLayout.FLAGS.set(t, 0L, (byte) TlbLayout.FLAG_CHECKED);
+            TlbLayout.TABLE.set(t, 0L, 0x1111222233334444L);
+            TlbLayout.RCU_SLOT.set(t, 0L, 0x5555666677778888L);
+            TlbLayout.RCU_DOMAIN.set(t, 0L, 0x99990000aaaabbbbL);
+            m.put("guestmem_tlb", hex.formatHex(t.toArray(ValueLayout.JAVA_BYTE)));
+
+            MemorySegment x = arena.allocate(TlbLayout.INDEX_LAYOUT);
+            TlbLayout.INDEX_PUBLICATION.set(x, 0L, 0x0102030405060708L);
+            TlbLayout.INDEX_TABLES.set(x, 0L, 0x1112131415161718L);
+            TlbLayout.INDEX_GENERATION.set(x, 0L, 0x2122232425262728L);
+            TlbLayout.INDEX_FLAGS.set(x, 0L, TlbLayout.INDEX_IDENTITY);
+            m.put("guestmem_tlb_index", hex.formatHex(x.toArray(ValueLayout.JAVA_BYTE)));
+
+            MemorySegment e = arena.allocate(TlbEntryLayout.LAYOUT);
+            TlbEntryLayout.ADDR_READ.set(e, 0L, 0x10000L);
+            TlbEntryLayout.ADDR_WRITE.set(e, 0L, 0x10000L | TlbEntryLayout.NOTDIRTY);
+            TlbEntryLayout.ADDR_CODE.set(e, 0L, TlbEntryLayout.EMPTY);
+            TlbEntryLayout.ADDEND.set(e, 0L, 0x7f0000000000L);
+            m.put("guestmem_tlb_entry", hex.formatHex(e.toArray(ValueLayout.JAVA_BYTE)));
+
+            MemorySegment p = arena.allocate(PublicationLayout.LAYOUT);
+            PublicationLayout.GENERATION.set(p, 0L, 42L);
+            PublicationLayout.TABLES.set(p, 0L, 0x7f1234567000L);
+            m.put("guestmem_publication", hex.formatHex(p.toArray(ValueLayout.JAVA_BYTE)));
+
+            MemorySegment d = arena.allocate(RcuDomainLayout.LAYOUT);
+            RcuDomainLayout.GP.set(d, 0L, 0x0fedcba987654321L);
+            m.put("guestmem_rcu_domain", hex.formatHex(d.toArray(ValueLayout.JAVA_BYTE)));
         }
         return m;
     }

@@ -38,7 +38,9 @@ class LayoutTest {
             new Member("region_index", 32, 4),
             new Member("kind", 40, 1),
             new Member("flags", 41, 1),
-            new Member("dirty_log_mask", 42, 1));
+            new Member("dirty_log_mask", 42, 1),
+            new Member("dirty_bitmap", 48, 8),
+            new Member("dirty_pages", 56, 8));
 
     static final List<Member> HEADER = List.of(
             new Member("magic", 0, 4),
@@ -52,6 +54,33 @@ class LayoutTest {
             new Member("total_bytes", 32, 8));
 
     static final List<Member> SLOT = List.of(new Member("ctr", 0, 8));
+
+    static final List<Member> DOMAIN = List.of(new Member("gp", 0, 8));
+
+    static final List<Member> PUBLICATION = List.of(new Member("generation", 0, 8), new Member("tables", 8, 8));
+
+    static final List<Member> TLB_ENTRY = List.of(
+            new Member("addr_read", 0, 8),
+            new Member("addr_write", 8, 8),
+            new Member("addr_code", 16, 8),
+            new Member("addend", 24, 8));
+
+    static final List<Member> TLB = List.of(
+            new Member("magic", 0, 4),
+            new Member("version", 4, 2),
+            new Member("page_bits", 6, 1),
+            new Member("mmu_indexes", 7, 1),
+            new Member("log2_entries", 8, 1),
+            new Member("flags", 9, 1),
+            new Member("table", 16, 8),
+            new Member("rcu_slot", 24, 8),
+            new Member("rcu_domain", 32, 8));
+
+    static final List<Member> TLB_INDEX = List.of(
+            new Member("publication", 0, 8),
+            new Member("tables", 8, 8),
+            new Member("generation", 16, 8),
+            new Member("flags", 24, 4));
 
     private static void assertMembers(StructLayout layout, List<Member> documented, long size, long alignment) {
         List<Executable> checks = new ArrayList<>();
@@ -76,9 +105,9 @@ class LayoutTest {
 
     @Test
     void sectionEntryShouldHaveTheDocumentedOffsetsSizesAndAlignment() {
-        assertMembers(SectionLayout.LAYOUT, SECTION, 48, 8);
+        assertMembers(SectionLayout.LAYOUT, SECTION, 64, 8);
         assertEquals("guestmem_section", SectionLayout.LAYOUT.name().orElseThrow());
-        assertEquals(48, SectionLayout.BYTES);
+        assertEquals(64, SectionLayout.BYTES);
         assertAll(
                 () -> assertEquals(0, SectionLayout.START_OFFSET),
                 () -> assertEquals(8, SectionLayout.SIZE_MINUS_1_OFFSET),
@@ -87,7 +116,82 @@ class LayoutTest {
                 () -> assertEquals(32, SectionLayout.REGION_INDEX_OFFSET),
                 () -> assertEquals(40, SectionLayout.KIND_OFFSET),
                 () -> assertEquals(41, SectionLayout.FLAGS_OFFSET),
-                () -> assertEquals(42, SectionLayout.DIRTY_LOG_MASK_OFFSET));
+                () -> assertEquals(42, SectionLayout.DIRTY_LOG_MASK_OFFSET),
+                () -> assertEquals(48, SectionLayout.DIRTY_BITMAP_OFFSET),
+                () -> assertEquals(56, SectionLayout.DIRTY_PAGES_OFFSET));
+    }
+
+    @Test
+    void tlbEntryShouldBeQemusFourLongs() {
+        assertMembers(TlbEntryLayout.LAYOUT, TLB_ENTRY, 32, 8);
+        assertEquals("guestmem_tlb_entry", TlbEntryLayout.LAYOUT.name().orElseThrow());
+        assertEquals(TlbEntryLayout.BYTES, 1L << TlbEntryLayout.SHIFT);
+        assertAll(
+                () -> assertEquals(0, TlbEntryLayout.ADDR_READ_OFFSET),
+                () -> assertEquals(8, TlbEntryLayout.ADDR_WRITE_OFFSET),
+                () -> assertEquals(16, TlbEntryLayout.ADDR_CODE_OFFSET),
+                () -> assertEquals(24, TlbEntryLayout.ADDEND_OFFSET));
+    }
+
+    @Test
+    void tlbFlagsShouldBeDistinctBitsBelowTheSmallestPageAndSetInTheEmptyTag() {
+        long[] flags = {TlbEntryLayout.INVALID, TlbEntryLayout.MMIO, TlbEntryLayout.NOTDIRTY, TlbEntryLayout.CHECKED,
+                TlbEntryLayout.DEVICE};
+        long all = 0;
+        for (long f : flags) {
+            assertEquals(1, Long.bitCount(f), "flag " + f + " is one bit");
+            assertEquals(0, all & f, "flag " + f + " overlaps another");
+            assertEquals(f, f & TlbEntryLayout.FLAGS_MASK, "flag " + f + " is inside FLAGS_MASK");
+            all |= f;
+        }
+        assertEquals((1L << 10) - 1, TlbEntryLayout.FLAGS_MASK, "flags fit a 1 KiB page, QEMU's smallest target page");
+        assertEquals(TlbEntryLayout.INVALID, TlbEntryLayout.EMPTY & TlbEntryLayout.INVALID, "the empty tag is invalid");
+        for (long page = 0; page < (1L << 20); page += 0x400) {
+            assertNotEquals(TlbEntryLayout.EMPTY, page, "no page address equals the empty tag");
+        }
+        assertNotEquals(TlbEntryLayout.EMPTY, -1L & ~TlbEntryLayout.FLAGS_MASK, "not even the last page");
+    }
+
+    @Test
+    void tlbDescriptorShouldHaveAHeaderLineAndOneHalfLinePerIndex() {
+        assertMembers(TlbLayout.LAYOUT, TLB, 64, 8);
+        assertMembers(TlbLayout.INDEX_LAYOUT, TLB_INDEX, 32, 8);
+        assertEquals("guestmem_tlb", TlbLayout.LAYOUT.name().orElseThrow());
+        assertEquals("guestmem_tlb_index", TlbLayout.INDEX_LAYOUT.name().orElseThrow());
+        assertEquals(64, TlbLayout.indexOffset(0));
+        assertEquals(64 + 3 * 32, TlbLayout.indexOffset(3));
+        assertEquals(64 + 16 * 32, TlbLayout.bytes(TlbLayout.MAX_MMU_INDEXES));
+        byte[] gmtl = {'G', 'M', 'T', 'L'};
+        assertEquals(TlbLayout.MAGIC, MemorySegment.ofArray(gmtl).get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0),
+                "MAGIC is \"GMTL\" read as a little-endian int");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment d = arena.allocate(TlbLayout.bytes(2), 64);
+            TlbLayout.TABLE.set(d, 0L, 0x1111_2222_3333_4444L);
+            TlbLayout.INDEX_GENERATION.set(d, TlbLayout.indexOffset(1), 0x5555_6666_7777_8888L);
+            assertEquals(0x1111_2222_3333_4444L, d.get(ValueLayout.JAVA_LONG, 16));
+            assertEquals(0x5555_6666_7777_8888L, d.get(ValueLayout.JAVA_LONG, 64 + 32 + 16), "index 1's generation");
+        }
+    }
+
+    @Test
+    void publicationAndDomainCellsShouldOwnTheirCacheLines() {
+        assertMembers(PublicationLayout.LAYOUT, PUBLICATION, 64, 8);
+        assertEquals("guestmem_publication", PublicationLayout.LAYOUT.name().orElseThrow());
+        assertEquals(64, PublicationLayout.BYTES);
+        assertMembers(RcuDomainLayout.LAYOUT, DOMAIN, 128, 8);
+        assertEquals("guestmem_rcu_domain", RcuDomainLayout.LAYOUT.name().orElseThrow());
+        assertEquals(128, RcuDomainLayout.BYTES);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocate(PublicationLayout.LAYOUT);
+            PublicationLayout.TABLES.setRelease(p, 0L, 0xabcdL);
+            PublicationLayout.GENERATION.setRelease(p, 0L, 7L);
+            assertEquals(7L, p.get(ValueLayout.JAVA_LONG, 0));
+            assertEquals(0xabcdL, p.get(ValueLayout.JAVA_LONG, 8));
+            MemorySegment g = arena.allocate(RcuDomainLayout.LAYOUT);
+            RcuDomainLayout.GP.set(g, 0L, 1L);
+            assertEquals(3L, (long) RcuDomainLayout.GP.getAndAdd(g, 0L, 2L) + 2L);
+            assertEquals(3L, g.get(ValueLayout.JAVA_LONG, 0));
+        }
     }
 
     @Test
@@ -126,6 +230,8 @@ class LayoutTest {
             SectionLayout.KIND.set(table, base, (byte) SectionLayout.KIND_IOMMU);
             SectionLayout.FLAGS.set(table, base, (byte) 0x8f);
             SectionLayout.DIRTY_LOG_MASK.set(table, base, (byte) 7);
+            SectionLayout.DIRTY_BITMAP.set(table, base, 0x7000_1000_2000_3000L);
+            SectionLayout.DIRTY_PAGES.set(table, base, 0x40L);
 
             ValueLayout.OfLong le64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
             ValueLayout.OfInt le32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -138,6 +244,8 @@ class LayoutTest {
                     () -> assertEquals(SectionLayout.KIND_IOMMU, table.get(ValueLayout.JAVA_BYTE, base + 40)),
                     () -> assertEquals((byte) 0x8f, table.get(ValueLayout.JAVA_BYTE, base + 41)),
                     () -> assertEquals(7, table.get(ValueLayout.JAVA_BYTE, base + 42)),
+                    () -> assertEquals(0x7000_1000_2000_3000L, table.get(le64, base + 48)),
+                    () -> assertEquals(0x40L, table.get(le64, base + 56)),
                     // and back through the handles
                     () -> assertEquals(0x1122_3344_5566_7788L, (long) SectionLayout.START.get(table, base)),
                     () -> assertEquals(-1L, (long) SectionLayout.SIZE_MINUS_1.get(table, base)),
@@ -226,7 +334,8 @@ class LayoutTest {
             assertTrue(k >= 0 && k < 256, "kind " + k + " fits the byte");
         }
         assertEquals(0, SectionLayout.KIND_UNASSIGNED, "a zero-filled entry is unassigned");
-        int[] flags = {SectionLayout.FLAG_READONLY, SectionLayout.FLAG_NONVOLATILE, SectionLayout.FLAG_ROMD_MODE, SectionLayout.FLAG_ROOT};
+        int[] flags = {SectionLayout.FLAG_READONLY, SectionLayout.FLAG_NONVOLATILE, SectionLayout.FLAG_ROMD_MODE, SectionLayout.FLAG_ROOT,
+                SectionLayout.FLAG_NO_HOST};
         int all = 0;
         for (int f : flags) {
             assertEquals(1, Integer.bitCount(f), "flag " + f + " is one bit");
