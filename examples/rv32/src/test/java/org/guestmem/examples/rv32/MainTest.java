@@ -104,7 +104,7 @@ class MainTest {
         assertEquals("A", r.uart());
         assertTrue(r.err().startsWith("emulate: 9 instructions in "), r.err()); // the exiting store does not retire
         assertTrue(r.err().contains("MIPS (interp, memory guestmem)"), r.err());
-        assertTrue(r.err().contains("accessor translation cache"), r.err());
+        assertTrue(r.err().contains("TLB: "), r.err());
         Run j = run("--stats", "--memory", "raw", f);
         assertTrue(j.err().contains("(jit, memory raw)"), j.err());
         assertTrue(j.err().contains("jit: 0 translations compiled"), j.err());

@@ -40,6 +40,7 @@ final class CodeCache implements CodeWatcher {
     private final int[] profilePc = new int[PROFILE];
     private final int[] profileCount = new int[PROFILE];
     private final Map<Integer, Integer> overwrites = new HashMap<>();
+    private long remapped;
     private final java.util.Set<Integer> uncompilable = new java.util.HashSet<>();
     private int live;
     private long liveBytes;
@@ -202,6 +203,41 @@ final class CodeCache implements CodeWatcher {
             }
         }
         return dropped;
+    }
+
+    @Override
+    public void memoryChanged(long first, long last) {
+        List<Integer> pages = new java.util.ArrayList<>();
+        for (int p : byPage.keySet()) {
+            long page = Integer.toUnsignedLong(p);
+            if (page <= last && page + 4095 >= first) {
+                pages.add(p);
+            }
+        }
+        for (int p : pages) {
+            PageCode c = byPage.get(p);
+            if (c == null) {
+                continue;
+            }
+            for (Translation t : List.copyOf(c.translations())) {
+                if (t.overlaps((int) Math.max(first, Integer.toUnsignedLong(p)),
+                        (int) (Math.min(last, Integer.toUnsignedLong(p) + 4095) - Math.max(first, Integer.toUnsignedLong(p)) + 1))) {
+                    drop(t, false);
+                    remapped++;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void memoryChangedEverywhere() {
+        remapped += live;
+        flush();
+    }
+
+    /** {@return translations dropped because the memory map changed under them} */
+    long remapped() {
+        return remapped;
     }
 
     @Override

@@ -123,9 +123,9 @@ public final class JitEngine implements Engine {
     @Override
     public String stats() {
         return String.format("jit: %d translations compiled in %.1f ms (%d KiB of bytecode), %d invalidated by code writes, "
-                        + "%d cache flushes, %d blocks left to the interpreter after repeated overwrites; "
+                        + "%d by memory-map changes, %d cache flushes, %d blocks left to the interpreter after repeated overwrites; "
                         + "%d translation runs, %d blocks (%d instructions) interpreted",
-                compiled, compileNanos / 1e6, compiler.compiledBytes() >> 10, cache.invalidated(), cache.flushes(),
+                compiled, compileNanos / 1e6, compiler.compiledBytes() >> 10, cache.invalidated(), cache.remapped(), cache.flushes(),
                 cache.interpretedForGood(), translationRuns, interpretedBlocks, interpretedInsns);
     }
 

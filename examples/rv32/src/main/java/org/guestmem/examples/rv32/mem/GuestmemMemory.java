@@ -6,62 +6,81 @@ import java.lang.classfile.TypeKind;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
 import java.lang.constant.MethodTypeDesc;
-import org.guestmem.AddressSpaceAccessor;
-import org.guestmem.dirty.DirtyLogClient;
+import java.util.List;
+import org.guestmem.AddrRange;
+import org.guestmem.AddressSpace;
 import org.guestmem.MemoryRegion;
-import org.guestmem.RamRegion;
 import org.guestmem.examples.rv32.board.GuestmemBoard;
 import org.guestmem.examples.rv32.board.VirtMap;
 import org.guestmem.rcu.RcuReader;
+import org.guestmem.tlb.Tlb;
+import org.guestmem.tlb.TlbListener;
 
 /**
- * {@code --memory guestmem}: every fetch, load and store goes through an
- * {@link AddressSpaceAccessor} of the board's {@code cpu-memory-0} space, so RAM, MMIO, holes
- * (DECODE_ERROR) and misaligned accesses behave as QEMU 7.2's memory API says. Everything that
- * touches guestmem's access API is in this one class.
+ * {@code --memory guestmem}: every fetch, load and store goes through guestmem's softmmu TLB
+ * ({@link Tlb}) over the board's {@code cpu-memory-0} space, so RAM, MMIO, holes (DECODE_ERROR)
+ * and misaligned accesses behave as QEMU 7.2's memory API says, and a RAM hit costs a tag compare
+ * and one access. Everything that touches guestmem's access API is in this one class.
+ *
+ * <h2>The fast path</h2>
+ * The CPU runs in machine mode without paging, so the TLB has one MMU index, {@link #MMU_IDX}: an
+ * identity index of {@code cpu-memory-0}. The interpreter calls the static methods of this class;
+ * the JIT's {@link AccessEmitter} emits {@code invokestatic Tlb.ld32le(tlb, 0, addr)} and its
+ * siblings straight into the generated code, with the {@code Tlb} as a class-data constant, and
+ * C2 inlines their fast path there. A failed load returns 0 and sets the TLB's sticky load status,
+ * which the emitted code tests after each load ({@link #loadFailed}); a store returns its status.
  *
  * <h2>Threading and RCU</h2>
  * Created on the CPU thread, which it registers with the memory system's RCU domain as a
- * quiescent-state reader; the CPU loop calls {@link #quiescentState()} between blocks.
+ * quiescent-state reader and which owns the TLB; the CPU loop calls {@link #quiescentState()}
+ * between blocks, never inside one. That is where the TLB revalidates against commits made since
+ * (and tells this class which guest ranges changed, see below): generated code keeps no host
+ * address across it.
  *
  * <h2>Self-modifying code</h2>
- * The board's memory system tracks code writes. {@link #watchCode} clears the page's CODE dirty
- * bit ({@link RamRegion#testAndClearDirty}) before the JIT reads instructions from it; a later
- * write to the page calls guestmem's {@code CodeWriteHandler} (installed here), which passes the
- * written range to the {@link CodeWatcher}. guestmem sets the CODE bit again after the handler,
- * so once the store is done this class clears it again for every page that still holds
- * translations, and the store reports {@link MemoryBackend#CODE_WRITTEN} if translations were
- * dropped. guestmem calls the handler on the writing thread; on this board only the CPU thread
+ * The board's memory system tracks code writes. {@link #watchCode} calls
+ * {@link Tlb#protectCode} (QEMU's {@code tlb_protect_code}) before the JIT reads instructions from
+ * a page: the page's CODE dirty bit is cleared and the TLB's store entries for it are flagged
+ * NOTDIRTY, so stores to it leave the fast path while stores to pages without code stay on it. A
+ * store into a protected page calls guestmem's {@code CodeWriteHandler} (installed here) with the
+ * guest address; it hands the range to the {@link CodeWatcher}, which drops the overlapping
+ * translations, and answers whether the page still holds translated code (then the CODE bit
+ * stays clean). The store returns {@link Tlb#CODE_WRITTEN}; this class turns that into
+ * {@link MemoryBackend#CODE_WRITTEN} only if a translation was dropped, so the running block stops
+ * only then. guestmem calls the handler on the writing thread; on this board only the CPU thread
  * writes guest memory. A machine with DMA devices would have to hand writes from their threads to
  * the CPU thread (the code cache is confined to it), as QEMU serialises them under its locks.
+ *
+ * <h2>Memory-map changes</h2>
+ * The TLB's {@link TlbListener} hears, at a quiescent state, which guest ranges commits changed
+ * (or that anything may have): the translations of code there are dropped, so a region mapped
+ * over translated code runs its own instructions next.
  */
 public final class GuestmemMemory implements MemoryBackend {
-    private final GuestmemBoard board;
-    private final RamRegion ram;
-    private final RcuReader reader;
-    private final AddressSpaceAccessor acc;
-    private CodeWatcher watcher;
-    /** Set by the code-write handler, handled when the store returns. */
-    private boolean codeEvent;
-    private boolean codeDropped;
-    private final int[] rewatch = new int[8];
-    private int rewatchCount;
-    private boolean rewatchOverflow;
-    private int rewatchLo;
-    private int rewatchHi;
+    /** The one MMU index: machine mode, physical addresses. */
+    public static final int MMU_IDX = 0;
+    private static final long ADDRESS_MASK = 0xffff_ffffL;
 
-    /** The CPU's view of {@code board}; call on the CPU thread. */
+    private final GuestmemBoard board;
+    private final AddressSpace space;
+    private final RcuReader reader;
+    private final Tlb tlb;
+    private CodeWatcher watcher;
+    /** Set by the code-write handler when it dropped a translation; read when the store returns. */
+    private boolean codeDropped;
+
+    /** The CPU's view of {@code board}; call on the CPU thread, which owns it from then on. */
     public GuestmemMemory(GuestmemBoard board) {
         this.board = board;
-        this.ram = board.ram();
+        this.space = board.cpuMemory();
         this.reader = board.system().rcu().registerQuiescent();
-        this.acc = board.cpuMemory().accessor(reader);
+        this.tlb = Tlb.builder(reader).index(space).listener(new MapListener()).build();
         board.system().setCodeWriteHandler(this::codeWritten);
     }
 
-    /** {@return the accessor the CPU uses} */
-    public AddressSpaceAccessor accessor() {
-        return acc;
+    /** {@return the TLB the CPU uses} */
+    public Tlb tlb() {
+        return tlb;
     }
 
     @Override
@@ -71,76 +90,83 @@ public final class GuestmemMemory implements MemoryBackend {
 
     // ------------------------------------------------------------------ the access path
 
-    private static long result(AddressSpaceAccessor a, long v, long mask) {
-        return a.lastLoadOk() ? v & mask : (long) a.lastResult().bits() << 32;
+    private static long guest(int addr) {
+        return addr & ADDRESS_MASK;
     }
 
-    /** A one-byte load through {@code a}; see {@link MemoryBackend} for the result. Called by compiled code. */
-    public static long ld8(AddressSpaceAccessor a, int addr) {
-        return result(a, a.ld8(Integer.toUnsignedLong(addr)), 0xffL);
+    /**
+     * {@return whether a load through {@code tlb} failed since the last call} Clears the TLB's sticky
+     * load status when it did. Called by compiled code after each load.
+     */
+    public static boolean loadFailed(Tlb tlb) {
+        if (Tlb.loadFault(tlb) == 0) {
+            return false;
+        }
+        Tlb.clearLoadFault(tlb);
+        return true;
     }
 
-    /** A two-byte little-endian load; called by compiled code. */
-    public static long ld16(AddressSpaceAccessor a, int addr) {
-        return result(a, a.ld16le(Integer.toUnsignedLong(addr)), 0xffffL);
+    /** The load result (see {@link MemoryBackend}) for a load that failed: takes the sticky status. */
+    private static long failure(Tlb tlb) {
+        int bits = Tlb.loadFault(tlb) & Tlb.MEMTX_BITS;
+        Tlb.clearLoadFault(tlb);
+        return (long) (bits == 0 ? 1 : bits) << 32;
     }
 
-    /** A four-byte little-endian load; called by compiled code. */
-    public static long ld32(AddressSpaceAccessor a, int addr) {
-        return result(a, a.ld32le(Integer.toUnsignedLong(addr)), 0xffffffffL);
+    private static long load(Tlb tlb, long v) {
+        return Tlb.loadFault(tlb) == 0 ? v : failure(tlb);
     }
 
-    /** A one-byte store; {@return the status}; called by compiled code. */
-    public static int st8(GuestmemMemory m, int addr, int value) {
-        int s = m.acc.st8(Integer.toUnsignedLong(addr), value).bits();
-        return m.codeEvent ? s | m.afterCodeWrite() : s;
-    }
-
-    /** A two-byte little-endian store; called by compiled code. */
-    public static int st16(GuestmemMemory m, int addr, int value) {
-        int s = m.acc.st16le(Integer.toUnsignedLong(addr), value).bits();
-        return m.codeEvent ? s | m.afterCodeWrite() : s;
-    }
-
-    /** A four-byte little-endian store; called by compiled code. */
-    public static int st32(GuestmemMemory m, int addr, int value) {
-        int s = m.acc.st32le(Integer.toUnsignedLong(addr), Integer.toUnsignedLong(value)).bits();
-        return m.codeEvent ? s | m.afterCodeWrite() : s;
+    /**
+     * {@return the {@link MemoryBackend} status for a store's non-zero {@link Tlb} result {@code s}}
+     * {@link Tlb#CODE_WRITTEN} only says the page held code; the status says
+     * {@link MemoryBackend#CODE_WRITTEN} only if a translation was dropped. Called by compiled code.
+     */
+    public static int storeStatus(GuestmemMemory m, int s) {
+        int status = s & Tlb.MEMTX_BITS;
+        if (m.codeDropped) {
+            m.codeDropped = false;
+            status |= CODE_WRITTEN;
+        }
+        return status;
     }
 
     @Override
     public long fetch32(int addr) {
-        return ld32(acc, addr);
+        return load(tlb, Tlb.fetch32le(tlb, MMU_IDX, guest(addr)));
     }
 
     @Override
     public long ld8(int addr) {
-        return ld8(acc, addr);
+        return load(tlb, Tlb.ld8(tlb, MMU_IDX, guest(addr)));
     }
 
     @Override
     public long ld16(int addr) {
-        return ld16(acc, addr);
+        return load(tlb, Tlb.ld16le(tlb, MMU_IDX, guest(addr)));
     }
 
     @Override
     public long ld32(int addr) {
-        return ld32(acc, addr);
+        return load(tlb, Tlb.ld32le(tlb, MMU_IDX, guest(addr)));
     }
 
     @Override
     public int st8(int addr, int value) {
-        return st8(this, addr, value);
+        int s = Tlb.st8(tlb, MMU_IDX, guest(addr), value);
+        return s == 0 && !codeDropped ? 0 : storeStatus(this, s);
     }
 
     @Override
     public int st16(int addr, int value) {
-        return st16(this, addr, value);
+        int s = Tlb.st16le(tlb, MMU_IDX, guest(addr), value);
+        return s == 0 && !codeDropped ? 0 : storeStatus(this, s);
     }
 
     @Override
     public int st32(int addr, int value) {
-        return st32(this, addr, value);
+        int s = Tlb.st32le(tlb, MMU_IDX, guest(addr), value);
+        return s == 0 && !codeDropped ? 0 : storeStatus(this, s);
     }
 
     @Override
@@ -152,18 +178,18 @@ public final class GuestmemMemory implements MemoryBackend {
 
     @Override
     public boolean isRam(int addr, int length) {
-        long off = Integer.toUnsignedLong(addr) - VirtMap.DRAM;
-        return off >= 0 && off <= ram.size() - length;
+        long off = guest(addr) - VirtMap.DRAM;
+        return off >= 0 && off <= board.ram().size() - length;
     }
 
     @Override
     public void watchCode(int page) {
-        ram.testAndClearDirty(Integer.toUnsignedLong(page) - VirtMap.DRAM, 4096, DirtyLogClient.CODE);
+        tlb.protectCode(MMU_IDX, guest(page));
     }
 
     @Override
     public void unwatchCode(int page) {
-        // nothing to do: the next write sets the CODE bit and the handler finds no translation
+        // nothing to do: the next store to the page hears from the handler that no code is left there
     }
 
     @Override
@@ -172,44 +198,39 @@ public final class GuestmemMemory implements MemoryBackend {
     }
 
     /** guestmem's {@code CodeWriteHandler}: runs on the CPU thread, inside the store. */
-    private void codeWritten(MemoryRegion region, long offset, long length) {
-        if (region != ram || watcher == null) {
-            return;
+    private boolean codeWritten(AddressSpace as, long addr, long length, MemoryRegion region, long offset) {
+        CodeWatcher w = watcher;
+        if (as != space || w == null || addr > ADDRESS_MASK) {
+            return false;
         }
-        int addr = (int) (VirtMap.DRAM + offset);
-        codeDropped |= watcher.codeWritten(addr, (int) length);
-        for (long p = (VirtMap.DRAM + offset) & ~0xfffL; p < VirtMap.DRAM + offset + length; p += 4096) {
-            if (watcher.pageHasCode((int) p)) {
-                if (rewatchCount < rewatch.length) {
-                    rewatch[rewatchCount++] = (int) p;
-                } else {
-                    rewatchOverflow = true;
-                    rewatchLo = (int) ((VirtMap.DRAM + offset) & ~0xfffL);
-                    rewatchHi = (int) (VirtMap.DRAM + offset + length - 1);
-                }
-            }
-        }
-        codeEvent = true;
+        int a = (int) addr;
+        int len = (int) Math.min(length, ADDRESS_MASK + 1 - addr);
+        codeDropped |= w.codeWritten(a, len);
+        return w.pageHasCode(a & ~0xfff) || w.pageHasCode((int) (addr + len - 1) & ~0xfff);
     }
 
-    /** After a store that called the handler: watch the pages that still hold code again. */
-    private int afterCodeWrite() {
-        codeEvent = false;
-        for (int i = 0; i < rewatchCount; i++) {
-            watchCode(rewatch[i]);
-        }
-        rewatchCount = 0;
-        if (rewatchOverflow) {
-            rewatchOverflow = false;
-            for (long p = Integer.toUnsignedLong(rewatchLo); p <= Integer.toUnsignedLong(rewatchHi); p += 4096) {
-                if (watcher.pageHasCode((int) p)) {
-                    watchCode((int) p);
+    /** Drops the translations of code whose memory a commit changed; on the CPU thread, at a quiescent state. */
+    private final class MapListener implements TlbListener {
+        @Override
+        public void rangesChanged(int mmuIdx, List<AddrRange> ranges) {
+            CodeWatcher w = watcher;
+            if (w == null) {
+                return;
+            }
+            for (AddrRange r : ranges) {
+                if (r.start() <= ADDRESS_MASK) {
+                    w.memoryChanged(r.start(), Math.min(r.last(), ADDRESS_MASK));
                 }
             }
         }
-        boolean dropped = codeDropped;
-        codeDropped = false;
-        return dropped ? CODE_WRITTEN : 0;
+
+        @Override
+        public void everythingChanged(int mmuIdx) {
+            CodeWatcher w = watcher;
+            if (w != null) {
+                w.memoryChangedEverywhere();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ JIT and stats
@@ -221,31 +242,47 @@ public final class GuestmemMemory implements MemoryBackend {
 
     @Override
     public String cacheStats(long accesses) {
-        long slow = acc.slowAccessCount();
+        long slow = tlb.slowAccessCount();
         double hit = accesses == 0 ? 0 : 100.0 * Math.max(0, accesses - slow) / accesses;
-        return String.format("accessor translation cache: %.2f%% hits (%d slow-path accesses of about %d, %d entries filled)",
-                hit, slow, accesses, acc.fillCount());
+        return String.format("TLB: %.2f%% fast-path hits (%d slow-path accesses of about %d, %d entries filled)",
+                hit, slow, accesses, tlb.fillCount());
     }
 
     @Override
     public void close() {
         board.system().setCodeWriteHandler(null);
+        tlb.close();
         reader.close();
     }
 
-    /** Loads and stores as static calls into this class, which the JVM inlines. */
+    /** Loads and stores as {@code invokestatic} of {@link Tlb}'s fast path, which C2 inlines into the block. */
     private final class Emitter implements AccessEmitter {
+        private static final ClassDesc CD_TLB = ClassDesc.of(Tlb.class.getName());
         private static final ClassDesc CD_MEM = ClassDesc.of(GuestmemMemory.class.getName());
-        private static final ClassDesc CD_ACC = ClassDesc.of(AddressSpaceAccessor.class.getName());
+        private static final MethodTypeDesc MT_LOAD = MethodTypeDesc.of(ConstantDescs.CD_long, CD_TLB, ConstantDescs.CD_int,
+                ConstantDescs.CD_long);
+        private static final MethodTypeDesc MT_STORE = MethodTypeDesc.of(ConstantDescs.CD_int, CD_TLB, ConstantDescs.CD_int,
+                ConstantDescs.CD_long, ConstantDescs.CD_long);
+
+        /** Pushes the TLB, the MMU index and the zero-extended guest address in int local {@code addr}. */
+        private void operands(CodeBuilder cb, AccessEmitter.Context ctx, int addr) {
+            cb.ldc(ctx.constant(tlb, Tlb.class)).loadConstant(MMU_IDX)
+                    .iload(addr).i2l().loadConstant(ADDRESS_MASK).land();
+        }
 
         @Override
         public void load(CodeBuilder cb, AccessEmitter.Context ctx, int size, boolean signed, int addr, Label fault) {
-            int r = cb.allocateLocal(TypeKind.LONG);
-            cb.ldc(ctx.constant(acc, AddressSpaceAccessor.class)).iload(addr)
-                    .invokestatic(CD_MEM, "ld" + (size * 8), MethodTypeDesc.of(ConstantDescs.CD_long, CD_ACC, ConstantDescs.CD_int))
-                    .lstore(r)
-                    .lload(r).bipush(32).lushr().l2i().ifne(fault)
-                    .lload(r).l2i();
+            int v = cb.allocateLocal(TypeKind.INT);
+            operands(cb, ctx, addr);
+            cb.invokestatic(CD_TLB, switch (size) {
+                case 1 -> "ld8";
+                case 2 -> "ld16le";
+                default -> "ld32le";
+            }, MT_LOAD).l2i().istore(v);
+            cb.ldc(ctx.constant(tlb, Tlb.class))
+                    .invokestatic(CD_MEM, "loadFailed", MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_TLB))
+                    .ifne(fault);
+            cb.iload(v);
             if (signed && size == 1) {
                 cb.i2b();
             } else if (signed && size == 2) {
@@ -255,11 +292,19 @@ public final class GuestmemMemory implements MemoryBackend {
 
         @Override
         public void store(CodeBuilder cb, AccessEmitter.Context ctx, int size, int addr, int value, int status, Label nonZero) {
-            cb.ldc(ctx.constant(GuestmemMemory.this, GuestmemMemory.class)).iload(addr).iload(value)
-                    .invokestatic(CD_MEM, "st" + (size * 8),
-                            MethodTypeDesc.of(ConstantDescs.CD_int, CD_MEM, ConstantDescs.CD_int, ConstantDescs.CD_int))
-                    .istore(status)
-                    .iload(status).ifne(nonZero);
+            Label done = cb.newLabel();
+            operands(cb, ctx, addr);
+            cb.iload(value).i2l().invokestatic(CD_TLB, switch (size) {
+                case 1 -> "st8";
+                case 2 -> "st16le";
+                default -> "st32le";
+            }, MT_STORE).istore(status);
+            cb.iload(status).ifeq(done);
+            cb.ldc(ctx.constant(GuestmemMemory.this, GuestmemMemory.class)).iload(status)
+                    .invokestatic(CD_MEM, "storeStatus", MethodTypeDesc.of(ConstantDescs.CD_int, CD_MEM, ConstantDescs.CD_int))
+                    .istore(status);
+            cb.iload(status).ifne(nonZero);
+            cb.labelBinding(done);
         }
     }
 }
