@@ -154,19 +154,19 @@ public final class GuestmemMemory implements MemoryBackend {
     @Override
     public int st8(int addr, int value) {
         int s = Tlb.st8(tlb, MMU_IDX, guest(addr), value);
-        return s == 0 && !codeDropped ? 0 : storeStatus(this, s);
+        return s == 0 ? 0 : storeStatus(this, s);
     }
 
     @Override
     public int st16(int addr, int value) {
         int s = Tlb.st16le(tlb, MMU_IDX, guest(addr), value);
-        return s == 0 && !codeDropped ? 0 : storeStatus(this, s);
+        return s == 0 ? 0 : storeStatus(this, s);
     }
 
     @Override
     public int st32(int addr, int value) {
         int s = Tlb.st32le(tlb, MMU_IDX, guest(addr), value);
-        return s == 0 && !codeDropped ? 0 : storeStatus(this, s);
+        return s == 0 ? 0 : storeStatus(this, s);
     }
 
     @Override
