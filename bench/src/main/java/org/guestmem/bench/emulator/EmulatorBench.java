@@ -28,9 +28,9 @@ import org.guestmem.bench.run.Json;
 public final class EmulatorBench {
     static final String USAGE = """
             usage: ./guestmem bench --emulator [--quick] [--runs N] [--scale N] [--programs A,B,...] [--no-qemu] [--out DIR]
-              --quick       the programs at scale 1 and 3 runs per variant (about a minute)
-              --runs N      runs per variant and JVM, the first of them warm-up (default 5)
-              --scale N     the guest programs' work factor (make SCALE=N; default 4)
+              --quick       the programs at scale 1, 3 runs per variant (about a minute)
+              --runs N      runs per variant and JVM, the first of them warm-up (default 3)
+              --scale N     the guest programs' work factor (make SCALE=N; default 8)
               --programs    which programs (default: the compute programs, smcbench and smcbench-nopatch)
               --no-qemu     do not time qemu-system-riscv32
               --out DIR     where to write (default: bench-results/ at the repository root); the files go to DIR/emulator/
@@ -62,8 +62,8 @@ public final class EmulatorBench {
         }
 
         static Settings parse(String[] argv) {
-            int runs = 5;
-            int scale = 4;
+            int runs = 3;
+            int scale = 8;
             boolean help = false;
             boolean qemu = true;
             List<String> programs = new ArrayList<>(EmulatorResults.COMPUTE);
