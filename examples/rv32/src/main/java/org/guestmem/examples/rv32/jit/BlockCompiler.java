@@ -44,7 +44,7 @@ import org.guestmem.examples.rv32.mem.MemoryBackend;
  * instruction's pc, then to a shared handler: a fault takes the trap ({@link Cpu#trap}) with the
  * instructions that did not retire subtracted from {@code n}; a store that only overwrote
  * translated code retires and leaves the block at the next instruction. Objects the code needs
- * (the backend's RAM segment, accessor...) are class data, loaded with {@code ldc} of a dynamic
+ * (the backend's RAM segment, its TLB...) are class data, loaded with {@code ldc} of a dynamic
  * constant, which the JVM's JIT treats as a constant. An exception from a device callback (the
  * guest's exit) writes the registers back before it unwinds; {@code instret} then counts the
  * whole block.

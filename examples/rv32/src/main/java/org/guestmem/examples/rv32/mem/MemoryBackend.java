@@ -3,7 +3,7 @@ package org.guestmem.examples.rv32.mem;
 /**
  * How the CPU reaches guest memory: the interpreter calls these methods, the JIT asks
  * {@link #emitter()} for the bytecode of each access. Two implementations: {@link GuestmemMemory}
- * (guestmem's accessor, with QEMU's semantics for every region) and {@link RawMemory} (one
+ * (guestmem's softmmu TLB, with QEMU's semantics for every region) and {@link RawMemory} (one
  * {@code MemorySegment} and address checks, no guestmem), chosen with {@code --memory}.
  *
  * <h2 id="results">Results</h2>
