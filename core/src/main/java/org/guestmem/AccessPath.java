@@ -1,10 +1,9 @@
 package org.guestmem;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.IoStatus;
+import org.guestmem.internal.SegmentAccess;
 import org.guestmem.internal.MmioDispatcher;
 import org.guestmem.iommu.IommuPerm;
 import org.guestmem.iommu.IommuTlbEntry;
@@ -18,12 +17,6 @@ import org.guestmem.layout.SectionLayout;
  * state is the caller's {@link IoStatus}.
  */
 final class AccessPath {
-    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int ACCESS_ERROR = MemTxResult.ACCESS_ERROR.bits();
 
     private AccessPath() {
@@ -50,23 +43,7 @@ final class AccessPath {
         return kind == SectionLayout.KIND_RAM;
     }
 
-    static long readSegment(MemorySegment seg, long off, int size, boolean bigEndian) {
-        return switch (size) {
-            case 1 -> seg.get(ValueLayout.JAVA_BYTE, off) & 0xffL;
-            case 2 -> seg.get(bigEndian ? BE16 : LE16, off) & 0xffffL;
-            case 4 -> seg.get(bigEndian ? BE32 : LE32, off) & 0xffff_ffffL;
-            default -> seg.get(bigEndian ? BE64 : LE64, off);
-        };
-    }
 
-    static void writeSegment(MemorySegment seg, long off, int size, long value, boolean bigEndian) {
-        switch (size) {
-            case 1 -> seg.set(ValueLayout.JAVA_BYTE, off, (byte) value);
-            case 2 -> seg.set(bigEndian ? BE16 : LE16, off, (short) value);
-            case 4 -> seg.set(bigEndian ? BE32 : LE32, off, (int) value);
-            default -> seg.set(bigEndian ? BE64 : LE64, off, value);
-        }
-    }
 
     /** Bytes from {@code addr} to the end of section {@code s}, minus one (unsigned). */
     private static long remainingMinusOne(DispatchTable d, int s, long addr) {
@@ -121,7 +98,7 @@ final class AccessPath {
         if (directRead(kind) && (!isRam(kind) || Long.compareUnsigned(remainingMinusOne(d, s, addr), size - 1) >= 0)) {
             MemorySegment ram = v.sectionRam[s];
             if (Long.compareUnsigned(xlat, ram.byteSize() - size) <= 0) {
-                return readSegment(ram, xlat, size, bigEndian);
+                return SegmentAccess.read(ram, xlat, size, bigEndian);
             }
             // a romd read straddling the end of its block: QEMU overruns the block; guestmem asks the device
         }
@@ -138,7 +115,7 @@ final class AccessPath {
             if (directRead(ks) && w.len >= size) {
                 MemorySegment ram = w.view.sectionRam[w.section];
                 if (Long.compareUnsigned(w.xlat, ram.byteSize() - size) <= 0) {
-                    return readSegment(ram, w.xlat, size, bigEndian);
+                    return SegmentAccess.read(ram, w.xlat, size, bigEndian);
                 }
             }
             long value = w.view.sectionIo[w.section].read(w.xlat, size, bigEndian, attrs, st);
@@ -160,7 +137,7 @@ final class AccessPath {
         }
         long xlat = xlat(d, s, addr);
         if (directWrite(kind) && Long.compareUnsigned(remainingMinusOne(d, s, addr), size - 1) >= 0) {
-            writeSegment(v.sectionRam[s], xlat, size, value, bigEndian);
+            SegmentAccess.write(v.sectionRam[s], xlat, size, value, bigEndian);
             ramWritten(as, v, s, xlat, size, st);
             return;
         }
@@ -172,7 +149,7 @@ final class AccessPath {
         IommuWalk w = IommuWalk.walk(v, s, addr, size, true, true, attrs);
         try {
             if (directWrite(w.view.dispatch.kind(w.section)) && w.len >= size) {
-                writeSegment(w.view.sectionRam[w.section], w.xlat, size, value, bigEndian);
+                SegmentAccess.write(w.view.sectionRam[w.section], w.xlat, size, value, bigEndian);
                 ramWritten(w.target, w.view, w.section, w.xlat, size, st);
                 return;
             }
@@ -262,7 +239,7 @@ final class AccessPath {
             MmioDispatcher io = v.sectionIo[s];
             int n = io.accessSize(l, xlat);
             long val = io.read(xlat, n, false, attrs, st);
-            writeSegment(dst, pos, n, val, false);
+            SegmentAccess.write(dst, pos, n, val, false);
             return n;
         }
         MemorySegment ram = v.sectionRam[s];
@@ -285,7 +262,7 @@ final class AccessPath {
         if (!directWrite(kind)) {
             MmioDispatcher io = v.sectionIo[s];
             int n = io.accessSize(l, xlat);
-            long val = readSegment(src, pos, n, false);
+            long val = SegmentAccess.read(src, pos, n, false);
             io.write(xlat, val, n, false, attrs, st);
             return n;
         }

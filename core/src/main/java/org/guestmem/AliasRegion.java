@@ -15,6 +15,17 @@ import org.guestmem.internal.Hex;
  * have windows larger than their targets (MIPS Malta's 32 MiB {@code pci0-io} onto the 64 KiB
  * {@code io}); rendering then clips the window to the target, as QEMU does.
  *
+ * <h2 id="own-container">Aliases into their own container</h2>
+ * An alias may show a region that contains it, directly or further up (QEMU's Arm SSE-200 boards
+ * map a window of a container inside that container): rendering shows only the window, so as
+ * long as the window does not contain the alias, the recursion ends, exactly as in QEMU's
+ * {@code render_memory_region}. An alias that is reached again inside its own rendering with
+ * something left to show (its window contains itself, directly or through other aliases) is
+ * refused when a commit renders it: the commit throws {@link AliasLoopException} naming the loop
+ * and rolls its transaction back (see {@link MemoryTransaction}). QEMU recurses in that case,
+ * forever or until the clip is empty; guestmem refuses every such re-entry. A structure that no
+ * address space shows is not rendered and not checked.
+ *
  * <p>An alias does not keep anything alive beyond what Java's garbage collector does, and no
  * {@link FlatView} refers to an alias, even one that is the flatview root of an address space: an
  * alias may be dropped as soon as it is removed from its container (see {@code docs/lifetimes.md}).
@@ -23,6 +34,10 @@ public final class AliasRegion extends MemoryRegion {
     private final MemoryRegion target;
     // guarded by the update lock
     long aliasOffset;
+    /** Scratch of the renderer: whether the alias's target is being rendered (see {@link FlatViewRenderer}). */
+    boolean onRenderPath;
+    /** Scratch of {@link ChangedExtents}: the stamp of the alias list it was last met in. */
+    long extentStamp;
 
     AliasRegion(RegionContext context, Object owner, String name, MemoryRegion target, long offset, long size) {
         super(context, owner, name, size);
@@ -57,10 +72,10 @@ public final class AliasRegion extends MemoryRegion {
             checkAlive();
             checkWindow(offset, sizeMinus1, "move the window of alias " + describe(this));
             if (offset != aliasOffset) {
+                long old = aliasOffset;
+                recordUndo(() -> aliasOffset = old);
                 aliasOffset = offset;
-                if (enabled) {
-                    markUpdatePending();
-                }
+                RegionFlags.markIfEnabled(this);
             }
         });
     }

@@ -112,7 +112,7 @@ final class ListenerHub implements SpaceHost, RegionContext.Listeners {
         views.mutate(() -> {
             if (dirtyLog.start(reasons)) {
                 listeners.forwardAll(MemoryListener::logGlobalStart);
-                views.markUpdatePending();
+                views.markUpdatePendingBeyondRollback();
             }
         });
     }
@@ -124,7 +124,7 @@ final class ListenerHub implements SpaceHost, RegionContext.Listeners {
             boolean stopped = views.mutate(() -> {
                 boolean s = dirtyLog.stop(reasons);
                 if (s) {
-                    views.markUpdatePending();
+                    views.markUpdatePendingBeyondRollback();
                 }
                 return s;
             });

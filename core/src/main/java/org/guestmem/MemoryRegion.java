@@ -2,7 +2,6 @@ package org.guestmem;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,14 +24,17 @@ import org.guestmem.listener.IoEventFd;
  *
  * <h2 id="mutation">Mutation and transactions</h2>
  * Every mutator takes the system's update lock and behaves as its own transaction: if it changes
- * something QEMU re-renders for, the address spaces get new {@link FlatView}s when the outermost
- * transaction commits (at the end of the call when no transaction is open). Inside
+ * something QEMU re-renders for, the address spaces whose view it changes get new {@link FlatView}s
+ * when the outermost transaction commits (at the end of the call when no transaction is open). Inside
  * {@link MemorySystem#begin()} the changes accumulate and become visible together.
  *
  * <h2 id="errors">Bad input</h2>
  * A mutator that rejects its arguments throws before changing anything: the region, its
  * container, its siblings and every published view stay as they were. Messages name the regions
- * and give addresses and sizes in hex.
+ * and give addresses and sizes in hex. A change the renderer refuses at commit (an alias that
+ * shows itself inside its own window, see {@link AliasRegion}) is rolled back with its whole
+ * transaction: outside a transaction the mutator throws {@link AliasLoopException} and changed
+ * nothing (see {@link MemoryTransaction} for a transaction).
  *
  * <h2 id="threading">Threading</h2>
  * Attributes are written only under the update lock. The getters are meant for the writer (the
@@ -40,11 +42,8 @@ import org.guestmem.listener.IoEventFd;
  * regions, only immutable {@link FlatView}s. {@link #name()}, {@link #owner()} and the kind are
  * final and safe to read from any thread.
  *
- * <h2 id="sizes">Sizes</h2>
- * Sizes follow QEMU's rule: a {@code long} holding an unsigned byte count, where
- * {@link #SIZE_2_64} ({@code UINT64_MAX}, {@code -1L}) stands for 2<sup>64</sup>. A region of
- * 2<sup>64</sup>-1 bytes therefore cannot be made, exactly as in QEMU; zero-sized regions are
- * rejected.
+ * <p>Sizes are QEMU's: a {@code long} holding an unsigned byte count, {@link #SIZE_2_64} for
+ * 2<sup>64</sup> (so 2<sup>64</sup>-1 bytes cannot be expressed, as in QEMU); 0 is rejected.
  */
 public abstract sealed class MemoryRegion
         permits ContainerRegion, RamBackedRegion, MmioRegion, AliasRegion, ReservationRegion, IommuRegion {
@@ -71,6 +70,8 @@ public abstract sealed class MemoryRegion
     int mappedViaAlias;
     /** How many address spaces have this region as their root (directly or at the end of an alias chain). */
     int addressSpaceRoots;
+    /** How many address spaces have exactly this region as their root. */
+    int directRoots;
     /** The aliases of this region that are mapped (a subregion or an address-space root), one entry per mapping. */
     final ArrayList<AliasRegion> mappedAliases = new ArrayList<>(0);
     /** Sorted by descending priority; the newest of equal priority first (QEMU's list order). */
@@ -79,19 +80,14 @@ public abstract sealed class MemoryRegion
     final int[] logCounts = new int[DirtyLogClient.values().length];
     /** QEMU's {@code coalesced} list and {@code flush_coalesced_mmio} flag. */
     final CoalescedMmio coalescing = new CoalescedMmio(this);
-    /**
-     * Scratch of FlatView construction, written and read only by the writer under the update
-     * lock: the {@link MemorySystem#nextViewMark()} of the view being built when this region was
-     * first met, and its index among the view's distinct regions.
-     */
+    /** Scratch of FlatView construction (writer only): the mark of the view last built and this region's index in it. */
     long viewMark;
-    /** See {@link #viewMark}. */
     int viewIndex;
     /** QEMU's {@code ioeventfds}: sorted by {@link IoEventFd#before}; replaced whole, never modified. */
     IoEventFd[] ioeventfds = RegionEventFds.NONE;
     /**
-     * {@link #explicitLogMask()} as of the last {@link #setLog}, readable from any thread: RAM
-     * writes made outside the access path (DMA unmap) compute the effective mask from it.
+     * The mask of the clients requested with {@link #setLog} ({@link LogRequests}), readable from any
+     * thread: RAM writes made outside the access path (DMA unmap) compute the effective mask from it.
      */
     volatile int explicitLogMaskVolatile;
 
@@ -99,7 +95,7 @@ public abstract sealed class MemoryRegion
         this.context = context;
         this.owner = owner;
         this.name = name;
-        this.sizeMinus1 = sizeMinusOne(size, name);
+        this.sizeMinus1 = RegionExtent.sizeMinusOne(size, name);
     }
 
     // ------------------------------------------------------------------ queries
@@ -216,16 +212,21 @@ public abstract sealed class MemoryRegion
     /**
      * Adds {@code sub} at {@code offset} with priority 0 (QEMU's {@code memory_region_add_subregion}).
      *
-     * @param sub the region to add or remove
+     * <p>{@code sub} may be an alias of this region or of an ancestor of it, as in QEMU: rendering
+     * shows its window, which ends the recursion. If the window contains the alias itself (its
+     * rendering would not end), the commit refuses the change and rolls it back.
+     *
+     * @param sub the region to add
      * @param offset the offset within this region
      * @throws IllegalArgumentException if {@code sub} belongs to another system, already has a
-     *                                  container, is this region or an ancestor of it (directly or
-     *                                  through aliases), or would reach past 2<sup>64</sup>
+     *                                  container, is this region or an ancestor of it through
+     *                                  containers, or would reach past 2<sup>64</sup>; or if the
+     *                                  commit refused it (an alias showing itself)
      * @throws IllegalStateException    if either region was destroyed, or {@code sub} is an alias
      *                                  whose target was destroyed
      */
     public final void addSubregion(MemoryRegion sub, long offset) {
-        mutate(() -> addSubregionLocked(sub, offset, 0, false));
+        mutate(() -> SubregionLinks.add(this, sub, offset, 0, false));
     }
 
     /**
@@ -233,33 +234,25 @@ public abstract sealed class MemoryRegion
      * only (QEMU's {@code memory_region_add_subregion_overlap}). Among equal priorities the region
      * added last wins.
      *
-     * @param sub the region to add or remove
+     * @param sub the region to add
      * @param offset the offset within this region
      * @param priority the priority among the siblings (ascending for listeners)
      * @throws IllegalArgumentException as {@link #addSubregion}
      * @throws IllegalStateException    as {@link #addSubregion}
      */
     public final void addSubregionOverlap(MemoryRegion sub, long offset, int priority) {
-        mutate(() -> addSubregionLocked(sub, offset, priority, true));
+        mutate(() -> SubregionLinks.add(this, sub, offset, priority, true));
     }
 
     /**
      * Removes {@code sub} from this region (QEMU's {@code memory_region_del_subregion}).
      *
-     * @param sub the region to add or remove
+     * @param sub the region to remove
      * @throws IllegalArgumentException if {@code sub} is not a subregion of this region
      */
     public final void removeSubregion(MemoryRegion sub) {
         Objects.requireNonNull(sub, "sub");
-        mutate(() -> {
-            checkAlive();
-            if (sub.container != this) {
-                throw new IllegalArgumentException("cannot remove " + describe(sub) + " from " + describe(this)
-                        + ": it is not a subregion of it"
-                        + (sub.container != null ? " (its container is " + describe(sub.container) + ")" : ""));
-            }
-            unlinkSubregion(sub);
-        });
+        mutate(() -> SubregionLinks.remove(this, sub));
     }
 
     /**
@@ -268,13 +261,7 @@ public abstract sealed class MemoryRegion
      * @param value the new value
      */
     public final void setEnabled(boolean value) {
-        mutate(() -> {
-            checkAlive();
-            if (enabled != value) {
-                enabled = value;
-                markUpdatePending();
-            }
-        });
+        mutate(() -> RegionFlags.setEnabled(this, value));
     }
 
     /**
@@ -291,22 +278,7 @@ public abstract sealed class MemoryRegion
      * @throws IllegalArgumentException if the region would reach past 2<sup>64</sup>
      */
     public final void setAddress(long address) {
-        mutate(() -> {
-            checkAlive();
-            checkFits(address, sizeMinus1, "move " + describe(this) + " to " + Hex.of(address));
-            if (address == addr) {
-                return;
-            }
-            MemoryRegion c = container;
-            if (c != null) {
-                int prio = priority;
-                boolean overlap = mayOverlap;
-                c.unlinkSubregion(this);
-                c.linkSubregion(this, address, prio, overlap);
-            } else {
-                addr = address;
-            }
-        });
+        mutate(() -> SubregionLinks.move(this, address));
     }
 
     /**
@@ -316,15 +288,7 @@ public abstract sealed class MemoryRegion
      * @param value the new value
      */
     public final void setReadonly(boolean value) {
-        mutate(() -> {
-            checkAlive();
-            if (readonly != value) {
-                readonly = value;
-                if (enabled) {
-                    markUpdatePending();
-                }
-            }
-        });
+        mutate(() -> RegionFlags.setReadonly(this, value));
     }
 
     /**
@@ -333,15 +297,7 @@ public abstract sealed class MemoryRegion
      * @param value the new value
      */
     public final void setNonvolatile(boolean value) {
-        mutate(() -> {
-            checkAlive();
-            if (nonvolatile != value) {
-                nonvolatile = value;
-                if (enabled) {
-                    markUpdatePending();
-                }
-            }
-        });
+        mutate(() -> RegionFlags.setNonvolatile(this, value));
     }
 
     /**
@@ -355,17 +311,7 @@ public abstract sealed class MemoryRegion
      *                                  window would no longer fit its target
      */
     public final void setSize(long size) {
-        mutate(() -> {
-            checkAlive();
-            long s1 = sizeMinusOne(size, name);
-            checkResizable(s1);
-            checkFits(addr, s1, "resize " + describe(this) + " to " + Hex.ofSizeMinusOne(s1));
-            checkMappedAliasWindows(s1);
-            if (s1 != sizeMinus1) {
-                sizeMinus1 = s1;
-                markUpdatePending();
-            }
-        });
+        mutate(() -> RegionExtent.resize(this, size));
     }
 
     /**
@@ -380,31 +326,7 @@ public abstract sealed class MemoryRegion
      * @throws IllegalStateException if {@code log} is false and no request is outstanding
      */
     public final void setLog(boolean log, DirtyLogClient client) {
-        mutate(() -> {
-            checkAlive();
-            int c = client.ordinal();
-            if (!log && logCounts[c] == 0) {
-                throw new IllegalStateException("setLog(false, " + client + ") on " + describe(this)
-                        + " without a matching setLog(true, " + client + ")");
-            }
-            int before = logCounts[c];
-            logCounts[c] += log ? 1 : -1;
-            explicitLogMaskVolatile = explicitLogMask();
-            if ((before == 0) != (logCounts[c] == 0) && enabled) {
-                markUpdatePending();
-            }
-        });
-    }
-
-    /** The clients requested through {@link #setLog}. */
-    final int explicitLogMask() {
-        int m = 0;
-        for (int c = 0; c < logCounts.length; c++) {
-            if (logCounts[c] > 0) {
-                m |= 1 << c;
-            }
-        }
-        return m;
+        mutate(() -> LogRequests.change(this, log, client));
     }
 
     // ------------------------------------------------------------------ ioeventfds
@@ -416,18 +338,10 @@ public abstract sealed class MemoryRegion
      * {@link MemTxResult#OK}. {@code data} is given as the guest CPU stores it (in the target's
      * byte order) and kept in the device's byte order, truncated to {@code size} bytes: a 4-byte
      * store of {@code 0x1234} matches {@code data = 0x1234} whatever the device's endianness.
-     *
-     * <p>The write short-circuit (QEMU's TCG path, {@code memory_region_dispatch_write_eventfds})
-     * applies to MMIO regions and ROM devices and takes effect at once, before this method
-     * returns, on every thread; it runs after the access checks of the region's
-     * {@link MemoryRegionOps} (a rejected write stays rejected) and before the device. Registrations
-     * on other kinds are kept and reported to listeners but never short-circuit anything (writes to
-     * RAM are direct; writes to ROM and reservations are rejected first), as in QEMU.
-     *
-     * <p>Listeners see the change as {@link org.guestmem.listener.MemoryListener#eventfdAdd} at the end of the
-     * outermost transaction (at the end of this call outside one) if the region is enabled.
-     * Registrations are kept sorted by offset, size, match flag, data and notifier, as QEMU's; the
-     * same registration may be added twice.
+     * The short-circuit takes effect at once, on every thread, for MMIO regions and ROM devices
+     * only; listeners see {@link org.guestmem.listener.MemoryListener#eventfdAdd} at the end of the
+     * outermost transaction if the region is enabled; the same registration may be added twice
+     * (the details in {@link IoEventFd}).
      *
      * @param offset the offset within this region
      * @param size the access size: 0 (any), 1, 2, 4 or 8
@@ -439,10 +353,7 @@ public abstract sealed class MemoryRegion
      * @throws IllegalStateException    if the region was destroyed
      */
     public final void addEventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
-        mutate(() -> {
-            checkAlive();
-            setEventfds(RegionEventFds.insert(ioeventfds, RegionEventFds.create(this, offset, size, matchData, data, notifier)));
-        });
+        mutate(() -> RegionEventFds.add(this, offset, size, matchData, data, notifier));
     }
 
     /**
@@ -461,26 +372,12 @@ public abstract sealed class MemoryRegion
      *                                  are invalid as for {@link #addEventfd}
      */
     public final void delEventfd(long offset, int size, boolean matchData, long data, EventNotifier notifier) {
-        mutate(() -> {
-            checkAlive();
-            setEventfds(RegionEventFds.remove(this, ioeventfds, RegionEventFds.create(this, offset, size, matchData, data, notifier)));
-        });
+        mutate(() -> RegionEventFds.delete(this, offset, size, matchData, data, notifier));
     }
 
     /** {@return the region's ioeventfds in QEMU's sorted order (offsets region-relative, data in device order)} */
     public final List<IoEventFd> ioEventFds() {
         return List.of(ioeventfds);
-    }
-
-    private void setEventfds(IoEventFd[] next) {
-        ioeventfds = next;
-        MmioDispatcher io = dispatcher();
-        if (io != null) {
-            io.publishEventfds(next);
-        }
-        if (enabled) {
-            context.mutations.markIoEventFdsPending();
-        }
     }
 
     /** The dispatcher whose writes ioeventfds short-circuit: MMIO regions and ROM devices; null otherwise. */
@@ -497,18 +394,13 @@ public abstract sealed class MemoryRegion
      * @throws IllegalStateException if the region is 2<sup>64</sup> bytes long (QEMU asserts) or destroyed
      */
     public final void setCoalescing() {
-        lockedOpen("setCoalescing", () -> {
-            checkAlive();
-            coalescing.setWhole();
-        });
+        lockedAlive("setCoalescing", coalescing::setWhole);
     }
 
     /**
      * Adds {@code [offset, offset + size)} to the region's coalesced MMIO ranges (QEMU's
-     * {@code memory_region_add_coalescing}) and sets the flush flag. Not a transaction: every
-     * listener of every address space whose current view shows the region gets
-     * {@link org.guestmem.listener.MemoryListener#coalescedIoAdd} (forward) at once, for the part of the new range each
-     * of the region's flat ranges shows, in address-space creation order and address order.
+     * {@code memory_region_add_coalescing}) and sets the flush flag. Not a transaction: listeners
+     * are told at once ({@link CoalescedRange} says which and in what order).
      *
      * @param offset the first offset of the range within the region
      * @param size   the number of bytes, unsigned
@@ -518,22 +410,16 @@ public abstract sealed class MemoryRegion
      *                                  listener called)
      */
     public final void addCoalescing(long offset, long size) {
-        lockedOpen("addCoalescing", () -> {
-            checkAlive();
-            coalescing.addChecked(offset, size);
-        });
+        lockedAlive("addCoalescing", () -> coalescing.addChecked(offset, size));
     }
 
     /**
      * Removes every coalesced range (QEMU's {@code memory_region_clear_coalescing}): if there were
-     * any, the flush flag is cleared and, range by range in insertion order, listeners get
-     * {@link org.guestmem.listener.MemoryListener#coalescedIoDel} (reverse) as {@link #addCoalescing} describes.
+     * any, the flush flag is cleared and listeners are told at once, range by range in insertion
+     * order ({@link CoalescedRange}).
      */
     public final void clearCoalescing() {
-        lockedOpen("clearCoalescing", () -> {
-            checkAlive();
-            coalescing.clear();
-        });
+        lockedAlive("clearCoalescing", coalescing::clear);
     }
 
     /**
@@ -542,7 +428,7 @@ public abstract sealed class MemoryRegion
      * only with KVM); the flag is bookkeeping for the embedder, see {@link #isFlushCoalesced()}.
      */
     public final void setFlushCoalesced() {
-        lockedOpen("setFlushCoalesced", coalescing::setFlush);
+        context.lock.lockedOpen("setFlushCoalesced", coalescing::setFlush);
     }
 
     /**
@@ -550,7 +436,7 @@ public abstract sealed class MemoryRegion
      * {@code memory_region_clear_flush_coalesced}).
      */
     public final void clearFlushCoalesced() {
-        lockedOpen("clearFlushCoalesced", coalescing::clearFlush);
+        context.lock.lockedOpen("clearFlushCoalesced", coalescing::clearFlush);
     }
 
     /** {@return QEMU's {@code flush_coalesced_mmio} flag} */
@@ -566,36 +452,15 @@ public abstract sealed class MemoryRegion
     /**
      * Destroys the region, QEMU's {@code object_unparent}: its subregions are removed (and may be
      * added elsewhere), it can no longer be changed or mapped, and its backing memory is returned
-     * once no published view can reach it (see {@code docs/lifetimes.md}).
+     * once no published view can reach it (see {@code docs/lifetimes.md}). Inside a transaction the
+     * irreversible part (the RAM block's reference dropped, the coalesced ranges cleared) waits
+     * for the outermost commit, so that a failed commit can bring the region back.
      *
      * @throws IllegalStateException if the region is still mapped (it has a container, or a mapped
      *                               alias shows it) or is the root of an address space
      */
     public final void destroy() {
-        mutate(() -> {
-            if (destroyed) {
-                return;
-            }
-            if (container != null) {
-                throw new IllegalStateException("cannot destroy " + describe(this) + ": it is still a subregion of "
-                        + describe(container) + "; remove it first");
-            }
-            if (mappedViaAlias > 0) {
-                throw new IllegalStateException("cannot destroy " + describe(this) + ": " + mappedViaAlias
-                        + " mapped alias(es) still show it; remove them first");
-            }
-            if (addressSpaceRoots > 0) {
-                throw new IllegalStateException("cannot destroy " + describe(this) + ": it is the root of "
-                        + addressSpaceRoots + " address space(s); destroy them first");
-            }
-            for (MemoryRegion sub : List.copyOf(subregions)) {
-                unlinkSubregion(sub);
-            }
-            coalescing.clear(); // QEMU's memory_region_finalize
-            enabled = false;
-            destroyed = true;
-            onDestroy();
-        });
+        mutate(() -> RegionDestruction.destroy(this));
     }
 
     // ------------------------------------------------------------------ internals (update lock held)
@@ -605,15 +470,24 @@ public abstract sealed class MemoryRegion
         context.mutations.mutate(change);
     }
 
-    /** Records that the next outermost commit must re-render. */
+    /**
+     * Records that the next outermost commit must re-render where this region can show, as it is
+     * now (see {@link ChangedExtents}): called after a change, and before it too when the change
+     * moves or shrinks what the region covers.
+     */
     final void markUpdatePending() {
-        context.mutations.markUpdatePending();
+        context.mutations.markUpdatePending(this);
     }
 
-    /** Runs {@code body} under the update lock, not as a transaction; the system must be open. */
-    private void lockedOpen(String what, Runnable body) {
-        context.lock.locked(what, () -> {
-            context.lock.checkOpen();
+    /** Records how to undo the change about to be made (see {@link UndoLog}). */
+    final void recordUndo(Runnable inverse) {
+        context.mutations.recordUndo(inverse);
+    }
+
+    /** Runs {@code body} under the update lock, not as a transaction; the system must be open, the region alive. */
+    private void lockedAlive(String what, Runnable body) {
+        context.lock.lockedOpen(what, () -> {
+            checkAlive();
             body.run();
         });
     }
@@ -622,137 +496,13 @@ public abstract sealed class MemoryRegion
     void checkResizable(long newSizeMinus1) {
     }
 
-    /** In a strict system, the windows of this region's mapped aliases must still fit it at the new size. */
-    private void checkMappedAliasWindows(long newSizeMinus1) {
-        if (context.lenientAliasWindows) {
-            return;
-        }
-        for (AliasRegion a : mappedAliases) {
-            long last = a.aliasOffset + a.sizeMinus1;
-            if (Long.compareUnsigned(last, newSizeMinus1) > 0) {
-                throw new IllegalArgumentException("cannot resize " + describe(this) + " to " + Hex.ofSizeMinusOne(newSizeMinus1)
-                        + ": the window [" + Hex.of(a.aliasOffset) + ", +" + Hex.ofSizeMinusOne(a.sizeMinus1) + ") of mapped alias "
-                        + describe(a) + " would no longer fit");
-            }
-        }
-    }
-
-    /** Kind-specific teardown, under the update lock, after the region was marked destroyed. */
+    /** Kind-specific teardown, under the update lock, once the commit that destroyed the region succeeded. */
     void onDestroy() {
     }
 
     final void checkAlive() {
         if (destroyed) {
             throw new IllegalStateException(describe(this) + " has been destroyed");
-        }
-    }
-
-    private void addSubregionLocked(MemoryRegion sub, long offset, int prio, boolean overlap) {
-        checkAlive();
-        if (sub == null) {
-            throw new NullPointerException("sub");
-        }
-        if (sub.context != context) {
-            throw new IllegalArgumentException("cannot add " + describe(sub) + " to " + describe(this)
-                    + ": they belong to different memory systems");
-        }
-        sub.checkAlive();
-        if (sub.container != null) {
-            throw new IllegalArgumentException("cannot add " + describe(sub) + " to " + describe(this) + " at "
-                    + Hex.of(offset) + ": it is already a subregion of " + describe(sub.container) + " at "
-                    + Hex.of(sub.addr));
-        }
-        if (sub == this || sub.reaches(this)) {
-            throw new IllegalArgumentException("cannot add " + describe(sub) + " to " + describe(this)
-                    + ": " + describe(this) + (sub == this ? " is the region itself" : " is reachable from it")
-                    + ", which would make a cycle");
-        }
-        for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
-            if (alias.target().destroyed) {
-                throw new IllegalStateException("cannot add " + describe(sub) + " to " + describe(this)
-                        + ": alias " + describe(alias) + " targets " + describe(alias.target())
-                        + ", which has been destroyed");
-            }
-        }
-        if (Long.compareUnsigned(offset + sub.sizeMinus1, offset) < 0) { // the message only when it fails
-            checkFits(offset, sub.sizeMinus1, "add " + describe(sub) + " to " + describe(this) + " at " + Hex.of(offset));
-        }
-        if (sub instanceof AliasRegion alias) {
-            alias.checkWindowStillFits("add " + describe(sub) + " to " + describe(this));
-        }
-        linkSubregion(sub, offset, prio, overlap);
-    }
-
-    /** Whether {@code other} is this region or lies below it, following subregions and alias targets. */
-    final boolean reaches(MemoryRegion other) {
-        if (subregions.isEmpty() && !(this instanceof AliasRegion)) {
-            return this == other; // a leaf: no walk (importers add many)
-        }
-        ArrayList<MemoryRegion> stack = new ArrayList<>();
-        IdentityHashMap<MemoryRegion, Boolean> seen = new IdentityHashMap<>();
-        stack.add(this);
-        while (!stack.isEmpty()) {
-            MemoryRegion r = stack.removeLast();
-            if (r == other) {
-                return true;
-            }
-            if (seen.put(r, Boolean.TRUE) != null) {
-                continue;
-            }
-            stack.addAll(r.subregions);
-            if (r instanceof AliasRegion a) {
-                stack.add(a.target());
-            }
-        }
-        return false;
-    }
-
-    /** QEMU's insertion: before the first sibling whose priority is {@code <=} the new one. */
-    final void linkSubregion(MemoryRegion sub, long offset, int prio, boolean overlap) {
-        sub.container = this;
-        sub.addr = offset;
-        sub.priority = prio;
-        sub.mayOverlap = overlap;
-        int lo = 0;
-        int hi = subregions.size();
-        while (lo < hi) { // the first sibling whose priority is <= prio
-            int mid = (lo + hi) >>> 1;
-            if (subregions.get(mid).priority > prio) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        subregions.add(lo, sub);
-        for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
-            alias.target().mappedViaAlias++;
-        }
-        if (sub instanceof AliasRegion alias) {
-            alias.target().mappedAliases.add(alias);
-        }
-        if (enabled && sub.enabled) {
-            markUpdatePending();
-        }
-    }
-
-    final void unlinkSubregion(MemoryRegion sub) {
-        subregions.remove(sub);
-        sub.container = null;
-        for (MemoryRegion a = sub; a instanceof AliasRegion alias; a = alias.target()) {
-            alias.target().mappedViaAlias--;
-        }
-        if (sub instanceof AliasRegion alias) {
-            alias.target().mappedAliases.remove(alias);
-        }
-        if (enabled && sub.enabled) {
-            markUpdatePending();
-        }
-    }
-
-    static void checkFits(long offset, long sizeMinus1, String what) {
-        if (Long.compareUnsigned(offset + sizeMinus1, offset) < 0) {
-            throw new IllegalArgumentException("cannot " + what + ": [" + Hex.of(offset) + ", +"
-                    + Hex.ofSizeMinusOne(sizeMinus1) + ") reaches past 2^64");
         }
     }
 
@@ -766,30 +516,7 @@ public abstract sealed class MemoryRegion
      *                                  2<sup>64</sup>, so that size cannot be expressed)
      */
     public static long encodeSize(BigInteger bytes) {
-        if (bytes.signum() <= 0) {
-            throw new IllegalArgumentException("region size must be at least 1 byte, got " + Hex.of(bytes));
-        }
-        BigInteger max = BigInteger.ONE.shiftLeft(64);
-        int c = bytes.compareTo(max);
-        if (c > 0) {
-            throw new IllegalArgumentException("region size " + Hex.of(bytes) + " is above 2^64");
-        }
-        if (c == 0) {
-            return SIZE_2_64;
-        }
-        if (bytes.equals(max.subtract(BigInteger.ONE))) {
-            throw new IllegalArgumentException("region size " + Hex.of(bytes)
-                    + " cannot be expressed: as in QEMU, UINT64_MAX means 2^64");
-        }
-        return bytes.longValue();
-    }
-
-    /** Converts a QEMU-style size to size-1, rejecting 0. */
-    static long sizeMinusOne(long size, String name) {
-        if (size == 0) {
-            throw new IllegalArgumentException("region '" + name + "': size must be at least 1 byte, got 0x0");
-        }
-        return size == SIZE_2_64 ? -1L : size - 1;
+        return RegionExtent.encodeSize(bytes);
     }
 
     static String describe(MemoryRegion r) {

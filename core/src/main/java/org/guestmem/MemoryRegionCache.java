@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.IoStatus;
+import org.guestmem.internal.SegmentAccess;
 
 /**
  * A device's window onto a small guest range it accesses again and again, such as a virtio ring,
@@ -262,7 +263,7 @@ public final class MemoryRegionCache implements AutoCloseable {
         boolean be = order == ByteOrder.BIG_ENDIAN;
         if (direct != null && size <= directLen - offset) {
             lastBits = 0;
-            return AccessPath.readSegment(direct, offset, size, be);
+            return SegmentAccess.read(direct, offset, size, be);
         }
         st.reset();
         long value = AccessPath.load(v, addr + offset, size, be, MemTxAttrs.UNSPECIFIED, st);
@@ -285,7 +286,7 @@ public final class MemoryRegionCache implements AutoCloseable {
         FlatView v = current();
         boolean be = order == ByteOrder.BIG_ENDIAN;
         if (direct != null && size <= directLen - offset) {
-            AccessPath.writeSegment(direct, offset, size, value, be);
+            SegmentAccess.write(direct, offset, size, value, be);
             AccessPath.ramWritten(space, v, directSection, directBase + offset, size, null);
             return MemTxResult.OK;
         }

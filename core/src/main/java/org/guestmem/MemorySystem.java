@@ -263,12 +263,15 @@ public final class MemorySystem implements AutoCloseable {
     /**
      * Creates an address space showing {@code root} (QEMU's {@code address_space_init}). Outside
      * a transaction its view is rendered (or shared) at once. Inside a transaction it shows the
-     * empty view until the outermost commit, like every other change made in the transaction.
+     * empty view until the outermost commit, like every other change made in the transaction; if
+     * that commit fails, the space is destroyed with the rest of the transaction's changes.
      *
      * @param name the space's name; null gives {@code "anonymous"}, as in QEMU
      * @param root the region the space shows
      * @return the new space
-     * @throws IllegalArgumentException if {@code root} belongs to another system
+     * @throws IllegalArgumentException if {@code root} belongs to another system, or (outside a
+     *                                  transaction, an {@link AliasLoopException}) its view cannot
+     *                                  be rendered
      * @throws IllegalStateException    if {@code root} was destroyed or the system is closed
      */
     public AddressSpace addressSpace(String name, MemoryRegion root) {
@@ -276,9 +279,12 @@ public final class MemorySystem implements AutoCloseable {
         return lock.locked("the creation of address space '" + name + "'", () -> {
             lock.checkOpen();
             checkRoot(name, root);
-            AddressSpace as = new AddressSpace(hub, viewContext, bounce, name == null ? "anonymous" : name, root,
-                    views.firstView(root));
+            String spaceName = name == null ? "anonymous" : name;
+            AddressSpace as = new AddressSpace(hub, viewContext, bounce, spaceName, root, views.firstView(spaceName, root));
             views.add(as);
+            if (views.inTransaction()) {
+                views.recordChange(() -> hub.destroy(as)); // a failed commit destroys the spaces made in it
+            }
             return as;
         });
     }
@@ -326,8 +332,9 @@ public final class MemorySystem implements AutoCloseable {
     }
 
     /**
-     * {@return how many outermost commits found a change pending and re-rendered every address
-     * space (QEMU's {@code memory_region_transaction_commit} with an update pending), even if the
+     * {@return how many outermost commits found a change pending and re-rendered (QEMU's
+     * {@code memory_region_transaction_commit} with an update pending, which renders every address
+     * space; guestmem renders only where the changes show, with the same result), even if the
      * system had no address space yet; creating an address space renders without counting}
      */
     public long commitCount() {
@@ -432,6 +439,11 @@ public final class MemorySystem implements AutoCloseable {
 
     NativeMemoryStats nativeMemoryStats() {
         return memory.stats();
+    }
+
+    /** {@return how many views commits kept, spliced and rendered in full} For tests. */
+    long[] renderCounts() {
+        return views.renderCounts();
     }
 
     ViewContext viewContext() {

@@ -117,4 +117,38 @@ final class RegionEventFds {
         System.arraycopy(old, i + 1, next, i, old.length - i - 1);
         return next;
     }
+
+    /** QEMU's {@code memory_region_add_eventfd}; see {@link MemoryRegion#addEventfd}. */
+    static void add(MemoryRegion mr, long offset, int size, boolean matchData, long data, EventNotifier notifier) {
+        mr.checkAlive();
+        replace(mr, insert(mr.ioeventfds, create(mr, offset, size, matchData, data, notifier)));
+    }
+
+    /** QEMU's {@code memory_region_del_eventfd}; see {@link MemoryRegion#delEventfd}. */
+    static void delete(MemoryRegion mr, long offset, int size, boolean matchData, long data, EventNotifier notifier) {
+        mr.checkAlive();
+        replace(mr, remove(mr, mr.ioeventfds, create(mr, offset, size, matchData, data, notifier)));
+    }
+
+    /**
+     * Installs {@code next} as {@code mr}'s list, in its dispatcher too (the write short-circuit
+     * sees it at once), recording the old list in the undo log; the address spaces' lists follow at
+     * the end of the transaction.
+     */
+    private static void replace(MemoryRegion mr, IoEventFd[] next) {
+        IoEventFd[] old = mr.ioeventfds;
+        mr.recordUndo(() -> publish(mr, old));
+        publish(mr, next);
+        if (mr.enabled) {
+            mr.context.mutations.markIoEventFdsPending();
+        }
+    }
+
+    private static void publish(MemoryRegion mr, IoEventFd[] list) {
+        mr.ioeventfds = list;
+        MmioDispatcher io = mr.dispatcher();
+        if (io != null) {
+            io.publishEventfds(list);
+        }
+    }
 }

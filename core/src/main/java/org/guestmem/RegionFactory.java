@@ -164,7 +164,7 @@ public final class RegionFactory {
     }
 
     private RamBlock newBlock(String name, long size) {
-        long s1 = MemoryRegion.sizeMinusOne(size, name);
+        long s1 = RegionExtent.sizeMinusOne(size, name);
         if (s1 < 0) {
             throw new IllegalArgumentException("region '" + name + "': RAM blocks hold at most 0x7fffffffffffffff bytes, got "
                     + Hex.ofSizeMinusOne(s1));

@@ -47,10 +47,9 @@ public final class RomDeviceRegion extends RamBackedRegion {
         mutate(() -> {
             checkAlive();
             if (romdMode != value) {
+                recordUndo(() -> romdMode = !value);
                 romdMode = value;
-                if (enabled) {
-                    markUpdatePending();
-                }
+                RegionFlags.markIfEnabled(this);
             }
         });
     }

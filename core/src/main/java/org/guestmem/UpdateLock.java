@@ -104,7 +104,15 @@ final class UpdateLock {
         });
     }
 
-    /** Unlocks, then throws the failures drained while the lock was held, if any. */
+    /** {@link #locked(String, Runnable)} for a body that needs the system open. */
+    void lockedOpen(String what, Runnable body) {
+        locked(what, () -> {
+            checkOpen();
+            body.run();
+        });
+    }
+
+        /** Unlocks, then throws the failures drained while the lock was held, if any. */
     void unlockAndThrow(List<Throwable> failed, String what) {
         lock.unlock();
         throwIfAny(failed, what);

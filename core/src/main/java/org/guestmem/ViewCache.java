@@ -26,9 +26,23 @@ final class ViewCache implements RegionContext.Mutations {
     private int transactionDepth;
     private boolean updatePending;
     private boolean ioEventFdsPending;
+    /** Whether a change that a rollback does not undo is among those pending (see {@link #rollBack}). */
+    private boolean pendingBeyondRollback;
+    /** The open transaction's changes, for a failed commit (see {@link UndoLog}). */
+    private final UndoLog undo = new UndoLog();
+    /** Where the open transaction's changes can show, per flatview root of the last commit. */
+    private final ChangedExtents changes = new ChangedExtents();
+    /** Whether every commit also renders in full and checks the incremental result against it. */
+    private final boolean verify = Boolean.getBoolean(VERIFY_PROPERTY);
+    /** The system property that turns on {@link #verify}. */
+    static final String VERIFY_PROPERTY = "guestmem.verifyIncremental";
     private final ArrayList<AddressSpace> addressSpaces = new ArrayList<>();
     private IdentityHashMap<MemoryRegion, FlatView> flatViews = new IdentityHashMap<>();
     private long commits;
+    /** Views of a flatview root kept, spliced and rendered in full by commits so far (for tests). */
+    private long viewsKept;
+    private long viewsSpliced;
+    private long viewsRendered;
 
     ViewCache(UpdateLock lock, ListenerRegistry listeners, ViewContext context) {
         this.lock = lock;
@@ -49,6 +63,11 @@ final class ViewCache implements RegionContext.Mutations {
 
     long commits() {
         return commits;
+    }
+
+    /** {@return how many views commits kept, spliced and rendered in full, in that order} */
+    long[] renderCounts() {
+        return new long[] {viewsKept, viewsSpliced, viewsRendered};
     }
 
     SpaceEventFds eventFds() {
@@ -79,13 +98,22 @@ final class ViewCache implements RegionContext.Mutations {
         });
     }
 
-    /** Runs {@code change} as its own (possibly nested) transaction and {@return its value} */
+    /**
+     * Runs {@code change} as its own (possibly nested) transaction and {@return its value} A change
+     * that throws takes back what it recorded in the undo log before the exception leaves.
+     */
     <T> T mutate(Supplier<T> change) {
         lock.lock();
         transactionDepth++;
+        long mark = undo.mark();
         try {
             lock.checkOpen();
-            return change.get();
+            T value = change.get();
+            undo.countChange(mark);
+            return value;
+        } catch (RuntimeException | Error e) {
+            undo.rollBackTo(mark);
+            throw e;
         } finally {
             commitLocked();
         }
@@ -99,33 +127,118 @@ final class ViewCache implements RegionContext.Mutations {
         commitLocked();
     }
 
-    /** Leaves one transaction level and unlocks; the outermost renders if something is pending. */
+    /**
+     * Leaves one transaction level and unlocks; the outermost renders if something is pending. A
+     * failure before the new views are published rolls the transaction back (see
+     * {@link #rollBack}); the lock is released either way.
+     */
     private void commitLocked() {
         List<Throwable> failed = List.of();
+        Throwable refusal = null;
         try {
             if (--transactionDepth == 0 && !lock.isClosed()) {
-                if (updatePending) {
-                    renderAndPublish();
-                    updatePending = false;
-                    ioEventFdsPending = false;
-                } else if (ioEventFdsPending) {
-                    for (AddressSpace as : addressSpaces) {
-                        eventFds.update(as);
-                    }
-                    ioEventFdsPending = false;
-                }
+                refusal = commitOutermost();
             }
         } finally {
             if (transactionDepth == 0) {
                 failed = lock.drainFailures();
             }
-            lock.unlockAndThrow(failed, "a commit");
+            lock.unlock();
         }
+        if (refusal != null) {
+            failed.forEach(refusal::addSuppressed);
+            if (refusal instanceof Error err) {
+                throw err;
+            }
+            throw (RuntimeException) refusal;
+        }
+        UpdateLock.throwIfAny(failed, "a commit");
+    }
+
+    /** The outermost commit: {@return null, or what to throw after a rollback} */
+    private Throwable commitOutermost() {
+        if (updatePending) {
+            FlatView[] chosen = new FlatView[addressSpaces.size()];
+            IdentityHashMap<MemoryRegion, FlatView> fresh;
+            try {
+                fresh = renderAll(chosen);
+            } catch (RenderFailure f) {
+                return rollBack(f);
+            }
+            updatePending = false;
+            pendingBeyondRollback = false;
+            changes.clear();
+            ioEventFdsPending = false;
+            try {
+                publishAll(chosen, fresh);
+            } finally {
+                undo.commit(); // publication has begun: the changes stay, whatever happens now
+            }
+            return null;
+        } else if (ioEventFdsPending) {
+            for (AddressSpace as : addressSpaces) {
+                eventFds.update(as);
+            }
+            eventFds.endBatch();
+            ioEventFdsPending = false;
+        }
+        undo.commit();
+        return null;
+    }
+
+    /**
+     * Takes the failed transaction back: every recorded change undone, newest first, nothing
+     * published, no listener called for it; what survives a rollback (global dirty logging changes)
+     * stays pending. {@return the exception for the caller}: an {@link AliasLoopException} for a
+     * structure that cannot be rendered, an {@link IllegalStateException} for another
+     * exception, the {@link Error} itself with the explanation suppressed.
+     */
+    private Throwable rollBack(RenderFailure f) {
+        int count = undo.changes();
+        undo.rollBack();
+        updatePending = pendingBeyondRollback;
+        changes.clear();
+        if (updatePending) {
+            changes.markAll();
+        }
+        ioEventFdsPending = false;
+        String what = "commit refused, its " + count + " change(s) rolled back and the published views left as they were: "
+                + f.getMessage();
+        return explain(what, f.getCause());
+    }
+
+    /** {@return {@code cause} explained by {@code what}, as {@link #rollBack} describes} */
+    private static Throwable explain(String what, Throwable cause) {
+        return switch (cause) {
+            case Error e -> {
+                e.addSuppressed(new IllegalStateException(what));
+                yield e;
+            }
+            case AliasLoopException e -> new AliasLoopException(what, e);
+            case IllegalArgumentException e -> new IllegalArgumentException(what + ": " + e.getMessage(), e);
+            default -> new IllegalStateException(what + ": " + cause, cause);
+        };
     }
 
     @Override
-    public void markUpdatePending() {
+    public void markUpdatePending(MemoryRegion changed) {
         updatePending = true;
+        changes.touched(changed, flatViews);
+    }
+
+    @Override
+    public void markExtentStale(MemoryRegion r) {
+        changes.touched(r, flatViews);
+    }
+
+    /**
+     * Records that the next commit must render every view in full, for a change a rollback does
+     * not undo (global dirty logging): a failed commit leaves it pending.
+     */
+    void markUpdatePendingBeyondRollback() {
+        updatePending = true;
+        pendingBeyondRollback = true;
+        changes.markAll();
     }
 
     @Override
@@ -133,34 +246,107 @@ final class ViewCache implements RegionContext.Mutations {
         ioEventFdsPending = true;
     }
 
+    @Override
+    public void recordUndo(Runnable inverse) {
+        undo.record(inverse);
+    }
+
+    /** Records how to undo a change made outside {@link #mutate} (an address space's creation), counted as one change. */
+    void recordChange(Runnable inverse) {
+        long mark = undo.mark();
+        undo.record(inverse);
+        undo.countChange(mark);
+    }
+
+    @Override
+    public void deferUntilCommitted(Runnable effect) {
+        undo.defer(effect);
+    }
+
     boolean inTransaction() {
         return transactionDepth > 0;
     }
 
-    /**
-     * QEMU's {@code memory_region_transaction_commit} with an update pending: {@code flatviews_reset},
-     * global {@code begin}, {@code address_space_set_flatview} (listener diff, then publication) for
-     * every space, global {@code commit}. Listener failures are collected, not propagated.
-     */
-    private void renderAndPublish() {
-        IdentityHashMap<MemoryRegion, FlatView> fresh = new IdentityHashMap<>();
-        FlatView[] chosen = new FlatView[addressSpaces.size()];
-        for (int i = 0; i < chosen.length; i++) {
-            MemoryRegion physmr = FlatViewRenderer.flatviewRoot(addressSpaces.get(i).root());
-            FlatView v = fresh.get(physmr);
-            if (v == null) {
-                v = physmr == null ? retainedEmptyView() : renderer.render(physmr, flatViews.get(physmr));
-                fresh.put(physmr, v);
-            }
-            chosen[i] = v;
+    /** A failure to render an address space's view, before anything was published. */
+    private static final class RenderFailure extends RuntimeException {
+        RenderFailure(String message, Throwable cause) {
+            super(message, cause, false, false);
         }
+    }
+
+    /**
+     * The first half of QEMU's {@code memory_region_transaction_commit} with an update pending
+     * ({@code flatviews_reset}): the view of every distinct flatview root, into {@code chosen} by
+     * address space. {@return the new cache} On failure every view made so far is released and
+     * {@link RenderFailure} names the address space.
+     */
+    private IdentityHashMap<MemoryRegion, FlatView> renderAll(FlatView[] chosen) {
+        IdentityHashMap<MemoryRegion, FlatView> fresh = new IdentityHashMap<>();
+        int i = 0;
+        try {
+            for (; i < chosen.length; i++) {
+                MemoryRegion physmr = FlatViewRenderer.flatviewRoot(addressSpaces.get(i).root());
+                FlatView v = fresh.get(physmr);
+                if (v == null) {
+                    v = physmr == null ? retainedEmptyView() : renderOrKeep(physmr);
+                    fresh.put(physmr, v);
+                }
+                chosen[i] = v;
+            }
+            return fresh;
+        } catch (RuntimeException | Error e) {
+            for (FlatView v : fresh.values()) {
+                v.release();
+            }
+            AddressSpace as = addressSpaces.get(i);
+            throw new RenderFailure("address space '" + as.name() + "' (root '" + as.root().name()
+                    + "') cannot be rendered", e);
+        }
+    }
+
+    /**
+     * {@return the new view of {@code physmr} (a reference for the new cache)} The previous view
+     * itself if no change reaches it, the previous view with the changed windows rendered again if
+     * the changes are bounded, otherwise a full render. With {@link #VERIFY_PROPERTY} set, a view
+     * that was not rendered in full is checked against a full render.
+     */
+    private FlatView renderOrKeep(MemoryRegion physmr) {
+        FlatView previous = flatViews.get(physmr);
+        long[] windows = previous == null ? null : changes.windowsOf(physmr);
+        FlatView v;
+        if (windows == null) {
+            viewsRendered++;
+            return renderer.render(physmr, previous);
+        } else if (windows.length == 0 && previous.tryRetain()) {
+            viewsKept++;
+            v = previous;
+        } else {
+            viewsSpliced++;
+            v = renderer.renderWindows(physmr, previous, windows);
+        }
+        if (verify) {
+            renderer.checkAgainstFullRender(physmr, v);
+        }
+        return v;
+    }
+
+    /**
+     * The second half: global {@code begin}, {@code address_space_set_flatview} (listener diff,
+     * then publication) for every space, global {@code commit}. Listener failures are collected,
+     * not propagated.
+     */
+    private void publishAll(FlatView[] chosen, IdentityHashMap<MemoryRegion, FlatView> fresh) {
         listeners.forwardAll(MemoryListener::begin);
         for (int i = 0; i < chosen.length; i++) {
             setFlatView(addressSpaces.get(i), chosen[i]);
             eventFds.update(addressSpaces.get(i));
         }
+        eventFds.endBatch();
         IdentityHashMap<MemoryRegion, FlatView> old = flatViews;
         flatViews = fresh;
+        for (FlatView v : fresh.values()) {
+            v.forgetDiff();
+        }
         for (FlatView v : old.values()) {
             v.release();
         }
@@ -172,11 +358,15 @@ final class ViewCache implements RegionContext.Mutations {
     private void setFlatView(AddressSpace as, FlatView next) {
         FlatView old = as.currentView();
         if (old == next) {
+            if (listeners.hasListeners(as)) { // a kept view: QEMU's new view of an unchanged map gives no-ops
+                listeners.topologyPass(as, old, next, true, ViewPublication.NO_CHANGES);
+            }
             return;
         }
         if (listeners.hasListeners(as)) {
-            listeners.topologyPass(as, old, next, false);
-            listeners.topologyPass(as, old, next, true);
+            long[] changed = ViewPublication.changesBetween(old, next);
+            listeners.topologyPass(as, old, next, false, changed);
+            listeners.topologyPass(as, old, next, true, changed);
         }
         as.publish(next);
     }
@@ -193,16 +383,23 @@ final class ViewCache implements RegionContext.Mutations {
      * Inside a transaction the empty view (the space shows its root at the outermost commit);
      * otherwise the cached view of its flatview root, rendered now if there is none.
      */
-    FlatView firstView(MemoryRegion root) {
+    FlatView firstView(String name, MemoryRegion root) {
         if (transactionDepth > 0) {
             updatePending = true;
             return retainedEmptyView();
         }
-        MemoryRegion physmr = FlatViewRenderer.flatviewRoot(root);
-        FlatView v = flatViews.get(physmr);
-        if (v == null) {
-            v = physmr == null ? retainedEmptyView() : renderer.render(physmr, null);
-            flatViews.put(physmr, v);
+        FlatView v;
+        MemoryRegion physmr;
+        try {
+            physmr = FlatViewRenderer.flatviewRoot(root);
+            v = flatViews.get(physmr);
+            if (v == null) {
+                v = physmr == null ? retainedEmptyView() : renderer.render(physmr, null);
+                flatViews.put(physmr, v);
+            }
+        } catch (RuntimeException e) {
+            throw (RuntimeException) explain("cannot create address space '" + name + "' on '" + root.name()
+                    + "': its view cannot be rendered", e);
         }
         if (!v.tryRetain()) {
             throw new IllegalStateException("cached FlatView was released");
@@ -219,14 +416,17 @@ final class ViewCache implements RegionContext.Mutations {
         if (root instanceof AliasRegion alias) {
             alias.target().mappedAliases.add(alias);
         }
+        root.directRoots++;
         addressSpaces.add(as);
         eventFds.update(as); // no listener can be registered yet
+        eventFds.endBatch();
     }
 
     /** Removes a space whose listeners were unregistered: it shows the empty view from now on. */
     void remove(AddressSpace as) {
         as.destroyed = true;
         addressSpaces.remove(as);
+        as.root().directRoots--;
         eventFds.remove(as);
         for (MemoryRegion r = as.root(); r != null; r = r instanceof AliasRegion a ? a.target() : null) {
             r.addressSpaceRoots--;
@@ -235,6 +435,7 @@ final class ViewCache implements RegionContext.Mutations {
             alias.target().mappedAliases.remove(alias);
         }
         as.publish(emptyView);
+        emptyView.forgetDiff();
         dropUnusedCachedViews();
     }
 

@@ -20,6 +20,11 @@ final class ViewContext {
     private final NativeMemory memory;
     /** The last mark handed out by {@link #nextViewMark()} (writer only, under the update lock). */
     private long viewMarks;
+    /**
+     * Fault injection for tests of failed commits: run by the renderer just before a view's tables
+     * are built; null outside such tests. Writer only, under the update lock.
+     */
+    Runnable beforeTables;
 
     ViewContext(int pageBits, DirtyLog dirtyLog, MmioDispatcher unassigned, NativeMemory memory, boolean checkedAccess) {
         this.pageBits = pageBits;

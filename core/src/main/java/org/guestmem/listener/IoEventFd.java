@@ -16,6 +16,19 @@ import java.util.Objects;
  * order exactly as QEMU's {@code adjust_endianness(..., MO_TE)} does, and truncated to
  * {@code size} bytes.
  *
+ * <p>The write short-circuit (QEMU's TCG path, {@code memory_region_dispatch_write_eventfds})
+ * applies to MMIO regions and ROM devices and takes effect at once, before
+ * {@link org.guestmem.MemoryRegion#addEventfd} returns, on every thread; it runs after the access
+ * checks of the region's {@link org.guestmem.MemoryRegionOps} (a rejected write stays rejected) and
+ * before the device. Registrations on other kinds are kept and reported to listeners but never
+ * short-circuit anything (writes to RAM are direct; writes to ROM and reservations are rejected
+ * first), as in QEMU.
+ *
+ * <p>Listeners see a registration as {@link MemoryListener#eventfdAdd} (and its removal as
+ * {@link MemoryListener#eventfdDel}) at the end of the outermost transaction (at the end of the
+ * call outside one) if the region is enabled. A region keeps its registrations sorted in the order
+ * above; the same registration may be added twice.
+ *
  * @param offset    offset within the region (unsigned)
  * @param size      access size in bytes, or 0 for any size
  * @param matchData whether only writes of {@code data} match

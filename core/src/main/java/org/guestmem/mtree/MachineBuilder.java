@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.guestmem.AddressSpace;
+import org.guestmem.AliasLoopException;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemorySystem;
 import org.guestmem.MemoryTransaction;
@@ -61,17 +62,26 @@ final class MachineBuilder {
             } // the commit renders every address space
         } catch (MtreeImportException e) {
             throw e;
+        } catch (AliasLoopException e) { // the render refused an alias that shows itself: its line
+            throw new MtreeImportException(dump.source, lineOf(e.alias()), e.getMessage(), e);
         } catch (IllegalArgumentException | IllegalStateException e) {
             Block first = firstAddressSpace();
             throw new MtreeImportException(dump.source, first.headerLine, "cannot render the imported regions: " + e.getMessage(), e);
-        } catch (StackOverflowError e) { // the renderer recurses once per level of nesting
-            throw new MtreeImportException(dump.source, dump.deepestLine, "regions nested " + dump.maxDepth
-                    + " levels deep overflowed the thread's stack while rendering; import on a thread with a larger stack", null);
         }
         return new ImportedMachine(system, spaces, stubs);
     }
 
-    private Block firstAddressSpace() {
+    /** {@return the line of the region {@code r} was made for, or the first address space's line} */
+    private int lineOf(MemoryRegion r) {
+        for (Node n : plan.canonical) {
+            if (n.region == r) {
+                return n.lineNo;
+            }
+        }
+        return firstAddressSpace().headerLine;
+    }
+
+        private Block firstAddressSpace() {
         for (Block b : dump.blocks) {
             if (b.memoryRegion == null) {
                 return b;

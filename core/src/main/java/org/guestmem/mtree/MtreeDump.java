@@ -126,9 +126,6 @@ final class MtreeDump {
 
     final String source;
     final List<Block> blocks = new ArrayList<>();
-    /** The line of the most deeply nested region, and its depth (1 for a root). */
-    int deepestLine;
-    int maxDepth;
 
     private MtreeDump(String source) {
         this.source = source;
@@ -225,10 +222,6 @@ final class MtreeDump {
                 parent.children.add(node);
             }
             stack.add(node);
-            if (level > maxDepth) {
-                maxDepth = level;
-                deepestLine = lineNo;
-            }
         }
         for (Block b : blocks) {
             if (b.root == null) {

@@ -32,10 +32,10 @@ import org.guestmem.MemorySystemBuilder;
  * other.</li>
  * <li>Every alias target is made before its aliases, wherever it is printed: later in the file,
  * or as the alias's own container or one of its ancestors. An alias whose target is its own
- * container (QEMU allows this, rendering clips the window) is then refused by the memory API as a
- * cycle, and the import fails at the alias's line with the API's message. An alias that shows
+ * container renders as QEMU renders it (the window clips the recursion). An alias that shows
  * itself, and aliases that show each other with no container in between, could never render:
- * they are an error naming their lines.</li>
+ * they are an error naming their lines; so is an alias whose window contains the alias itself,
+ * which the render refuses ({@link org.guestmem.AliasLoopException}).</li>
  * <li>A root printed at a non-zero address keeps that address (QEMU shifts the whole address
  * space by it); {@code [disabled]} applies; address-space names may repeat.</li>
  * <li>Whether an i/o region terminates or is a pure container is not printed. When QEMU's
@@ -109,10 +109,8 @@ public final class MtreeImporter {
      * Imports {@code mtreeText} into a new system built by {@code systemBuilder}. Time and memory
      * grow linearly with the text (the order of overlapping equal-priority siblings aside, which
      * costs one step per overlapping pair; a container whose equal-priority subregions overlap in
-     * more than a million pairs at different addresses is refused at its line), and no part of the import recurses per level of
-     * nesting except the final render, which needs stack in proportion to the nesting: a render
-     * that overflows the calling thread's stack is reported as an error at the deepest line
-     * (import on a thread with a larger stack to build such a dump).
+     * more than a million pairs at different addresses is refused at its line), and no part of
+     * the import or of the render recurses per level of nesting.
      *
      * @param mtreeText the text of QEMU's {@code info mtree -D}
      * @param systemBuilder configures the system to build (its lenient alias windows are turned on)

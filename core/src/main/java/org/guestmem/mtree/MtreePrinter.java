@@ -58,17 +58,18 @@ public final class MtreePrinter {
         try (MemoryTransaction tx = system.begin()) {
             List<MemoryRegion> aliasQueue = new ArrayList<>();
             IdentityHashMap<MemoryRegion, Boolean> queued = new IdentityHashMap<>();
+            IdentityHashMap<AliasRegion, MemoryRegion> finalTargets = new IdentityHashMap<>();
             for (Map.Entry<MemoryRegion, List<AddressSpace>> g : identityGroups(system)) {
                 for (AddressSpace as : sortedByName(g.getValue())) {
                     out.append("address-space: ").append(as.name()).append('\n');
                 }
-                printRegion(out, g.getKey(), aliasQueue, queued, showDisabled);
+                printRegion(out, g.getKey(), aliasQueue, queued, finalTargets, showDisabled);
                 out.append('\n');
             }
             for (int i = 0; i < aliasQueue.size(); i++) {
                 MemoryRegion mr = aliasQueue.get(i);
                 out.append("memory-region: ").append(name(mr)).append('\n');
-                printRegion(out, mr, aliasQueue, queued, showDisabled);
+                printRegion(out, mr, aliasQueue, queued, finalTargets, showDisabled);
                 out.append('\n');
             }
         }
@@ -160,6 +161,25 @@ public final class MtreePrinter {
         };
     }
 
+    /** The region at the end of {@code a}'s alias chain, remembered in {@code known} for every alias walked. */
+    private static MemoryRegion finalTarget(AliasRegion a, IdentityHashMap<AliasRegion, MemoryRegion> known) {
+        MemoryRegion end = a;
+        List<AliasRegion> walked = new ArrayList<>();
+        while (end instanceof AliasRegion x) {
+            MemoryRegion k = known.get(x);
+            if (k != null) {
+                end = k;
+                break;
+            }
+            walked.add(x);
+            end = x.target();
+        }
+        for (AliasRegion x : walked) {
+            known.put(x, end);
+        }
+        return end;
+    }
+
     private static List<Map.Entry<MemoryRegion, List<AddressSpace>>> identityGroups(MemorySystem system) {
         List<MemoryRegion> roots = new ArrayList<>();
         IdentityHashMap<MemoryRegion, List<AddressSpace>> byRoot = new IdentityHashMap<>();
@@ -193,10 +213,12 @@ public final class MtreePrinter {
     /**
      * QEMU's {@code mtree_print_mr}, with an explicit stack instead of recursion, so that no
      * depth of nesting overflows the thread's stack. {@code queued} holds the regions already in
-     * {@code aliasQueue}.
+     * {@code aliasQueue}; {@code finalTargets} the end of every alias chain met so far, so that the
+     * type words of a chain of n aliases cost n steps, not n<sup>2</sup>/2.
      */
     private static void printRegion(StringBuilder out, MemoryRegion root, List<MemoryRegion> aliasQueue,
-                                    IdentityHashMap<MemoryRegion, Boolean> queued, boolean showDisabled) {
+                                    IdentityHashMap<MemoryRegion, Boolean> queued,
+                                    IdentityHashMap<AliasRegion, MemoryRegion> finalTargets, boolean showDisabled) {
         ArrayDeque<Frame> stack = new ArrayDeque<>();
         stack.push(new Frame(root, 1, 0));
         while (!stack.isEmpty()) {
@@ -213,7 +235,7 @@ public final class MtreePrinter {
             if (mr.isEnabled() || showDisabled) {
                 hex16(hex16(indent(out, f.level), start).append('-'), end)
                         .append(" (prio ").append(mr.priority()).append(", ").append(mr.isNonvolatile() ? "nv-" : "")
-                        .append(typeWord(mr)).append("): ");
+                        .append(typeWord(mr instanceof AliasRegion a ? finalTarget(a, finalTargets) : mr)).append("): ");
                 if (mr instanceof AliasRegion a) {
                     out.append("alias ").append(name(mr)).append(" @").append(name(a.target())).append(' ');
                     hex16(hex16(out, a.aliasOffset()).append('-'), a.aliasOffset() + mr.sizeMinusOne());

@@ -1,14 +1,13 @@
 package org.guestmem.tlb;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import org.guestmem.MemTxAttrs;
 import org.guestmem.RamBackedRegion;
 import org.guestmem.dirty.DirtyLogClient;
 import org.guestmem.internal.CoreAccess;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.IoStatus;
+import org.guestmem.internal.SegmentAccess;
 import org.guestmem.layout.SectionLayout;
 import org.guestmem.layout.TlbEntryLayout;
 import org.guestmem.rcu.RcuReader;
@@ -21,12 +20,6 @@ import org.guestmem.rcu.RcuReader;
  * around itself (which revalidates and arms the TLB, and disarms it again on exit).
  */
 final class SlowPath {
-    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int CODE_BIT = DirtyLogClient.CODE.bit();
 
     private final Tlb tlb;
@@ -215,7 +208,7 @@ final class SlowPath {
         long pa = t.physPage[slot] | (addr & offsetMask);
         return switch (si.kind) {
             case SectionLayout.KIND_RAM, SectionLayout.KIND_ROM, SectionLayout.KIND_ROMD ->
-                    read(si.ram, pa + si.xlat, size, bigEndian);
+                    SegmentAccess.read(si.ram, pa + si.xlat, size, bigEndian);
             default -> {
                 long v = si.io.read(pa + si.xlat, size, bigEndian, attrs, st);
                 yield size == 8 ? v : v & ((1L << (size * 8)) - 1);
@@ -291,7 +284,7 @@ final class SlowPath {
                 clean &= ~CODE_BIT;
             }
         }
-        write(si.ram, inBlock, size, value, bigEndian);
+        SegmentAccess.write(si.ram, inBlock, size, value, bigEndian);
         if (clean != 0) {
             si.block.dirty().set(inBlock, size, clean);
         }
@@ -387,24 +380,6 @@ final class SlowPath {
             if (entered) {
                 reader.exit();
             }
-        }
-    }
-
-    static long read(MemorySegment seg, long off, int size, boolean bigEndian) {
-        return switch (size) {
-            case 1 -> seg.get(ValueLayout.JAVA_BYTE, off) & 0xffL;
-            case 2 -> seg.get(bigEndian ? BE16 : LE16, off) & 0xffffL;
-            case 4 -> seg.get(bigEndian ? BE32 : LE32, off) & 0xffff_ffffL;
-            default -> seg.get(bigEndian ? BE64 : LE64, off);
-        };
-    }
-
-    static void write(MemorySegment seg, long off, int size, long value, boolean bigEndian) {
-        switch (size) {
-            case 1 -> seg.set(ValueLayout.JAVA_BYTE, off, (byte) value);
-            case 2 -> seg.set(bigEndian ? BE16 : LE16, off, (short) value);
-            case 4 -> seg.set(bigEndian ? BE32 : LE32, off, (int) value);
-            default -> seg.set(bigEndian ? BE64 : LE64, off, value);
         }
     }
 }

@@ -81,7 +81,7 @@ final class HostileInputs {
                   0000000000000000-000000000000ffff (prio 0, i/o): box
                     0000000000000000-000000000000ffff (prio 1, i/o): alias mirror @box 0000000000000000-000000000000ffff
 
-                """, "error: memory API refuses a cycle"));
+                """, "error: alias shows itself"));
         in.add(text("sse-200-alias-into-its-own-container", HEAD + """
                     0000000000000000-00000000ffffffff (prio 0, i/o): container
                       0000000000000000-0000000000ffffff (prio 0, ram): sram
@@ -92,7 +92,7 @@ final class HostileInputs {
                     0000000000000000-0000000000ffffff (prio 0, ram): sram
                     0000000010000000-000000001fffffff (prio -1500, i/o): alias alias 1 @container 0000000000000000-000000000fffffff
 
-                """, "error: memory API refuses a cycle"));
+                """, IMPORTED));
         in.add(text("alias-into-an-ancestor-through-a-container", HEAD + """
                     0000000000000000-00000000000fffff (prio 0, i/o): bus
                       0000000000080000-0000000000080fff (prio 0, i/o): alias up @system 0000000000000000-0000000000000fff
@@ -102,7 +102,7 @@ final class HostileInputs {
                     0000000000000000-00000000000fffff (prio 0, i/o): bus
                       0000000000080000-0000000000080fff (prio 0, i/o): alias up @system 0000000000000000-0000000000000fff
 
-                """, "error: memory API refuses a cycle"));
+                """, IMPORTED));
         StringBuilder deep = new StringBuilder("address-space: memory\n");
         for (int level = 1; level <= 10_000; level++) {
             deep.append("  ".repeat(level)).append("0000000000000000-ffffffffffffffff (prio 0, i/o): c").append(level).append('\n');

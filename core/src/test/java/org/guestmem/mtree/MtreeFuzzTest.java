@@ -187,7 +187,6 @@ class MtreeFuzzTest {
                 {"alias window", "error: alias window and size differ"},
                 {"which would make a cycle", "error: memory API refuses a cycle"},
                 {"cannot ", "error: memory API refuses something else"},
-                {"overflowed the thread's stack", "error: nesting too deep to render"},
                 {"overlap in more than", "error: too many overlapping siblings to order"},
                 {"expected an even number of spaces", "error: syntax (indentation)"},
                 {"has no parent line", "error: syntax (indentation)"},
