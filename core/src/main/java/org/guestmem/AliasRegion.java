@@ -36,6 +36,8 @@ public final class AliasRegion extends MemoryRegion {
     long aliasOffset;
     /** Scratch of the renderer: whether the alias's target is being rendered (see {@link FlatViewRenderer}). */
     boolean onRenderPath;
+    /** Scratch of {@link ChangedExtents}: the stamp of the alias list it was last met in. */
+    long extentStamp;
 
     AliasRegion(RegionContext context, Object owner, String name, MemoryRegion target, long offset, long size) {
         super(context, owner, name, size);

@@ -67,8 +67,28 @@ public final class FlatView {
      * romd flags at render time, which a FlatRange does not record).
      */
     private final byte[] rangeKind;
+    /**
+     * Writer only, during a commit: the view the last {@link ViewPublication#next} compared this one
+     * with, and the result (null: too many changes to list), so that the spaces that move from one
+     * shared view to another cost one comparison; cleared when the commit ends
+     * ({@link #forgetDiff()}), so no view keeps its predecessor reachable.
+     */
+    FlatView diffedFrom;
+    long[] diffFromThere;
 
     FlatView(ViewContext context, FlatRange[] ranges, MemoryRegion root, RamBlockSet ramBlocks) {
+        this(context, ranges, root, ramBlocks, null, null);
+    }
+
+    /**
+     * A view whose ranges {@code i} with {@code sources[i] >= 0} are range {@code sources[i]} of
+     * {@code previous}, unchanged outside every window a commit rendered again (see
+     * {@link RangeSplice#sources()}): their sections are copied from {@code previous}'s tables in
+     * runs, with only their region indexes written again; the other ranges are built as usual.
+     * {@code previous} and {@code sources} may be null: every range is built.
+     */
+    FlatView(ViewContext context, FlatRange[] ranges, MemoryRegion root, RamBlockSet ramBlocks, FlatView previous,
+             int[] sources) {
         this.context = context;
         this.ranges = ranges;
         this.hasRoot = root != null;
@@ -88,6 +108,31 @@ public final class FlatView {
         sectionRange[0] = -1;
         sectionIo[0] = context.unassigned;
         for (int i = 0; i < ranges.length; i++) {
+            if (sources != null && sources[i] >= 0) {
+                int j = sources[i];
+                int len = 1;
+                while (i + len < ranges.length && sources[i + len] == j + len) {
+                    len++;
+                }
+                b.copy(previous.dispatch, j + 1, len);
+                System.arraycopy(previous.sectionRegion, j + 1, sectionRegion, i + 1, len);
+                System.arraycopy(previous.sectionRam, j + 1, sectionRam, i + 1, len);
+                System.arraycopy(previous.sectionBlock, j + 1, sectionBlock, i + 1, len);
+                System.arraycopy(previous.sectionIo, j + 1, sectionIo, i + 1, len);
+                System.arraycopy(previous.rangeKind, j, rangeKind, i, len);
+                for (int k = i; k < i + len; k++) {
+                    MemoryRegion mr = ranges[k].region();
+                    if (mr.viewMark != mark) {
+                        mr.viewMark = mark;
+                        mr.viewIndex = distinct.size();
+                        distinct.add(mr);
+                    }
+                    b.setRegionIndex(k + 1, mr.viewIndex);
+                    sectionRange[k + 1] = k;
+                }
+                i += len - 1;
+                continue;
+            }
             FlatRange r = ranges[i];
             MemoryRegion mr = r.region();
             if (mr.viewMark != mark) {
@@ -276,6 +321,12 @@ public final class FlatView {
         destroyed = true;
         context.tablePool().free(dispatch.block());
         ramBlocks.release();
+    }
+
+    /** Drops the memo of {@link #diffedFrom}. */
+    void forgetDiff() {
+        diffedFrom = null;
+        diffFromThere = null;
     }
 
     /** {@return the RAM blocks this view holds a count on (through a set it may share)} */

@@ -162,8 +162,8 @@ final class FlatViewRenderer {
      */
     FlatView render(MemoryRegion physmr, FlatView previous) {
         try {
-            walk(physmr);
-            FlatRange[] ranges = sweep.sweep(previous == null ? NO_RANGES : previous.rangeArray());
+            walk(physmr, 0, -1L);
+            FlatRange[] ranges = sweep.sweep(previous == null ? NO_RANGES : previous.rangeArray(), 0);
             if (context.beforeTables != null) {
                 context.beforeTables.run();
             }
@@ -174,9 +174,68 @@ final class FlatViewRenderer {
         }
     }
 
-    /** {@code render_memory_region} of {@code root} with base 0 and the whole address space as the clip. */
-    private void walk(MemoryRegion root) {
-        enter(root, 0, 0, 0, -1L, (byte) 0);
+    /**
+     * The view of {@code physmr} that {@link #render} would give, computed from {@code previous}
+     * (the live view of the same root from the last commit) by rendering only the {@code windows}
+     * (sorted, disjoint, non-adjacent {@code [start, last]} pairs of addresses) again and splicing
+     * them into a copy of its ranges ({@link RangeSplice}). Correct when the tree changed nowhere
+     * else since {@code previous} was rendered ({@link ChangedExtents}).
+     *
+     * @throws AliasLoopException if an alias shows itself inside its own window within a window
+     */
+    FlatView renderWindows(MemoryRegion physmr, FlatView previous, long[] windows) {
+        FlatRange[] prev = previous.rangeArray();
+        try {
+            RangeSplice splice = new RangeSplice(prev, 8);
+            for (int w = 0; w < windows.length; w += 2) {
+                walk(physmr, windows[w], windows[w + 1]);
+                FlatRange[] fresh = sweep.sweep(prev, RangeSplice.firstEndingAtOrAfter(prev, windows[w]));
+                sweep.clear();
+                splice.window(windows[w], windows[w + 1], fresh);
+            }
+            FlatRange[] ranges = splice.finish();
+            if (context.beforeTables != null) {
+                context.beforeTables.run();
+            }
+            return new FlatView(context, ranges, physmr, ramBlocks(ranges, previous), previous, splice.sources());
+        } finally {
+            unwind();
+            sweep.clear();
+        }
+    }
+
+    /**
+     * Renders {@code physmr} in full and throws {@link IllegalStateException} if {@code view}'s
+     * ranges differ: the check of every incremental commit when {@link ViewCache#VERIFY_PROPERTY}
+     * is set.
+     */
+    void checkAgainstFullRender(MemoryRegion physmr, FlatView view) {
+        FlatRange[] full;
+        try {
+            walk(physmr, 0, -1L);
+            full = sweep.sweep(NO_RANGES, 0);
+        } finally {
+            unwind();
+            sweep.clear();
+        }
+        FlatRange[] got = view.rangeArray();
+        if (!Arrays.equals(full, got)) {
+            int i = 0;
+            while (i < Math.min(full.length, got.length) && full[i].equals(got[i])) {
+                i++;
+            }
+            throw new IllegalStateException("incremental render of '" + physmr.name() + "' differs from the full render at range "
+                    + i + ": full " + (i < full.length ? full[i] : "(end)") + ", incremental " + (i < got.length ? got[i] : "(end)")
+                    + " (" + full.length + " against " + got.length + " ranges)");
+        }
+    }
+
+    /**
+     * {@code render_memory_region} of {@code root} with base 0 and {@code [clipStart, clipLast]} as
+     * the clip (the whole address space for a full render).
+     */
+    private void walk(MemoryRegion root, long rootClipStart, long rootClipLast) {
+        enter(root, 0, 0, rootClipStart, rootClipLast, (byte) 0);
         while (depth > 0) {
             int f = depth - 1;
             MemoryRegion mr = sRegion[f];

@@ -13,7 +13,7 @@ import org.guestmem.listener.MemoryListener;
  * lock.
  */
 final class ListenerRegistry {
-    private record Entry(MemoryListener listener, int priority, AddressSpace space) {
+    private record Entry(MemoryListener listener, int priority, AddressSpace space, boolean wantsNop) {
     }
 
     private final ArrayList<Entry> entries = new ArrayList<>();
@@ -35,7 +35,7 @@ final class ListenerRegistry {
         while (i < entries.size() && entries.get(i).priority <= priority) {
             i++;
         }
-        entries.add(i, new Entry(listener, priority, space));
+        entries.add(i, new Entry(listener, priority, space, listener.wantsRegionNop()));
     }
 
     /** {@return the space the listener was registered on, or null} */
@@ -59,6 +59,25 @@ final class ListenerRegistry {
             }
         }
         return false;
+    }
+
+    /** {@return whether a listener of {@code space} wants {@link MemoryListener#regionNop}} */
+    boolean wantsNop(AddressSpace space) {
+        for (Entry e : entries) {
+            if (e.space == space && e.wantsNop) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link MemoryListener#regionNop} to the listeners of {@code space} that want it, ascending priority. */
+    private void forwardNop(AddressSpace space, MemoryRegionSection s) {
+        for (Entry e : List.copyOf(entries)) {
+            if (e.space == space && e.wantsNop) {
+                call(e.listener, l -> l.regionNop(s));
+            }
+        }
     }
 
     List<MemoryListener> of(AddressSpace space) {
@@ -122,12 +141,52 @@ final class ListenerRegistry {
         }
     }
 
-    /** {@code address_space_update_topology_pass}: deletions when {@code !adding}, the rest when {@code adding}. */
-    void topologyPass(AddressSpace space, FlatView old, FlatView next, boolean adding) {
-        int i = 0;
-        int j = 0;
-        int n = old.rangeCount();
-        int m = next.rangeCount();
+    /**
+     * {@code address_space_update_topology_pass}: deletions when {@code !adding}, the rest when
+     * {@code adding}. When no listener of the space wants no-ops and {@code changed} lists the
+     * address ranges where the views differ ({@link ViewPublication#diff}; null if unknown), only
+     * the ranges starting in those windows are visited: every other range is the same in both
+     * views and would only get a no-op.
+     */
+    void topologyPass(AddressSpace space, FlatView old, FlatView next, boolean adding, long[] changed) {
+        boolean nops = wantsNop(space);
+        if (changed == null || nops) {
+            topologyPass(space, old, next, adding, nops, 0, old.rangeCount(), 0, next.rangeCount());
+            return;
+        }
+        FlatRange[] a = old.rangeArray();
+        FlatRange[] b = next.rangeArray();
+        for (int w = 0; w < changed.length; w += 2) {
+            long ws = changed[w];
+            long wl = changed[w + 1];
+            topologyPass(space, old, next, adding, false, firstStartingAtOrAfter(a, ws), firstStartingAfter(a, wl),
+                    firstStartingAtOrAfter(b, ws), firstStartingAfter(b, wl));
+        }
+    }
+
+    /** {@return the index of the first range of {@code r} starting at or after {@code addr}} */
+    private static int firstStartingAtOrAfter(FlatRange[] r, long addr) {
+        int lo = 0;
+        int hi = r.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(r[mid].start(), addr) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** {@return the index of the first range of {@code r} starting after {@code addr}} */
+    private static int firstStartingAfter(FlatRange[] r, long addr) {
+        return addr == -1L ? r.length : firstStartingAtOrAfter(r, addr + 1);
+    }
+
+    /** The pass over old ranges {@code [i, n)} and new ranges {@code [j, m)}; {@code nops}: a listener wants no-ops. */
+    private void topologyPass(AddressSpace space, FlatView old, FlatView next, boolean adding, boolean nops, int i, int n,
+                              int j, int m) {
         while (i < n || j < m) {
             FlatRange frold = i < n ? old.range(i) : null;
             FlatRange frnew = j < m ? next.range(j) : null;
@@ -143,15 +202,17 @@ final class ListenerRegistry {
                 i++;
             } else if (frold != null && sameRange(frold, frnew)) {
                 if (adding) {
-                    MemoryRegionSection s = section(frnew);
                     int om = frold.dirtyLogMask();
                     int nm = frnew.dirtyLogMask();
-                    forward(space, l -> l.regionNop(s));
-                    if ((nm & ~om) != 0) {
-                        forward(space, l -> l.logStart(s, om, nm));
-                    }
-                    if ((om & ~nm) != 0) {
-                        reverse(space, l -> l.logStop(s, om, nm));
+                    if (om != nm || nops) {
+                        MemoryRegionSection s = section(frnew);
+                        forwardNop(space, s);
+                        if ((nm & ~om) != 0) {
+                            forward(space, l -> l.logStart(s, om, nm));
+                        }
+                        if ((om & ~nm) != 0) {
+                            reverse(space, l -> l.logStop(s, om, nm));
+                        }
                     }
                 }
                 i++;

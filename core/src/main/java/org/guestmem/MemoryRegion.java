@@ -24,8 +24,8 @@ import org.guestmem.listener.IoEventFd;
  *
  * <h2 id="mutation">Mutation and transactions</h2>
  * Every mutator takes the system's update lock and behaves as its own transaction: if it changes
- * something QEMU re-renders for, the address spaces get new {@link FlatView}s when the outermost
- * transaction commits (at the end of the call when no transaction is open). Inside
+ * something QEMU re-renders for, the address spaces whose view it changes get new {@link FlatView}s
+ * when the outermost transaction commits (at the end of the call when no transaction is open). Inside
  * {@link MemorySystem#begin()} the changes accumulate and become visible together.
  *
  * <h2 id="errors">Bad input</h2>
@@ -70,6 +70,8 @@ public abstract sealed class MemoryRegion
     int mappedViaAlias;
     /** How many address spaces have this region as their root (directly or at the end of an alias chain). */
     int addressSpaceRoots;
+    /** How many address spaces have exactly this region as their root. */
+    int directRoots;
     /** The aliases of this region that are mapped (a subregion or an address-space root), one entry per mapping. */
     final ArrayList<AliasRegion> mappedAliases = new ArrayList<>(0);
     /** Sorted by descending priority; the newest of equal priority first (QEMU's list order). */
@@ -468,9 +470,13 @@ public abstract sealed class MemoryRegion
         context.mutations.mutate(change);
     }
 
-    /** Records that the next outermost commit must re-render. */
+    /**
+     * Records that the next outermost commit must re-render where this region can show, as it is
+     * now (see {@link ChangedExtents}): called after a change, and before it too when the change
+     * moves or shrinks what the region covers.
+     */
     final void markUpdatePending() {
-        context.mutations.markUpdatePending();
+        context.mutations.markUpdatePending(this);
     }
 
     /** Records how to undo the change about to be made (see {@link UndoLog}). */

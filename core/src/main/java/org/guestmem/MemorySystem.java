@@ -332,8 +332,9 @@ public final class MemorySystem implements AutoCloseable {
     }
 
     /**
-     * {@return how many outermost commits found a change pending and re-rendered every address
-     * space (QEMU's {@code memory_region_transaction_commit} with an update pending), even if the
+     * {@return how many outermost commits found a change pending and re-rendered (QEMU's
+     * {@code memory_region_transaction_commit} with an update pending, which renders every address
+     * space; guestmem renders only where the changes show, with the same result), even if the
      * system had no address space yet; creating an address space renders without counting}
      */
     public long commitCount() {
@@ -438,6 +439,11 @@ public final class MemorySystem implements AutoCloseable {
 
     NativeMemoryStats nativeMemoryStats() {
         return memory.stats();
+    }
+
+    /** {@return how many views commits kept, spliced and rendered in full} For tests. */
+    long[] renderCounts() {
+        return views.renderCounts();
     }
 
     ViewContext viewContext() {

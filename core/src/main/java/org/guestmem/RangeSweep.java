@@ -70,11 +70,11 @@ final class RangeSweep {
      * {@return the flat ranges of the candidates} Every address goes to the lowest-ranked candidate
      * covering it; consecutive pieces are merged by {@code flatview_simplify}'s rule as they are
      * emitted. A range equal to one of {@code previous} (the same root's last ranges, or empty) is
-     * that very object.
+     * that very object; {@code from} is the first range of {@code previous} that may be one.
      */
-    FlatRange[] sweep(FlatRange[] previous) {
+    FlatRange[] sweep(FlatRange[] previous, int from) {
         prevRanges = previous;
-        prevCursor = 0;
+        prevCursor = from;
         int[] order = byStart();
         int[] heap = new int[Math.max(1, count)];
         int heapSize = 0;

@@ -16,8 +16,19 @@ final class RegionContext {
         /** Runs {@code change} as its own (possibly nested) transaction, under the update lock. */
         void mutate(Runnable change);
 
-        /** Records that the next outermost commit must re-render. Under the update lock. */
-        void markUpdatePending();
+        /**
+         * Records that the next outermost commit must re-render where {@code changed}, as it is now,
+         * can show (see {@link ChangedExtents}). Under the update lock.
+         */
+        void markUpdatePending(MemoryRegion changed);
+
+        /**
+         * Records where {@code r}, as it is now, can show (see {@link ChangedExtents}) for the next
+         * commit that re-renders, without making one re-render: a change QEMU renders only at the
+         * next commit (a region's address changed while it has no container; it may be a
+         * flatview root, shown at its address). Under the update lock.
+         */
+        void markExtentStale(MemoryRegion r);
 
         /** Records that the ioeventfd lists are stale (QEMU's {@code ioeventfd_update_pending}). */
         void markIoEventFdsPending();

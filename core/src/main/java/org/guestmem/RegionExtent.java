@@ -57,6 +57,7 @@ final class RegionExtent {
         checkFits(r.addr, s1, "resize " + MemoryRegion.describe(r) + " to " + Hex.ofSizeMinusOne(s1));
         checkMappedAliasWindows(r, s1);
         if (s1 != r.sizeMinus1) {
+            r.markUpdatePending(); // what it covered before
             long old = r.sizeMinus1;
             r.recordUndo(() -> r.sizeMinus1 = old);
             r.sizeMinus1 = s1;

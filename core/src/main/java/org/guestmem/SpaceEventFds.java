@@ -26,6 +26,12 @@ final class SpaceEventFds {
 
     private final ListenerRegistry listeners;
     private final IdentityHashMap<AddressSpace, SpaceEventFd[]> lists = new IdentityHashMap<>();
+    /**
+     * The list each view gives, computed once per batch of {@link #update} calls (a commit): it
+     * depends only on the view and its regions' registrations, which do not change during a
+     * commit, so the spaces sharing a view share the list. Emptied by {@link #endBatch()}.
+     */
+    private final IdentityHashMap<FlatView, SpaceEventFd[]> byView = new IdentityHashMap<>();
 
     SpaceEventFds(ListenerRegistry listeners) {
         this.listeners = listeners;
@@ -44,18 +50,16 @@ final class SpaceEventFds {
      */
     void update(AddressSpace as) {
         FlatView view = as.currentView();
-        ArrayList<SpaceEventFd> fresh = new ArrayList<>();
-        for (int r = 0; r < view.rangeCount(); r++) {
-            FlatRange fr = view.range(r);
-            for (IoEventFd fd : fr.region().ioeventfds) {
-                if (intersects(fr, fd)) {
-                    fresh.add(new SpaceEventFd(fr.start() + (fd.offset() - fr.offsetInRegion()), fd, fr));
-                }
-            }
+        SpaceEventFd[] next = byView.get(view);
+        if (next == null) {
+            next = listOf(view);
+            byView.put(view, next);
         }
-        SpaceEventFd[] next = fresh.toArray(SpaceEventFd[]::new);
         SpaceEventFd[] old = lists.getOrDefault(as, NONE);
         lists.put(as, next);
+        if (old == next) {
+            return;
+        }
         int i = 0;
         int j = 0;
         while (i < old.length || j < next.length) {
@@ -72,6 +76,25 @@ final class SpaceEventFds {
                 j++;
             }
         }
+    }
+
+    /** Ends a batch of {@link #update} calls: the lists computed per view are forgotten (they reference regions). */
+    void endBatch() {
+        byView.clear();
+    }
+
+    /** The space-wide list {@code view} gives (see {@link #update}). */
+    private static SpaceEventFd[] listOf(FlatView view) {
+        ArrayList<SpaceEventFd> fresh = new ArrayList<>();
+        for (int r = 0; r < view.rangeCount(); r++) {
+            FlatRange fr = view.range(r);
+            for (IoEventFd fd : fr.region().ioeventfds) {
+                if (intersects(fr, fd)) {
+                    fresh.add(new SpaceEventFd(fr.start() + (fd.offset() - fr.offsetInRegion()), fd, fr));
+                }
+            }
+        }
+        return fresh.isEmpty() ? NONE : fresh.toArray(SpaceEventFd[]::new);
     }
 
     /**

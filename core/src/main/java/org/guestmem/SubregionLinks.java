@@ -83,7 +83,9 @@ final class SubregionLinks {
         } else {
             long old = r.addr;
             r.recordUndo(() -> r.addr = old);
+            r.context.mutations.markExtentStale(r); // it may be a flatview root, shown at its address
             r.addr = address;
+            r.context.mutations.markExtentStale(r);
         }
     }
 
@@ -119,6 +121,9 @@ final class SubregionLinks {
                 mapped.remove(mapped.lastIndexOf(alias));
             }
         });
+        if (sub.addr != offset) {
+            container.context.mutations.markExtentStale(sub); // it may be a flatview root, shown at its address
+        }
         sub.container = container;
         sub.addr = offset;
         sub.priority = prio;
@@ -129,13 +134,16 @@ final class SubregionLinks {
             alias.target().mappedAliases.add(alias);
         }
         if (container.enabled && sub.enabled) {
-            container.markUpdatePending();
+            sub.markUpdatePending();
         }
     }
 
     /** Unlinks the subregion at {@code index} of {@code container}'s list. */
     static void unlink(MemoryRegion container, int index) {
         MemoryRegion sub = container.subregions.get(index);
+        if (container.enabled && sub.enabled) {
+            sub.markUpdatePending(); // where it showed: it leaves
+        }
         int aliasIndex = sub instanceof AliasRegion alias ? alias.target().mappedAliases.indexOf(alias) : -1;
         container.recordUndo(() -> {
             container.subregions.add(index, sub);
@@ -150,9 +158,6 @@ final class SubregionLinks {
         countAliasMapping(sub, -1);
         if (sub instanceof AliasRegion alias) {
             alias.target().mappedAliases.remove(aliasIndex);
-        }
-        if (container.enabled && sub.enabled) {
-            container.markUpdatePending();
         }
     }
 

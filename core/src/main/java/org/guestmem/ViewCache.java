@@ -30,9 +30,19 @@ final class ViewCache implements RegionContext.Mutations {
     private boolean pendingBeyondRollback;
     /** The open transaction's changes, for a failed commit (see {@link UndoLog}). */
     private final UndoLog undo = new UndoLog();
+    /** Where the open transaction's changes can show, per flatview root of the last commit. */
+    private final ChangedExtents changes = new ChangedExtents();
+    /** Whether every commit also renders in full and checks the incremental result against it. */
+    private final boolean verify = Boolean.getBoolean(VERIFY_PROPERTY);
+    /** The system property that turns on {@link #verify}. */
+    static final String VERIFY_PROPERTY = "guestmem.verifyIncremental";
     private final ArrayList<AddressSpace> addressSpaces = new ArrayList<>();
     private IdentityHashMap<MemoryRegion, FlatView> flatViews = new IdentityHashMap<>();
     private long commits;
+    /** Views of a flatview root kept, spliced and rendered in full by commits so far (for tests). */
+    private long viewsKept;
+    private long viewsSpliced;
+    private long viewsRendered;
 
     ViewCache(UpdateLock lock, ListenerRegistry listeners, ViewContext context) {
         this.lock = lock;
@@ -53,6 +63,11 @@ final class ViewCache implements RegionContext.Mutations {
 
     long commits() {
         return commits;
+    }
+
+    /** {@return how many views commits kept, spliced and rendered in full, in that order} */
+    long[] renderCounts() {
+        return new long[] {viewsKept, viewsSpliced, viewsRendered};
     }
 
     SpaceEventFds eventFds() {
@@ -152,6 +167,7 @@ final class ViewCache implements RegionContext.Mutations {
             }
             updatePending = false;
             pendingBeyondRollback = false;
+            changes.clear();
             ioEventFdsPending = false;
             try {
                 publishAll(chosen, fresh);
@@ -163,6 +179,7 @@ final class ViewCache implements RegionContext.Mutations {
             for (AddressSpace as : addressSpaces) {
                 eventFds.update(as);
             }
+            eventFds.endBatch();
             ioEventFdsPending = false;
         }
         undo.commit();
@@ -177,11 +194,15 @@ final class ViewCache implements RegionContext.Mutations {
      * exception, the {@link Error} itself with the explanation suppressed.
      */
     private Throwable rollBack(RenderFailure f) {
-        int changes = undo.changes();
+        int count = undo.changes();
         undo.rollBack();
         updatePending = pendingBeyondRollback;
+        changes.clear();
+        if (updatePending) {
+            changes.markAll();
+        }
         ioEventFdsPending = false;
-        String what = "commit refused, its " + changes + " change(s) rolled back and the published views left as they were: "
+        String what = "commit refused, its " + count + " change(s) rolled back and the published views left as they were: "
                 + f.getMessage();
         return explain(what, f.getCause());
     }
@@ -200,14 +221,24 @@ final class ViewCache implements RegionContext.Mutations {
     }
 
     @Override
-    public void markUpdatePending() {
+    public void markUpdatePending(MemoryRegion changed) {
         updatePending = true;
+        changes.touched(changed, flatViews);
     }
 
-    /** {@link #markUpdatePending()} for a change a rollback does not undo: a failed commit leaves it pending. */
+    @Override
+    public void markExtentStale(MemoryRegion r) {
+        changes.touched(r, flatViews);
+    }
+
+    /**
+     * Records that the next commit must render every view in full, for a change a rollback does
+     * not undo (global dirty logging): a failed commit leaves it pending.
+     */
     void markUpdatePendingBeyondRollback() {
         updatePending = true;
         pendingBeyondRollback = true;
+        changes.markAll();
     }
 
     @Override
@@ -257,7 +288,7 @@ final class ViewCache implements RegionContext.Mutations {
                 MemoryRegion physmr = FlatViewRenderer.flatviewRoot(addressSpaces.get(i).root());
                 FlatView v = fresh.get(physmr);
                 if (v == null) {
-                    v = physmr == null ? retainedEmptyView() : renderer.render(physmr, flatViews.get(physmr));
+                    v = physmr == null ? retainedEmptyView() : renderOrKeep(physmr);
                     fresh.put(physmr, v);
                 }
                 chosen[i] = v;
@@ -274,6 +305,32 @@ final class ViewCache implements RegionContext.Mutations {
     }
 
     /**
+     * {@return the new view of {@code physmr} (a reference for the new cache)} The previous view
+     * itself if no change reaches it, the previous view with the changed windows rendered again if
+     * the changes are bounded, otherwise a full render. With {@link #VERIFY_PROPERTY} set, a view
+     * that was not rendered in full is checked against a full render.
+     */
+    private FlatView renderOrKeep(MemoryRegion physmr) {
+        FlatView previous = flatViews.get(physmr);
+        long[] windows = previous == null ? null : changes.windowsOf(physmr);
+        FlatView v;
+        if (windows == null) {
+            viewsRendered++;
+            return renderer.render(physmr, previous);
+        } else if (windows.length == 0 && previous.tryRetain()) {
+            viewsKept++;
+            v = previous;
+        } else {
+            viewsSpliced++;
+            v = renderer.renderWindows(physmr, previous, windows);
+        }
+        if (verify) {
+            renderer.checkAgainstFullRender(physmr, v);
+        }
+        return v;
+    }
+
+    /**
      * The second half: global {@code begin}, {@code address_space_set_flatview} (listener diff,
      * then publication) for every space, global {@code commit}. Listener failures are collected,
      * not propagated.
@@ -284,8 +341,12 @@ final class ViewCache implements RegionContext.Mutations {
             setFlatView(addressSpaces.get(i), chosen[i]);
             eventFds.update(addressSpaces.get(i));
         }
+        eventFds.endBatch();
         IdentityHashMap<MemoryRegion, FlatView> old = flatViews;
         flatViews = fresh;
+        for (FlatView v : fresh.values()) {
+            v.forgetDiff();
+        }
         for (FlatView v : old.values()) {
             v.release();
         }
@@ -297,11 +358,15 @@ final class ViewCache implements RegionContext.Mutations {
     private void setFlatView(AddressSpace as, FlatView next) {
         FlatView old = as.currentView();
         if (old == next) {
+            if (listeners.hasListeners(as)) { // a kept view: QEMU's new view of an unchanged map gives no-ops
+                listeners.topologyPass(as, old, next, true, ViewPublication.NO_CHANGES);
+            }
             return;
         }
         if (listeners.hasListeners(as)) {
-            listeners.topologyPass(as, old, next, false);
-            listeners.topologyPass(as, old, next, true);
+            long[] changed = ViewPublication.changesBetween(old, next);
+            listeners.topologyPass(as, old, next, false, changed);
+            listeners.topologyPass(as, old, next, true, changed);
         }
         as.publish(next);
     }
@@ -351,14 +416,17 @@ final class ViewCache implements RegionContext.Mutations {
         if (root instanceof AliasRegion alias) {
             alias.target().mappedAliases.add(alias);
         }
+        root.directRoots++;
         addressSpaces.add(as);
         eventFds.update(as); // no listener can be registered yet
+        eventFds.endBatch();
     }
 
     /** Removes a space whose listeners were unregistered: it shows the empty view from now on. */
     void remove(AddressSpace as) {
         as.destroyed = true;
         addressSpaces.remove(as);
+        as.root().directRoots--;
         eventFds.remove(as);
         for (MemoryRegion r = as.root(); r != null; r = r instanceof AliasRegion a ? a.target() : null) {
             r.addressSpaceRoots--;
@@ -367,6 +435,7 @@ final class ViewCache implements RegionContext.Mutations {
             alias.target().mappedAliases.remove(alias);
         }
         as.publish(emptyView);
+        emptyView.forgetDiff();
         dropUnusedCachedViews();
     }
 

@@ -18,6 +18,8 @@ final class ViewPublication implements PublishedView {
     /** How many publications back a reader can catch up without flushing everything. */
     static final int HISTORY = 16;
     private static final long[][] UNKNOWN = new long[0][];
+    /** The change list of two equal views. */
+    static final long[] NO_CHANGES = new long[0];
 
     final FlatView view;
     /** Per address space, one more per publication. */
@@ -43,7 +45,7 @@ final class ViewPublication implements PublishedView {
 
     /** The publication that follows {@code this} and shows {@code next}. */
     ViewPublication next(FlatView next) {
-        long[] d = diff(view, next);
+        long[] d = changesBetween(view, next);
         long[][] h = UNKNOWN;
         if (d != null) {
             h = new long[Math.min(HISTORY, changes.length + 1)][];
@@ -78,6 +80,20 @@ final class ViewPublication implements PublishedView {
     @Override
     public long[] changes(int k) {
         return changes[k];
+    }
+
+    /**
+     * {@link #diff}, remembered on {@code next} for the rest of the commit: the address spaces that
+     * move from one shared view to another cost one comparison, not one each.
+     */
+    static long[] changesBetween(FlatView old, FlatView next) {
+        if (next.diffedFrom == old) {
+            return next.diffFromThere;
+        }
+        long[] d = diff(old, next);
+        next.diffedFrom = old;
+        next.diffFromThere = d;
+        return d;
     }
 
     /**

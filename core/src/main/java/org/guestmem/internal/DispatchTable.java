@@ -158,7 +158,7 @@ public final class DispatchTable {
             long total = indexOffset + indexCount * DispatchHeaderLayout.INDEX_ENTRY_BYTES;
             this.keys = new long[indexCount];
             this.size1 = new long[sectionCount];
-            Arrays.fill(keys, DispatchHeaderLayout.INDEX_PADDING ^ Long.MIN_VALUE);
+            Arrays.fill(keys, ranges, indexCount, DispatchHeaderLayout.INDEX_PADDING ^ Long.MIN_VALUE); // the rest is added
             size1[0] = -1L;
             this.b = pool.allocate(total);
             b.asSlice(0, DispatchHeaderLayout.BYTES).fill((byte) 0); // pooled blocks are not zeroed: no stale header padding
@@ -175,6 +175,28 @@ public final class DispatchTable {
             for (int j = ranges; j < indexCount; j++) {
                 b.set(LONG, indexOffset + j * 8L, DispatchHeaderLayout.INDEX_PADDING);
             }
+        }
+
+        /**
+         * Appends {@code count} sections copied from sections {@code first} to
+         * {@code first + count - 1} of {@code from} (ranges a commit left unchanged): their bytes,
+         * index entries and sizes in bulk. Their region indexes are set afterwards with
+         * {@link #setRegionIndex}.
+         */
+        public void copy(DispatchTable from, int first, int count) {
+            int s = next;
+            MemorySegment.copy(from.block, from.sectionsOffset + first * SectionLayout.BYTES, b,
+                    sectionsOffset + s * SectionLayout.BYTES, count * SectionLayout.BYTES);
+            long fromIndex = (long) DispatchHeaderLayout.INDEX_OFFSET.get(from.block, 0L);
+            MemorySegment.copy(from.block, fromIndex + (first - 1) * 8L, b, indexOffset + (s - 1) * 8L, count * 8L);
+            System.arraycopy(from.keys, first - 1, keys, s - 1, count);
+            System.arraycopy(from.size1, first, size1, s, count);
+            next += count;
+        }
+
+        /** Sets section {@code s}'s region index (a section appended by {@link #copy}). */
+        public void setRegionIndex(int s, int regionIndex) {
+            SectionLayout.REGION_INDEX.set(b, sectionsOffset + s * SectionLayout.BYTES, regionIndex);
         }
 
         /**

@@ -68,6 +68,20 @@ public interface MemoryListener {
     }
 
     /**
+     * Whether this listener wants {@link #regionNop} for every range a re-rendering commit left
+     * unchanged, QEMU's behaviour and the default. A listener that returns false gets no
+     * {@code regionNop} at all; when no listener of an address space wants them, a commit visits
+     * only the ranges it changed, so its listener work is proportional to the change rather than to
+     * the map (see {@code docs/devices.md}). Asked at registration; the answer must not change while
+     * the listener is registered.
+     *
+     * @return true (the default) to get {@code regionNop} for every unchanged range
+     */
+    default boolean wantsRegionNop() {
+        return true;
+    }
+
+    /**
      * Dirty logging started for clients {@code newMask & ~oldMask} of {@code section} (forward).
      *
      * @param section the section concerned

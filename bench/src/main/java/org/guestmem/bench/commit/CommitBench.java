@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Rendering and commit: what one change to the map costs the writer, from the mutator call to the
  * new views being published, at 16, 1,024 and 16,384 regions, on a flat map and on a PC-like tree
- * with aliases (see {@link CommitMap}). Every commit renders every flatview root of the system in
- * full and publishes it, so these numbers are the render+publish cost, and their growth with the
- * region count is the point of the suite.
+ * with aliases (see {@link CommitMap}). A commit renders only the windows its changes reach and
+ * copies the rest of the previous view, so these numbers are that render, the copy and the
+ * publication, and their growth with the region count is the point of the suite.
  *
  * <p>Each invocation makes a change and undoes it, so the map is the same at every invocation;
  * one operation is one commit (one published change). No reader is registered, so the old views
