@@ -65,7 +65,9 @@ public final class AddressSpace implements GuestMemory {
     final ViewContext views;
     private final BounceBuffer bounce;
     private final String name;
-    private final MemoryRegion root;
+    private final String rootName;
+    /** The root region until the space is destroyed, then null: a destroyed space keeps its root's name only. */
+    private volatile MemoryRegion root;
     /**
      * Written only by the update-lock holder (release store in {@link #publish}), read by anyone
      * (acquire load). The space holds one reference on the publication's view.
@@ -85,6 +87,7 @@ public final class AddressSpace implements GuestMemory {
         this.views = views;
         this.bounce = bounce;
         this.name = name;
+        this.rootName = root.name();
         this.root = root;
         ViewPublication first = ViewPublication.first(initial);
         publishCell(first);
@@ -126,9 +129,23 @@ public final class AddressSpace implements GuestMemory {
         return name;
     }
 
-    /** {@return the root region} */
+    /**
+     * {@return the root region}
+     *
+     * @throws IllegalStateException if the space was destroyed: it no longer keeps its root (nor
+     *                               keeps it reachable); {@link #toString()} still names it
+     */
     public MemoryRegion root() {
-        return root;
+        MemoryRegion r = root;
+        if (r == null) {
+            throw new IllegalStateException("address space '" + name + "' was destroyed; its root was '" + rootName + "'");
+        }
+        return r;
+    }
+
+    /** Writer side, at the end of {@link #destroy()}: forgets the root region. */
+    void dropRoot() {
+        root = null;
     }
 
     /** {@return whether {@link #destroy()} was called} */
@@ -245,7 +262,8 @@ public final class AddressSpace implements GuestMemory {
     /**
      * Destroys the space, QEMU's {@code address_space_destroy}: its listeners are unregistered
      * (they get the deletions), it stops showing anything (its view becomes the empty view) and it
-     * no longer keeps its root from being destroyed.
+     * no longer keeps its root from being destroyed, nor reachable: it keeps the root's name for
+     * {@link #toString()} only, and {@link #root()} throws from now on. Idempotent.
      */
     public void destroy() {
         host.destroy(this);
@@ -288,6 +306,7 @@ public final class AddressSpace implements GuestMemory {
     public long load(long addr, int size, ByteOrder order, MemTxAttrs attrs, MemTxResult[] result) {
         AccessPath.checkSize(size);
         Objects.requireNonNull(attrs, "attrs");
+        Objects.requireNonNull(order, "order");
         IoStatus st = new IoStatus();
         try (RetainedView rv = retainView()) {
             long v = AccessPath.load(rv.view, addr, size, order == ByteOrder.BIG_ENDIAN, attrs, st);
@@ -302,6 +321,7 @@ public final class AddressSpace implements GuestMemory {
     public MemTxResult store(long addr, int size, long value, ByteOrder order, MemTxAttrs attrs) {
         AccessPath.checkSize(size);
         Objects.requireNonNull(attrs, "attrs");
+        Objects.requireNonNull(order, "order");
         IoStatus st = new IoStatus();
         try (RetainedView rv = retainView()) {
             AccessPath.store(this, rv.view, addr, size, value, order == ByteOrder.BIG_ENDIAN, attrs, st);
@@ -396,7 +416,7 @@ public final class AddressSpace implements GuestMemory {
                 if (!block.retain()) {
                     throw new IllegalStateException("RAM block '" + block.name() + "' was freed while mapped by a view");
                 }
-                return new DmaMapping.Direct(this, addr, done, isWrite, block.segment().asSlice(base, done), mr, block, base,
+                return new DmaMapping.Direct(this, addr, done, isWrite, block.checkedSegment().asSlice(base, done), mr, block, base,
                         views.dirtyLog);
             } finally {
                 w.release();
@@ -492,13 +512,16 @@ public final class AddressSpace implements GuestMemory {
 
     @Override
     public String toString() {
-        return "AddressSpace['" + name + "' root '" + root.name() + "']";
+        return "AddressSpace['" + name + "' root '" + rootName + "'" + (root == null ? ", destroyed" : "") + "]";
     }
 
-    /** A counted reference to a {@link FlatView}; closing it drops the reference (idempotent). */
+    /**
+     * A counted reference to a {@link FlatView}; closing it drops the reference (idempotent) and
+     * the handle's pointer to the view, so a closed handle keeps nothing reachable.
+     */
     public static final class RetainedView implements AutoCloseable {
-        private final FlatView view;
-        private boolean closed;
+        /** The view until closed, then null. */
+        private FlatView view;
 
         RetainedView(FlatView view) {
             this.view = view;
@@ -510,7 +533,7 @@ public final class AddressSpace implements GuestMemory {
          * @throws IllegalStateException if the reference was closed
          */
         public synchronized FlatView view() {
-            if (closed) {
+            if (view == null) {
                 throw new IllegalStateException("the retained view was closed");
             }
             return view;
@@ -519,9 +542,10 @@ public final class AddressSpace implements GuestMemory {
         /** Drops the reference; later calls do nothing. */
         @Override
         public synchronized void close() {
-            if (!closed) {
-                closed = true;
-                view.release();
+            FlatView v = view;
+            if (v != null) {
+                view = null;
+                v.release();
             }
         }
     }

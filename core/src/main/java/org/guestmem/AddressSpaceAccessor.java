@@ -78,6 +78,11 @@ public final class AddressSpaceAccessor implements GuestMemory {
      */
     public static AddressSpaceAccessor of(Tlb tlb, int mmuIdx) {
         Objects.requireNonNull(tlb, "tlb");
+        Thread owner = tlb.reader().thread();
+        if (Thread.currentThread() != owner) {
+            throw new WrongThreadException("an accessor over the TLB of thread '" + owner.getName() + "' made on thread '"
+                    + Thread.currentThread().getName() + "'");
+        }
         if (!tlb.identity(mmuIdx)) {
             throw new IllegalArgumentException("MMU index " + mmuIdx + " of the TLB has a page mapper: an accessor needs an identity index");
         }
@@ -231,7 +236,7 @@ public final class AddressSpaceAccessor implements GuestMemory {
     public long load(long addr, int size, ByteOrder order, MemTxAttrs attrs, MemTxResult[] result) {
         Tlb t = startLoad();
         AccessPath.checkSize(size);
-        boolean be = order == ByteOrder.BIG_ENDIAN;
+        boolean be = Objects.requireNonNull(order, "order") == ByteOrder.BIG_ENDIAN;
         long v = attrs == MemTxAttrs.UNSPECIFIED ? typedLoad(t, addr, size, be)
                 : t.load(idx, addr, size, be, Objects.requireNonNull(attrs, "attrs"));
         if (result != null) {
@@ -253,7 +258,7 @@ public final class AddressSpaceAccessor implements GuestMemory {
     public MemTxResult store(long addr, int size, long value, ByteOrder order, MemTxAttrs attrs) {
         check();
         AccessPath.checkSize(size);
-        boolean be = order == ByteOrder.BIG_ENDIAN;
+        boolean be = Objects.requireNonNull(order, "order") == ByteOrder.BIG_ENDIAN;
         if (attrs != MemTxAttrs.UNSPECIFIED) {
             return result(tlb.store(idx, addr, size, value, be, Objects.requireNonNull(attrs, "attrs")));
         }

@@ -10,6 +10,8 @@ import org.guestmem.internal.RamBlock;
 /**
  * The dirty-memory operations shared by the RAM-backed region kinds (QEMU's
  * {@code memory_region_set_dirty}, {@code _reset_dirty}, {@code _snapshot_and_clear_dirty}).
+ * Each holds a count on the RAM block while it touches the bitmaps, which are not checked memory
+ * (see {@code RamBlock}): on a block already freed it throws {@link IllegalStateException}.
  */
 final class DirtyMemory {
     private DirtyMemory() {
@@ -22,14 +24,30 @@ final class DirtyMemory {
         }
     }
 
+    private static void retain(MemoryRegion mr, RamBlock block) {
+        if (!block.retain()) {
+            throw new IllegalStateException(MemoryRegion.describe(mr) + " was destroyed and its RAM block freed");
+        }
+    }
+
     static boolean get(MemoryRegion mr, RamBlock block, long offset, long length, DirtyLogClient client) {
         checkRange(mr, block, offset, length);
-        return block.dirty().get(offset, length, client.ordinal());
+        retain(mr, block);
+        try {
+            return block.dirty().get(offset, length, client.ordinal());
+        } finally {
+            block.release();
+        }
     }
 
     static void set(MemoryRegion mr, RamBlock block, long offset, long length) {
         checkRange(mr, block, offset, length);
-        block.dirty().set(offset, length, mr.logMask());
+        retain(mr, block);
+        try {
+            block.dirty().set(offset, length, mr.logMask());
+        } finally {
+            block.release();
+        }
     }
 
     /**
@@ -46,9 +64,15 @@ final class DirtyMemory {
         return ctx.lock.locked("testAndClearDirty", () -> {
             ctx.lock.checkOpen();
             DirtyBitmap bits = block.dirty();
-            boolean dirty = bits.testAndClear(offset, length, client.ordinal());
-            if (dirty) {
-                flagTlbs(ctx, block, offset, length);
+            boolean dirty;
+            retain(mr, block);
+            try {
+                dirty = bits.testAndClear(offset, length, client.ordinal());
+                if (dirty) {
+                    flagTlbs(ctx, block, offset, length);
+                }
+            } finally {
+                block.release();
             }
             int pb = bits.pageBits();
             long startPage = offset >>> pb;
@@ -92,7 +116,13 @@ final class DirtyMemory {
             ctx.lock.checkOpen();
             ctx.listeners.syncDirtyLog(mr);
             DirtyBitmap bits = block.dirty();
-            long[] words = bits.snapshotAndClear(offset, length, client.ordinal());
+            long[] words;
+            retain(mr, block);
+            try {
+                words = bits.snapshotAndClear(offset, length, client.ordinal());
+            } finally {
+                block.release();
+            }
             long firstPage = (offset >>> bits.pageBits()) & ~63L;
             flagCleared(ctx, block, words, firstPage, bits.pageBits());
             if (length > 0) {

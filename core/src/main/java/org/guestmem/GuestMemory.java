@@ -65,6 +65,7 @@ public interface GuestMemory {
      * @param result if not null, {@code result[0]} receives the result
      * @return the value, zero-extended to 64 bits
      * @throws IllegalArgumentException if {@code size} is not 1, 2, 4 or 8
+     * @throws NullPointerException     if {@code order} or {@code attrs} is null
      */
     long load(long addr, int size, ByteOrder order, MemTxAttrs attrs, MemTxResult[] result);
 
@@ -77,8 +78,9 @@ public interface GuestMemory {
      * @param value the value; its low {@code size} bytes are stored
      * @param order the byte order
      * @param attrs the transaction attributes
-      * @return the result, QEMU's MemTxResult
+     * @return the result, QEMU's MemTxResult
      * @throws IllegalArgumentException if {@code size} is not 1, 2, 4 or 8
+     * @throws NullPointerException     if {@code order} or {@code attrs} is null
      */
     MemTxResult store(long addr, int size, long value, ByteOrder order, MemTxAttrs attrs);
 

@@ -101,6 +101,30 @@ final class ListenerHub implements SpaceHost, RegionContext.Listeners {
                 unregisterLocked(l);
             }
             views.remove(as);
+            as.dropRoot();
+        });
+    }
+
+    /**
+     * The front half of closing the system: destroys every address space (their listeners get the
+     * deletions), releases every cached view and marks the system closed, under the lock; does
+     * nothing if it is closed already.
+     *
+     * @throws IllegalStateException if the calling thread is inside a transaction (nothing changes)
+     */
+    void closeSpaces(String systemName) {
+        lock.locked("the closing of memory system '" + systemName + "'", () -> {
+            if (lock.isClosed()) {
+                return;
+            }
+            if (views.inTransaction()) {
+                throw new IllegalStateException("cannot close memory system '" + systemName + "' inside a transaction");
+            }
+            for (AddressSpace as : List.copyOf(views.spaces())) {
+                destroy(as);
+            }
+            views.releaseAll();
+            lock.markClosed();
         });
     }
 

@@ -2,6 +2,7 @@ package org.guestmem;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Objects;
 import org.guestmem.internal.DispatchTable;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.IoStatus;
@@ -258,6 +259,7 @@ public final class MemoryRegionCache implements AutoCloseable {
      */
     public long load(long offset, int size, ByteOrder order) {
         AccessPath.checkSize(size);
+        Objects.requireNonNull(order, "order");
         check(offset, size);
         FlatView v = current();
         boolean be = order == ByteOrder.BIG_ENDIAN;
@@ -282,6 +284,7 @@ public final class MemoryRegionCache implements AutoCloseable {
      */
     public MemTxResult store(long offset, int size, long value, ByteOrder order) {
         AccessPath.checkSize(size);
+        Objects.requireNonNull(order, "order");
         check(offset, size);
         FlatView v = current();
         boolean be = order == ByteOrder.BIG_ENDIAN;

@@ -64,8 +64,8 @@ public final class MemorySystem implements AutoCloseable {
         this.pageBits = b.pageBits;
         this.lenientAliasWindows = b.lenientAliasWindows;
         this.rcu = new RcuDomain(b.name);
-        this.lock = new UpdateLock(b.name);
-        this.memory = new NativeMemory(rcu);
+        this.memory = new NativeMemory(rcu, b.name, b.checkedAccess, b.reclamationBacklog);
+        this.lock = new UpdateLock(b.name, memory::throttle);
         this.dirtyLog = new DirtyLog(b.codeDirtyTracking);
         this.viewContext = new ViewContext(pageBits, dirtyLog, new MmioDispatcher(MemoryRegionOps.UNASSIGNED, targetByteOrder),
                 memory, b.checkedAccess);
@@ -460,37 +460,59 @@ public final class MemorySystem implements AutoCloseable {
         return lock.locked("ioEventFdSections", () -> views.eventFds().sections(as));
     }
 
-    // ------------------------------------------------------------------ closing
+    // ------------------------------------------------------------------ reclamation and closing
+
+    /**
+     * {@return what the system has reclaimed and what waits for reclamation, read now} Lock-free;
+     * any thread.
+     */
+    public ReclamationStats reclamationStats() {
+        return memory.reclamationStats();
+    }
+
+    /**
+     * Waits until everything released before the call is reclaimed: a grace period has passed,
+     * the views released before it are destroyed, and the memory of destroyed RAM blocks that no
+     * view, retained view or DMA mapping holds any more is returned to the host (it is returned on
+     * a thread of the system's own, so {@code rcu().drain()} alone does not wait for it). Blocks
+     * still held by such a reference stay pending. Returns at once once the system is closed.
+     *
+     * @throws IllegalStateException if called inside a read section of {@link #rcu()} or from a
+     *                               deferred callback (it would wait for itself)
+     */
+    public void awaitReclamation() {
+        memory.awaitReclamation();
+    }
 
     /**
      * Closes the system, the end of the machine: destroys its address spaces, releases every view,
-     * runs everything the RCU domain has deferred, stops its reclaimer thread, and then frees all
-     * native memory the system still holds: the RAM blocks of regions that were never destroyed
-     * (memory supplied by the caller excepted) and the table pool. Regions must not be used
-     * afterwards: their mutators throw {@link IllegalStateException}, and so does any access to
-     * their RAM segments (the arenas are closed; nothing reads freed memory). Idempotent.
+     * runs everything the RCU domain has deferred, stops its threads, and then frees all native
+     * memory the system still holds: the RAM blocks of regions that were never destroyed (memory
+     * supplied by the caller excepted) and the table pool. Regions must not be used afterwards:
+     * their mutators throw {@link IllegalStateException}, and so does any access to their RAM
+     * segments (nothing reads freed memory). Closing waits for grace periods: an online
+     * quiescent-state reader of the calling thread counts as quiescent and is left offline (see
+     * {@link RcuDomain#close()}). Idempotent; a call after a close that failed half-way completes it.
      *
-     * @throws IllegalStateException if called while a transaction is open on another level
+     * @throws IllegalStateException if called inside a transaction, inside a read section of
+     *                               {@link #rcu()} or from a deferred callback (it would wait for
+     *                               itself); nothing is closed then, and a later call from
+     *                               elsewhere closes
      */
     @Override
     public void close() {
-        boolean closing = lock.locked("the closing of memory system '" + name + "'", () -> {
+        try {
+            rcu.drain(); // refuses, before anything changes, where waiting would wait for itself
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("cannot close memory system '" + name + "': " + e.getMessage(), e);
+        }
+        try {
+            hub.closeSpaces(name); // a listener that throws does not stop the rest of the closing
+        } finally {
             if (lock.isClosed()) {
-                return false;
+                rcu.close();
+                memory.close();
             }
-            if (views.inTransaction()) {
-                throw new IllegalStateException("cannot close memory system '" + name + "' inside a transaction");
-            }
-            for (AddressSpace as : List.copyOf(views.spaces())) {
-                hub.destroy(as);
-            }
-            views.releaseAll();
-            lock.markClosed();
-            return true;
-        });
-        if (closing) {
-            rcu.close();
-            memory.close();
         }
     }
 

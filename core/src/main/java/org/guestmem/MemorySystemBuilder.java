@@ -15,6 +15,7 @@ public final class MemorySystemBuilder {
     int pageBits = 12;
     boolean lenientAliasWindows;
     boolean codeDirtyTracking;
+    long reclamationBacklog = -1;
     boolean checkedAccess = Boolean.getBoolean("guestmem.checkedAccess");
 
     MemorySystemBuilder() {
@@ -99,6 +100,30 @@ public final class MemorySystemBuilder {
             throw new IllegalArgumentException("page bits must be within 10..16 (QEMU's range), got " + value);
         }
         this.pageBits = value;
+        return this;
+    }
+
+    /**
+     * Bounds the memory waiting for reclamation: when a change (a mutator, a transaction's commit,
+     * a region's {@link MemoryRegion#destroy() destroy()}) leaves more than {@code bytes} of
+     * destroyed RAM blocks not yet returned to the host, the writer waits, after it has released
+     * the update lock, until everything released so far is reclaimed (see
+     * {@link MemorySystem#awaitReclamation()} and {@code docs/lifetimes.md}). Threads that must not
+     * wait never do: inside a read section of the system's domain (an online quiescent-state
+     * reader included), on the RCU reclaimer thread, and inside a transaction or a listener (the
+     * outermost commit waits instead). 0 waits after every change that leaves anything pending;
+     * {@link Long#MAX_VALUE} never waits. The default is the larger of 256 MiB and a quarter of
+     * the live guest RAM (RAM blocks guestmem allocated whose regions are not destroyed).
+     *
+     * @param bytes the bound in bytes, at least 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
+    public MemorySystemBuilder reclamationBacklog(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("the reclamation backlog must be at least 0 bytes, got " + bytes);
+        }
+        this.reclamationBacklog = bytes;
         return this;
     }
 

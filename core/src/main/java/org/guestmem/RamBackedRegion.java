@@ -16,7 +16,7 @@ import org.guestmem.internal.RamBlock;
  * after the last reader could have seen it (see {@code docs/lifetimes.md}). A caller-supplied
  * segment is never freed by guestmem. Any access through {@link #segment()} after the block was
  * freed fails with {@link IllegalStateException} (the segment's arena is closed); it never reads
- * freed memory.
+ * freed memory. The dirty-bitmap methods throw the same exception once the block is freed.
  */
 public abstract sealed class RamBackedRegion extends MemoryRegion permits RamRegion, RomDeviceRegion {
     final RamBlock block;
@@ -33,10 +33,18 @@ public abstract sealed class RamBackedRegion extends MemoryRegion permits RamReg
 
     /**
      * {@return the whole RAM block, for loaders and devices that fill or read it directly}
-     * Writes through this segment bypass dirty tracking (see {@link #setDirty}).
+     * Writes through this segment bypass dirty tracking (see {@link #setDirty}). Any thread may use
+     * it; every access is refused with {@link IllegalStateException} once the block is freed.
+     *
+     * <p>Cost: the segment is checked, so it belongs to a shared arena of its own, made by the
+     * first call (later calls return the same segment). Closing it when the block is freed is a
+     * handshake with every Java thread, which the system's RAM reclaimer thread pays instead of a
+     * plain {@code munmap}; a block nobody called this for has no arena. A loader that only fills
+     * RAM can avoid it with {@link AddressSpace#writeRom} or {@link AddressSpace#write} once the
+     * region is mapped.
      */
     public final MemorySegment segment() {
-        return block.segment();
+        return block.checkedSegment();
     }
 
     /**
@@ -105,6 +113,6 @@ public abstract sealed class RamBackedRegion extends MemoryRegion permits RamReg
 
     @Override
     final void onDestroy() {
-        block.release();
+        block.orphan();
     }
 }

@@ -3,6 +3,7 @@ package org.guestmem;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.guestmem.internal.AnonymousMemory;
 import org.guestmem.internal.Hex;
 import org.guestmem.internal.RamBlock;
 import org.guestmem.iommu.IommuOps;
@@ -72,8 +73,7 @@ public final class RegionFactory {
      */
     public RamRegion ramFromSegment(String name, MemorySegment segment) {
         return context.create(() -> new RamRegion(context, owner, name,
-                RamBlock.wrap(name, segment, context.pageBits, context.memory.stats(), context.memory::freeRamBlock,
-                        context.memory.ramBlocks()), false));
+                RamBlock.wrap(name, segment, context.pageBits, context.memory.checkedRam(), context.memory.reclaimer()), false));
     }
 
     /**
@@ -90,8 +90,7 @@ public final class RegionFactory {
     public RamRegion ramFromFile(String name, Path file, long size, boolean shared) {
         Objects.requireNonNull(file, "file");
         return context.create(() -> new RamRegion(context, owner, name,
-                RamBlock.mapFile(name, file, size, shared, context.pageBits, context.memory.stats(),
-                        context.memory::freeRamBlock, context.memory.ramBlocks()), false));
+                RamBlock.mapFile(name, file, size, shared, context.pageBits, context.memory.reclaimer()), false));
     }
 
     /**
@@ -169,7 +168,10 @@ public final class RegionFactory {
             throw new IllegalArgumentException("region '" + name + "': RAM blocks hold at most 0x7fffffffffffffff bytes, got "
                     + Hex.ofSizeMinusOne(s1));
         }
-        return RamBlock.allocate(name, s1 + 1, context.pageBits, context.memory.stats(), context.memory::freeRamBlock,
-                context.memory.ramBlocks());
+        try {
+            return RamBlock.allocate(name, s1 + 1, context.pageBits, context.memory.checkedRam(), context.memory.reclaimer());
+        } catch (AnonymousMemory.MappingFailure e) {
+            throw new RamReservationException(name, s1 + 1, e.errno(), e);
+        }
     }
 }

@@ -20,12 +20,16 @@ import org.guestmem.listener.MemoryListenerException;
 final class UpdateLock {
     private final ReentrantLock lock = new ReentrantLock();
     private final String systemName;
+    /** What a writer does when it leaves the lock altogether after a change: the backlog bound. */
+    private final Runnable afterWrite;
     // ---- guarded by lock ----
     private final ArrayList<Throwable> failures = new ArrayList<>();
-    private boolean closed;
+    /** Written under the lock; volatile so that closing can check it after leaving the lock. */
+    private volatile boolean closed;
 
-    UpdateLock(String systemName) {
+    UpdateLock(String systemName, Runnable afterWrite) {
         this.systemName = systemName;
+        this.afterWrite = afterWrite;
     }
 
     void lock() {
@@ -40,7 +44,7 @@ final class UpdateLock {
         return lock.isHeldByCurrentThread();
     }
 
-    /** {@return whether the system was closed} Under the lock. */
+    /** {@return whether the system was closed} Exact under the lock; any thread may read it. */
     boolean isClosed() {
         return closed;
     }
@@ -112,10 +116,16 @@ final class UpdateLock {
         });
     }
 
-        /** Unlocks, then throws the failures drained while the lock was held, if any. */
-    void unlockAndThrow(List<Throwable> failed, String what) {
+    /**
+     * Ends a change (a mutator or a transaction's commit, successful or not): unlocks; if the
+     * thread no longer holds the lock at all, runs the after-write hook (which may wait for
+     * reclamation: never under the lock).
+     */
+    void unlockAfterChange() {
         lock.unlock();
-        throwIfAny(failed, what);
+        if (!lock.isHeldByCurrentThread()) {
+            afterWrite.run();
+        }
     }
 
     /** Throws {@code all}, if not empty, as one {@link MemoryListenerException}. */

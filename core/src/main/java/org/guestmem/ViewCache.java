@@ -146,7 +146,7 @@ final class ViewCache implements RegionContext.Mutations {
             if (transactionDepth == 0) {
                 failed = lock.drainFailures();
             }
-            lock.unlock();
+            lock.unlockAfterChange(); // the backlog bound: a writer may wait for reclamation once it left the lock
         }
         if (refusal != null) {
             failed.forEach(refusal::addSuppressed);

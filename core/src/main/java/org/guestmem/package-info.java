@@ -5,8 +5,11 @@
  * {@link org.guestmem.FlatRange}, and the access path.
  *
  * <h2 id="nulls">Null handling</h2>
- * Unless a parameter is documented as nullable, passing null throws {@link NullPointerException}.
- * Region names may be null (QEMU prints them as {@code (null)}).
+ * Unless a parameter is documented as nullable, passing null throws {@link NullPointerException},
+ * before anything changes: a {@link java.nio.ByteOrder} like a {@link org.guestmem.MemTxAttrs}
+ * (there is no default byte order or attribute set behind a null). Region names may be null (QEMU
+ * prints them as {@code (null)}), and so may the result array of
+ * {@link org.guestmem.GuestMemory#load}.
  *
  * <h2 id="addresses">Addresses</h2>
  * Addresses, offsets and sizes are {@code long}s read as unsigned 64-bit values. Messages print

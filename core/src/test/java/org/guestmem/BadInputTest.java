@@ -7,13 +7,16 @@ import static org.guestmem.Fixtures.ranges;
 import static org.guestmem.Fixtures.snapshot;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.guestmem.rcu.RcuReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -205,6 +208,47 @@ class BadInputTest {
                 () -> rejects(NullPointerException.class, () -> sys.alias("a", null, 0, 0x1000)),
                 () -> rejects(NullPointerException.class, () -> sys.addressSpace("as", null)),
                 () -> rejects(NullPointerException.class, () -> sys.mmio("m", 0x1000, null)));
+    }
+
+    /** The same rule for a byte order as for transaction attributes: no default hides behind null. */
+    @Test
+    void shouldRejectANullByteOrderLikeNullAttributes() throws Exception {
+        memory.st64le(0x1000, 0x1122334455667788L);
+        MemTxResult[] result = new MemTxResult[1];
+        try (RcuReader r = sys.rcu().register()) {
+            AddressSpaceAccessor acc = memory.accessor(r);
+            try (MemoryRegionCache cache = memory.cache(0x1000, 0x100, true)) {
+                assertAll(
+                        () -> rejects(NullPointerException.class, () -> memory.load(0x1000, 8, null, MemTxAttrs.UNSPECIFIED, result), "order"),
+                        () -> rejects(NullPointerException.class, () -> memory.load(0x1000, 8, ByteOrder.BIG_ENDIAN, null, result), "attrs"),
+                        () -> rejects(NullPointerException.class, () -> memory.store(0x1000, 8, 1, null, MemTxAttrs.UNSPECIFIED), "order"),
+                        () -> rejects(NullPointerException.class, () -> acc.load(0x1000, 8, null, MemTxAttrs.UNSPECIFIED, result), "order"),
+                        () -> rejects(NullPointerException.class, () -> acc.store(0x1000, 8, 1, null, MemTxAttrs.UNSPECIFIED), "order"),
+                        () -> rejects(NullPointerException.class, () -> cache.load(0, 8, null), "order"),
+                        () -> rejects(NullPointerException.class, () -> cache.store(0, 8, 1, null), "order"));
+            }
+        }
+        assertEquals(0x1122334455667788L, memory.ld64le(0x1000), "no store went through");
+        assertNull(result[0], "no load reported a result");
+    }
+
+    // ------------------------------------------------------------------ huge RAM
+
+    @Test
+    void shouldRejectRamTheHostCannotReserveWithADocumentedExceptionNamingTheSize() {
+        long allocations = sys.nativeMemoryStats().liveAllocations();
+        long bytes = sys.nativeMemoryStats().liveBytes();
+        RamReservationException e = rejects(RamReservationException.class, () -> sys.ram("huge", 1L << 50),
+                "'huge'", "0x4000000000000", "errno 12");
+        assertEquals(1L << 50, e.size());
+        assertEquals(12, e.errno(), "ENOMEM: beyond the user address space");
+        RamReservationException max = rejects(RamReservationException.class, () -> sys.rom("max", Long.MAX_VALUE),
+                "'max'", "0x7fffffffffffffff");
+        assertEquals(Long.MAX_VALUE, max.size());
+        rejects(RamReservationException.class, () -> sys.romDevice("dev", 1L << 60, OPS), "0x1000000000000000");
+        assertEquals(allocations, sys.nativeMemoryStats().liveAllocations(), "nothing left allocated");
+        assertEquals(bytes, sys.nativeMemoryStats().liveBytes());
+        assertEquals(0, sys.reclamationStats().pendingBlocks());
     }
 
     // ------------------------------------------------------------------ reaching past 2^64

@@ -208,7 +208,7 @@ class DmaMapTest {
         m.segment().set(ValueLayout.JAVA_LONG, 0, 42); // still valid: the mapping holds the block
         assertEquals(42, hot.segment().get(ValueLayout.JAVA_LONG, 0));
         as.unmap(m, 8);
-        sys.rcu().drain();
+        sys.awaitReclamation();
         assertThrows(IllegalStateException.class, () -> m.segment().get(ValueLayout.JAVA_LONG, 0));
     }
 

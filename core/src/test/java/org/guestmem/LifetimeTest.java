@@ -96,6 +96,47 @@ class LifetimeTest {
         assertTrue(collected(first), "an old view is garbage once destroyed: publications keep change lists, not views");
     }
 
+    @Test
+    void aClosedRetainedViewShouldKeepNothingReachable() throws InterruptedException {
+        ContainerRegion root = sys.container("root", MemoryRegion.SIZE_2_64);
+        AddressSpace as = sys.addressSpace("as", root);
+        AddressSpace.RetainedView handle = viewShowingADroppedRegion(root, as);
+        WeakReference<FlatView> view = new WeakReference<>(handle.view());
+        WeakReference<MemoryRegion> region = new WeakReference<>(handle.view().ranges().getFirst().region());
+        handle.close();
+        sys.awaitReclamation();
+        assertTrue(collected(view), "a closed handle drops its view");
+        assertTrue(collected(region), "and with it every region the view showed");
+        assertThrows(IllegalStateException.class, handle::view, "the handle itself is still there, closed");
+    }
+
+    /** Maps a device in {@code root}, retains the view showing it, then removes and destroys the device. */
+    private AddressSpace.RetainedView viewShowingADroppedRegion(ContainerRegion root, AddressSpace as) {
+        MmioRegion dev = sys.mmio("dev", 0x1000, Fixtures.OPS);
+        root.addSubregion(dev, 0x1000);
+        AddressSpace.RetainedView handle = as.retainView();
+        root.removeSubregion(dev);
+        dev.destroy();
+        return handle;
+    }
+
+    @Test
+    void aDestroyedAddressSpaceShouldKeepItsRootsNameOnly() throws InterruptedException {
+        ContainerRegion root = sys.container("bus", MemoryRegion.SIZE_2_64);
+        root.addSubregion(sys.ram("ram", 0x1000), 0);
+        AddressSpace as = sys.addressSpace("dma", root);
+        WeakReference<ContainerRegion> weakRoot = new WeakReference<>(root);
+        as.destroy();
+        root.destroy();
+        root = null;
+        sys.awaitReclamation();
+        assertTrue(collected(weakRoot), "a destroyed space does not keep its root reachable");
+        assertEquals("AddressSpace['dma' root 'bus', destroyed]", as.toString());
+        IllegalStateException e = assertThrows(IllegalStateException.class, as::root);
+        assertTrue(e.getMessage().contains("'bus'"), e.getMessage());
+        assertEquals(0, as.ld64le(0), "it shows the empty view");
+    }
+
     private static boolean collected(WeakReference<?> weak) throws InterruptedException {
         for (int i = 0; i < 50 && weak.get() != null; i++) {
             System.gc();
@@ -129,20 +170,20 @@ class LifetimeTest {
 
     @Test
     void shouldFreeTheRamOfADestroyedRegionOnceNoViewMapsIt() {
-        long arenas0 = stats().liveArenas();
+        long allocations0 = stats().liveAllocations();
         long bytes0 = stats().liveBytes();
         ContainerRegion root = sys.container("root", MemoryRegion.SIZE_2_64);
         RamRegion ram = sys.ram("ram", 0x10000);
         root.addSubregion(ram, 0x4000_0000L);
         AddressSpace as = sys.addressSpace("as", root);
         as.st64le(0x4000_0008L, 0x1234);
-        assertEquals(arenas0 + 1, stats().liveArenas());
+        assertEquals(allocations0 + 1, stats().liveAllocations());
         MemorySegment seg = ram.segment();
 
         root.removeSubregion(ram);
         ram.destroy();
-        sys.rcu().drain();
-        assertEquals(arenas0, stats().liveArenas(), "the block's arena is closed");
+        sys.awaitReclamation();
+        assertEquals(allocations0, stats().liveAllocations(), "the block's arena is closed");
         assertTrue(stats().liveBytes() <= bytes0 + 2 * 4096, "only view tables may remain: " + stats());
         assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_LONG, 8),
                 "an access to freed RAM fails instead of reading freed memory");
@@ -151,7 +192,7 @@ class LifetimeTest {
 
     @Test
     void shouldKeepRamAliveWhileARetainedViewMapsIt() {
-        long arenas0 = stats().liveArenas();
+        long allocations0 = stats().liveAllocations();
         ContainerRegion root = sys.container("root", MemoryRegion.SIZE_2_64);
         RamRegion ram = sys.ram("ram", 0x1000);
         root.addSubregion(ram, 0x1000);
@@ -160,18 +201,18 @@ class LifetimeTest {
         AddressSpace.RetainedView held = as.retainView();
         root.removeSubregion(ram);
         ram.destroy();
-        sys.rcu().drain();
-        assertEquals(arenas0 + 1, stats().liveArenas(), "the retained view still maps the block");
+        sys.awaitReclamation();
+        assertEquals(allocations0 + 1, stats().liveAllocations(), "the retained view still maps the block");
         assertEquals(0xcafe, ram.segment().get(ValueLayout.JAVA_INT, 0));
         held.close();
-        sys.rcu().drain();
-        assertEquals(arenas0, stats().liveArenas());
+        sys.awaitReclamation();
+        assertEquals(allocations0, stats().liveAllocations());
         assertThrows(IllegalStateException.class, () -> ram.segment().get(ValueLayout.JAVA_INT, 0));
     }
 
     @Test
     void shouldKeepRamAliveWhileAnyViewSharingItsBlockSetIsAlive() {
-        long arenas0 = stats().liveArenas();
+        long allocations0 = stats().liveAllocations();
         ContainerRegion root = sys.container("root", MemoryRegion.SIZE_2_64);
         RamRegion ram = sys.ram("ram", 0x1000);
         ReservationRegion dev = sys.reservation("dev", 0x1000);
@@ -186,20 +227,20 @@ class LifetimeTest {
         assertEquals(2, second.view().ramBlocks().refCount(), "one count per view that shares the set");
         root.removeSubregion(ram);
         ram.destroy();
-        sys.rcu().drain();
+        sys.awaitReclamation();
         first.close();
-        sys.rcu().drain();
-        assertEquals(arenas0 + 1, stats().liveArenas(), "the second view still maps the block through the shared set");
+        sys.awaitReclamation();
+        assertEquals(allocations0 + 1, stats().liveAllocations(), "the second view still maps the block through the shared set");
         assertEquals(0xcafe, ram.segment().get(ValueLayout.JAVA_INT, 0));
         second.close();
-        sys.rcu().drain();
-        assertEquals(arenas0, stats().liveArenas(), "the last view sharing the set is gone: the block is freed");
+        sys.awaitReclamation();
+        assertEquals(allocations0, stats().liveAllocations(), "the last view sharing the set is gone: the block is freed");
         assertThrows(IllegalStateException.class, () -> ram.segment().get(ValueLayout.JAVA_INT, 0));
     }
 
     @Test
     void shouldNotFreeRamBeforeAReaderThatSawItLeavesItsSection() throws Exception {
-        long arenas0 = stats().liveArenas();
+        long allocations0 = stats().liveAllocations();
         ContainerRegion root = sys.container("root", MemoryRegion.SIZE_2_64);
         RamRegion ram = sys.ram("ram", 0x1000);
         root.addSubregion(ram, 0x1000);
@@ -228,18 +269,18 @@ class LifetimeTest {
         ram.destroy();
         CountDownLatch drained = new CountDownLatch(1);
         Thread drainer = Thread.ofPlatform().start(() -> {
-            sys.rcu().drain();
+            sys.awaitReclamation();
             drained.countDown();
         });
         assertFalse(drained.await(300, TimeUnit.MILLISECONDS), "the grace period waits for the reader");
-        assertEquals(arenas0 + 1, stats().liveArenas(), "the block is still mapped while the reader may use it");
+        assertEquals(allocations0 + 1, stats().liveAllocations(), "the block is still mapped while the reader may use it");
         readAgain.countDown();
         reader.join(10_000);
         assertTrue(drained.await(10, TimeUnit.SECONDS));
         drainer.join();
         assertNull(failure.get());
         assertEquals(42, secondRead.get());
-        assertEquals(arenas0, stats().liveArenas(), "freed once the reader left its section");
+        assertEquals(allocations0, stats().liveAllocations(), "freed once the reader left its section");
     }
 
     // ---------------------------------------------------------------- rule 4
@@ -345,9 +386,9 @@ class LifetimeTest {
             RamRegion c = other.ramFromSegment("c", supplied);
             root.addSubregion(c, 0x20000);
             other.addressSpace("as", root).st8(0x20000, 0x5a);
-            assertTrue(other.nativeMemoryStats().liveArenas() >= 4);
+            assertTrue(other.nativeMemoryStats().liveAllocations() >= 4);
             other.close();
-            assertEquals(0, other.nativeMemoryStats().liveArenas(), other.nativeMemoryStats().toString());
+            assertEquals(0, other.nativeMemoryStats().liveAllocations(), other.nativeMemoryStats().toString());
             assertEquals(0, other.nativeMemoryStats().liveBytes(), other.nativeMemoryStats().toString());
             assertThrows(IllegalStateException.class, () -> a.segment().get(ValueLayout.JAVA_BYTE, 0));
             assertEquals(0x5a, supplied.get(ValueLayout.JAVA_BYTE, 0), "caller-supplied memory is never freed");

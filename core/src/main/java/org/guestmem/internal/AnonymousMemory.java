@@ -3,9 +3,12 @@ package org.guestmem.internal;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.util.Locale;
 
 /**
@@ -13,12 +16,21 @@ import java.util.Locale;
  * {@code MAP_NORESERVE}, as QEMU allocates RAM blocks, so a 4 GiB machine costs no resident
  * memory until the guest writes. Falls back to {@link Arena#allocate} (which zeroes eagerly) on
  * systems where the call is not available.
+ *
+ * <p>A mapping the system refuses throws {@link MappingFailure}, with the length and the
+ * {@code errno} of {@code mmap}; sizes that cannot be rounded to whole pages are refused the same
+ * way, without a call.
  */
 @SuppressWarnings("restricted") // mmap and munmap downcalls, reinterpret with an munmap cleanup
 public final class AnonymousMemory {
-    private static final long PAGE = 4096;
+    /** The unit of mappings: 4 KiB (larger host pages round the length up themselves). */
+    public static final long PAGE = 4096;
+    /** Linux's and macOS's {@code ENOMEM}, given for lengths that cannot be rounded to pages. */
+    private static final int ENOMEM = 12;
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
+    private static final StructLayout CALL_STATE;
+    private static final VarHandle ERRNO;
     /** {@code madvise}, Linux only (null elsewhere). */
     private static final MethodHandle MADVISE;
     private static final int MAP_FLAGS;
@@ -31,13 +43,15 @@ public final class AnonymousMemory {
         MethodHandle munmap = null;
         MethodHandle madvise = null;
         int flags = 0;
+        StructLayout state = Linker.Option.captureStateLayout();
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         if (os.contains("linux") || os.contains("mac")) {
             try {
                 Linker linker = Linker.nativeLinker();
                 mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
                         FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                        Linker.Option.captureCallState("errno"));
                 munmap = linker.downcallHandle(linker.defaultLookup().find("munmap").orElseThrow(),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
                 // MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
@@ -57,32 +71,36 @@ public final class AnonymousMemory {
         MUNMAP = munmap;
         MADVISE = madvise;
         MAP_FLAGS = flags;
+        CALL_STATE = state;
+        ERRNO = state.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     }
 
     private AnonymousMemory() {
     }
 
+    /** {@return whether mappings come from {@code mmap} (Linux and macOS) rather than {@link Arena#allocate}} */
+    public static boolean mapsMemory() {
+        return MMAP != null;
+    }
+
     /**
-     * {@return {@code size} zero-filled bytes, page aligned, freed when {@code arena} closes}
+     * {@return {@code size} zero-filled bytes, page aligned, freed when {@code arena} closes} An
+     * {@link UncheckedArena} takes the mapping over and unmaps it when it closes, without a
+     * handshake.
      *
-     * @throws OutOfMemoryError if the system refuses the mapping
+     * @throws MappingFailure if the system refuses the mapping
      */
     public static MemorySegment allocate(Arena arena, long size) {
         if (MMAP == null) {
             return arena.allocate(size, PAGE);
         }
-        long mapped = (size + PAGE - 1) & -PAGE;
-        MemorySegment p;
-        try {
-            p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, mapped, 3 /* PROT_READ|PROT_WRITE */,
-                    MAP_FLAGS, -1, 0L);
-        } catch (Throwable t) {
-            throw new IllegalStateException("mmap failed", t);
+        long mapped = pageRounded(size);
+        long address = map(mapped);
+        MemorySegment p = MemorySegment.ofAddress(address);
+        if (arena instanceof UncheckedArena unchecked) {
+            return unchecked.adopt(p, mapped, size);
         }
-        if (p.address() == -1L) {
-            throw new OutOfMemoryError("mmap of " + Hex.of(mapped) + " bytes of guest RAM failed");
-        }
-        return p.reinterpret(size, arena, seg -> unmap(seg.address(), mapped));
+        return p.reinterpret(size, arena, seg -> unmap(address, mapped));
     }
 
     /**
@@ -92,25 +110,18 @@ public final class AnonymousMemory {
      * costs one host TLB entry per 2 MiB instead of one per 4 KiB. Elsewhere it is
      * {@link Arena#allocate} with that alignment.
      *
-     * @throws OutOfMemoryError if the system refuses the mapping
+     * @throws MappingFailure if the system refuses the mapping
      */
     public static MemorySegment allocateHuge(Arena arena, long size) {
         if (MMAP == null) {
             return arena.allocate(size, HUGE_PAGE);
         }
+        if (size <= 0 || size > Long.MAX_VALUE / 2 - HUGE_PAGE) {
+            throw new MappingFailure(size, ENOMEM, "larger than any address space");
+        }
         long rounded = (size + HUGE_PAGE - 1) & -HUGE_PAGE;
         long mapped = rounded + HUGE_PAGE;
-        MemorySegment p;
-        try {
-            p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, mapped, 3 /* PROT_READ|PROT_WRITE */,
-                    MAP_FLAGS, -1, 0L);
-        } catch (Throwable t) {
-            throw new IllegalStateException("mmap failed", t);
-        }
-        if (p.address() == -1L) {
-            throw new OutOfMemoryError("mmap of 0x" + Long.toHexString(mapped) + " bytes failed");
-        }
-        long start = p.address();
+        long start = map(mapped);
         long aligned = (start + HUGE_PAGE - 1) & -HUGE_PAGE;
         if (MADVISE != null) {
             try {
@@ -122,17 +133,86 @@ public final class AnonymousMemory {
         return MemorySegment.ofAddress(aligned).reinterpret(size, arena, seg -> unmap(start, mapped));
     }
 
-    private static void unmap(long address, long length) {
-        try {
-            int rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), length);
-            if (rc != 0) {
-                throw new IllegalStateException("munmap(" + Hex.of(address) + ", "
-                        + Hex.of(length) + ") failed");
+    /**
+     * {@return {@code size} rounded up to whole pages}
+     *
+     * @throws MappingFailure if the rounded length does not fit a {@code long}
+     */
+    static long pageRounded(long size) {
+        if (size <= 0 || size > Long.MAX_VALUE - (PAGE - 1)) {
+            throw new MappingFailure(size, ENOMEM, "larger than any address space");
+        }
+        return (size + PAGE - 1) & -PAGE;
+    }
+
+    /**
+     * Maps {@code length} (whole pages) zero-filled bytes and {@return their address}; only on
+     * systems where {@link #mapsMemory()}.
+     *
+     * @throws MappingFailure if the system refuses
+     */
+    static long map(long length) {
+        MemorySegment p;
+        int errno;
+        try (Arena callState = Arena.ofConfined()) {
+            MemorySegment state = callState.allocate(CALL_STATE);
+            try {
+                p = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, length, 3 /* PROT_READ|PROT_WRITE */,
+                        MAP_FLAGS, -1, 0L);
+            } catch (Throwable t) {
+                throw new IllegalStateException("mmap of " + Hex.of(length) + " bytes failed", t);
             }
-        } catch (RuntimeException | Error e) {
-            throw e;
+            errno = (int) ERRNO.get(state, 0L);
+        }
+        if (p.address() == -1L) {
+            throw new MappingFailure(length, errno, null);
+        }
+        return p.address();
+    }
+
+    /** Unmaps what {@link #map} returned. */
+    static void unmap(long address, long length) {
+        int rc;
+        try {
+            rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), length);
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw new IllegalStateException("munmap(" + Hex.of(address) + ", " + Hex.of(length) + ") failed", t);
+        }
+        if (rc != 0) {
+            throw new IllegalStateException("munmap(" + Hex.of(address) + ", " + Hex.of(length) + ") failed");
+        }
+    }
+
+    /** The system refused to map memory: the length asked for, and why. */
+    public static final class MappingFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final long length;
+        private final int errno;
+
+        MappingFailure(long length, int errno, String why) {
+            super("mmap of " + Hex.of(length) + " bytes failed: " + (why != null ? why : "errno " + errno + errnoName(errno)));
+            this.length = length;
+            this.errno = errno;
+        }
+
+        /** {@return the length that was asked for, in bytes} */
+        public long length() {
+            return length;
+        }
+
+        /** {@return {@code mmap}'s {@code errno}} */
+        public int errno() {
+            return errno;
+        }
+
+        private static String errnoName(int errno) {
+            return switch (errno) {
+                case 12 -> " (ENOMEM)";
+                case 22 -> " (EINVAL)";
+                case 1 -> " (EPERM)";
+                case 11, 35 -> " (EAGAIN)";
+                default -> "";
+            };
         }
     }
 }

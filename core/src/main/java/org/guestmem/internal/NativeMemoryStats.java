@@ -3,29 +3,30 @@ package org.guestmem.internal;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Live native memory of one memory system: arenas opened and not yet closed, and the bytes they
- * hold (RAM blocks and FlatView tables). Tests use it to prove that everything deferred was
- * freed; it is not on any hot path. Thread-safe.
+ * Live native memory of one memory system: allocations made and not yet freed (one per RAM block,
+ * one for the FlatView table pool's arena) and the bytes they hold (RAM blocks with their dirty
+ * bitmaps, and FlatView tables handed out by the pool). Tests use it to prove that everything
+ * deferred was freed; it is not on any hot path. Thread-safe.
  */
 public final class NativeMemoryStats {
-    private final AtomicLong arenas = new AtomicLong();
+    private final AtomicLong allocations = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
 
-    /** Records an allocation of {@code size} bytes in a new arena (or 0 arenas for pool chunks). */
-    public void allocated(int arenaCount, long size) {
-        arenas.addAndGet(arenaCount);
+    /** Records {@code count} new allocations (0 for tables taken from the pool) holding {@code size} bytes. */
+    public void allocated(int count, long size) {
+        allocations.addAndGet(count);
         bytes.addAndGet(size);
     }
 
     /** Records that an allocation recorded with {@link #allocated} was returned. */
-    public void freed(int arenaCount, long size) {
-        arenas.addAndGet(-arenaCount);
+    public void freed(int count, long size) {
+        allocations.addAndGet(-count);
         bytes.addAndGet(-size);
     }
 
-    /** {@return the number of arenas opened and not yet closed} */
-    public long liveArenas() {
-        return arenas.get();
+    /** {@return the number of allocations (RAM blocks, the table pool's arena) not yet freed} */
+    public long liveAllocations() {
+        return allocations.get();
     }
 
     /** {@return the native bytes allocated and not yet freed} */
@@ -35,6 +36,6 @@ public final class NativeMemoryStats {
 
     @Override
     public String toString() {
-        return "NativeMemoryStats[arenas=" + arenas.get() + ", bytes=" + bytes.get() + "]";
+        return "NativeMemoryStats[allocations=" + allocations.get() + ", bytes=" + bytes.get() + "]";
     }
 }

@@ -10,6 +10,7 @@ import org.guestmem.AliasLoopException;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemorySystem;
 import org.guestmem.MemoryTransaction;
+import org.guestmem.RamReservationException;
 import org.guestmem.RegionFactory;
 import org.guestmem.internal.Hex;
 import org.guestmem.mtree.MtreeDump.Block;
@@ -189,7 +190,7 @@ final class MachineBuilder {
             MemoryRegion r = call(n.lineNo, make);
             memoryUsed += bytes;
             return r;
-        } catch (OutOfMemoryError e) {
+        } catch (RamReservationException | OutOfMemoryError e) {
             throw new MtreeImportException(dump.source, n.lineNo, "cannot allocate " + Hex.ofSizeMinusOne(n.sizeMinus1())
                     + " bytes for " + n.type + " " + n.label() + ": " + e.getMessage(), e);
         }

@@ -100,9 +100,13 @@ public final class RcuDomain implements AutoCloseable {
     private Arena slotArena;
     private final Object registry = new Object();
     private final ArrayDeque<MemorySegment> freeSlots = new ArrayDeque<>();
-    /** Copy-on-write under {@link #registry}; read without a lock by the grace-period waiter. */
+    /**
+     * Copy-on-write under {@link #registry}; read without a lock by the grace-period waiter. It is
+     * also how a thread finds its own reader ({@link #currentReader()}): the domain keeps no
+     * thread-local state, so a closed domain is garbage once its users drop it, even if readers
+     * were never closed and their threads live on.
+     */
     private volatile RcuReader[] readers = new RcuReader[0];
-    private final ThreadLocal<RcuReader> byThread = new ThreadLocal<>();
     private final ReentrantLock gracePeriodLock = new ReentrantLock();
 
     private final MpscUnboundedAtomicArrayQueue<Runnable> queue = new MpscUnboundedAtomicArrayQueue<>(256);
@@ -160,7 +164,7 @@ public final class RcuDomain implements AutoCloseable {
     }
 
     private RcuReader register(boolean quiescent) {
-        if (byThread.get() != null) {
+        if (currentReader() != null) {
             throw new IllegalStateException("thread '" + Thread.currentThread().getName()
                     + "' is already registered with RCU domain " + name);
         }
@@ -180,7 +184,6 @@ public final class RcuDomain implements AutoCloseable {
             a[a.length - 1] = r;
             readers = a;
         }
-        byThread.set(r);
         if (quiescent) {
             r.online();
         }
@@ -202,14 +205,20 @@ public final class RcuDomain implements AutoCloseable {
                 freeSlots.add(r.slot);
             }
         }
-        if (byThread.get() == r) {
-            byThread.remove();
-        }
     }
 
-    /** {@return the reader the calling thread registered with this domain, or null} */
+    /**
+     * {@return the reader the calling thread registered with this domain, or null} Looks through
+     * the registered readers: linear in their number, not meant for hot paths.
+     */
     public RcuReader currentReader() {
-        return byThread.get();
+        Thread t = Thread.currentThread();
+        for (RcuReader r : readers) {
+            if (r.thread() == t) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /** {@return the number of registered readers} */
@@ -233,19 +242,27 @@ public final class RcuDomain implements AutoCloseable {
      */
     public void synchronize() {
         checkMayWait("synchronize()");
-        RcuReader self = byThread.get();
-        boolean wentOffline = false;
-        if (self != null && self.quiescentMode() && self.isOnline()) {
-            self.offline();
-            wentOffline = true;
-        }
+        RcuReader self = offlineForWait();
         try {
             waitForGracePeriod(false);
         } finally {
-            if (wentOffline) {
+            if (self != null) {
                 self.online();
             }
         }
+    }
+
+    /**
+     * Takes the calling thread's quiescent-state reader offline if it is online (it cannot report
+     * a quiescent state while it waits) and {@return it, or null if nothing was changed}
+     */
+    private RcuReader offlineForWait() {
+        RcuReader self = currentReader();
+        if (self != null && self.quiescentMode() && self.isOnline()) {
+            self.offline();
+            return self;
+        }
+        return null;
     }
 
     /**
@@ -329,18 +346,33 @@ public final class RcuDomain implements AutoCloseable {
     }
 
     /**
-     * Waits until every callback deferred (by any thread) before this call has run.
+     * Waits until every callback deferred (by any thread) before this call has run. A
+     * quiescent-state reader of the calling thread that is online goes offline for the wait, as
+     * in {@link #synchronize()}. Returns at once once the domain is closed (closing ran everything).
      *
      * @throws IllegalStateException if called from inside a read section or from a callback
      */
     public void drain() {
         checkMayWait("drain()");
-        if (reclaimer == null && queue.isEmpty()) {
+        if (closed || (reclaimer == null && queue.isEmpty())) {
             return;
         }
         CountDownLatch done = new CountDownLatch(1);
-        defer(done::countDown);
-        LockSupport.unpark(reclaimer); // cut a batching wait short
+        if (!tryDefer(done::countDown)) {
+            return; // closed meanwhile: closing ran everything
+        }
+        RcuReader self = offlineForWait();
+        try {
+            LockSupport.unpark(reclaimer); // cut a batching wait short
+            awaitUninterruptibly(done);
+        } finally {
+            if (self != null) {
+                self.online();
+            }
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch done) {
         boolean interrupted = false;
         while (true) {
             try {
@@ -439,14 +471,26 @@ public final class RcuDomain implements AutoCloseable {
     /**
      * Runs everything still deferred (including what those callbacks defer while the domain
      * closes), stops the reclaimer thread and frees the reader slots. Idempotent. Readers still
-     * registered must not enter read sections afterwards (their slot is gone: they fail with
-     * {@link IllegalStateException}).
+     * registered cannot enter read sections afterwards (their slot is gone: {@code enter()},
+     * {@code online()} and {@code quiescentState()} throw {@link IllegalStateException} and leave
+     * the reader as it was), but may still leave them and be closed.
+     *
+     * <p>Closing waits for a grace period, like {@link #drain()}: it refuses, changing nothing,
+     * inside a read section or on the reclaimer thread. A quiescent-state reader of the calling
+     * thread that is online counts as quiescent: it is taken offline first, and stays offline.
+     *
+     * @throws IllegalStateException if called inside a read section or from a callback
      */
     @Override
     public void close() {
         synchronized (lifecycle) {
             if (closed) {
                 return;
+            }
+            checkMayWait("close()");
+            RcuReader self = currentReader();
+            if (self != null && self.quiescentMode() && self.isOnline()) {
+                self.offline();
             }
             drain();
             closed = true;
@@ -495,11 +539,13 @@ public final class RcuDomain implements AutoCloseable {
 
     private void checkMayWait(String what) {
         if (Thread.currentThread() == reclaimer) {
-            throw new IllegalStateException(what + " called from a deferred callback would wait for itself");
+            throw new IllegalStateException(what + " called from a deferred callback of RCU domain " + name
+                    + " would wait for itself: call it from another thread");
         }
-        RcuReader self = byThread.get();
+        RcuReader self = currentReader();
         if (self != null && self.depth() > 0) {
-            throw new IllegalStateException(what + " called inside a read section would wait for itself");
+            throw new IllegalStateException(what + " called inside a read section of RCU domain " + name
+                    + " would wait for itself: leave the read section first");
         }
     }
 

@@ -97,30 +97,54 @@ public final class RcuReader implements AutoCloseable {
     }
 
     /**
-     * Enters a read section (nestable).
+     * Enters a read section (nestable). If it throws, the reader is left as it was.
      *
      * @throws WrongThreadException  if called from another thread
-     * @throws IllegalStateException if the reader was closed
+     * @throws IllegalStateException if the reader or its domain was closed
      */
     public void enter() {
         checkOwner(); // before touching depth: another thread's call must not change the owner's state
-        if (depth++ == 0) {
+        if (depth == 0) {
             if (closed) {
-                depth = 0;
                 throw new IllegalStateException("RCU reader of thread '" + thread.getName() + "' is closed");
             }
             if (!quiescentMode || !online) {
+                protect();
                 epoch++;
-                CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
-                VarHandle.fullFence();
                 RuntimeException failed = started();
                 if (failed != null) { // undo: the section was never entered
                     addSuppressed(failed, ended());
-                    depth = 0;
                     epoch++;
-                    CTR.setRelease(slot, 0L, 0L);
+                    unprotect();
                     throw failed;
                 }
+            }
+        }
+        depth++;
+    }
+
+    /**
+     * Stores the current grace-period counter into the slot, then a full fence: from here on the
+     * thread is protected. Throws, having changed nothing, if the domain was closed (the slot is
+     * gone).
+     */
+    private void protect() {
+        try {
+            CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("the RCU domain of the reader of thread '" + thread.getName()
+                    + "' is closed: " + domain, e);
+        }
+        VarHandle.fullFence();
+    }
+
+    /** Clears the slot (release store): the thread is no longer protected. Nothing to clear once the domain closed. */
+    private void unprotect() {
+        try {
+            CTR.setRelease(slot, 0L, 0L);
+        } catch (IllegalStateException e) {
+            if (!domain.isClosed()) {
+                throw e;
             }
         }
     }
@@ -139,7 +163,7 @@ public final class RcuReader implements AutoCloseable {
         if (--depth == 0 && (!quiescentMode || !online)) {
             RuntimeException failed = ended();
             epoch++;
-            CTR.setRelease(slot, 0L, 0L);
+            unprotect();
             if (failed != null) {
                 throw failed;
             }
@@ -170,10 +194,9 @@ public final class RcuReader implements AutoCloseable {
         if (!quiescentMode || !online || depth > 0) {
             throw new IllegalStateException("quiescentState() needs an online quiescent-state reader outside explicit read sections");
         }
+        VarHandle.fullFence();
+        protect();
         epoch++;
-        VarHandle.fullFence();
-        CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
-        VarHandle.fullFence();
         RuntimeException failed = started();
         if (failed != null) {
             throw failed;
@@ -194,7 +217,7 @@ public final class RcuReader implements AutoCloseable {
         RuntimeException failed = online ? ended() : null;
         online = false;
         epoch++;
-        CTR.setRelease(slot, 0L, 0L);
+        unprotect();
         if (failed != null) {
             throw failed;
         }
@@ -210,16 +233,15 @@ public final class RcuReader implements AutoCloseable {
         if (!quiescentMode || closed) {
             throw new IllegalStateException("online() needs an open quiescent-state reader");
         }
+        protect();
         epoch++;
-        CTR.setOpaque(slot, 0L, domain.currentGracePeriodCounter());
-        VarHandle.fullFence();
         online = true;
         RuntimeException failed = started();
         if (failed != null) { // undo: the reader stays offline
             addSuppressed(failed, ended());
             online = false;
             epoch++;
-            CTR.setRelease(slot, 0L, 0L);
+            unprotect();
             throw failed;
         }
     }

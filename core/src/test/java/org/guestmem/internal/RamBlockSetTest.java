@@ -8,17 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashSet;
-import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The counting rules of {@link RamBlockSet}'s Javadoc. */
 class RamBlockSetTest {
     private final NativeMemoryStats stats = new NativeMemoryStats();
-    private final Set<RamBlock> registry = new HashSet<>();
+    private final RamReclaimer reclaimer = new RamReclaimer("test", stats);
 
     private RamBlock block(String name) {
-        return RamBlock.allocate(name, 0x1000, 12, stats, Runnable::run, registry);
+        return RamBlock.allocate(name, 0x1000, 12, false, reclaimer);
+    }
+
+    @AfterEach
+    void close() {
+        reclaimer.close();
     }
 
     @Test
@@ -38,7 +42,8 @@ class RamBlockSetTest {
         assertFalse(set.tryShare(), "a released set cannot be shared again");
         a.release();
         b.release();
-        assertEquals(0, stats.liveArenas(), "both blocks freed");
+        reclaimer.drain();
+        assertEquals(0, stats.liveAllocations(), "both blocks freed");
     }
 
     @Test
@@ -46,12 +51,14 @@ class RamBlockSetTest {
         RamBlock a = block("a");
         RamBlock gone = block("gone");
         gone.release(); // its region was destroyed and nothing maps it: freed
+        reclaimer.drain();
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> RamBlockSet.retainAll(new RamBlock[] {a, gone}, 2));
         assertTrue(e.getMessage().contains("'gone'"), e.getMessage());
         assertEquals(1, a.refCount(), "the count taken on a was given back");
         a.release();
-        assertEquals(0, stats.liveArenas());
+        reclaimer.drain();
+        assertEquals(0, stats.liveAllocations());
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import org.guestmem.AliasRegion;
 import org.guestmem.MemoryRegion;
 import org.guestmem.MemorySystem;
+import org.guestmem.RamReservationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,7 +79,7 @@ class MtreeImportErrorsTest {
         assertEquals(3, e.line());
         assertTrue(e.getMessage().startsWith("huge.txt:3: cannot allocate 0x1000000000000000 bytes for ram region 'huge': "),
                 e.getMessage());
-        assertTrue(e.getCause() instanceof OutOfMemoryError, String.valueOf(e.getCause()));
+        assertTrue(e.getCause() instanceof RamReservationException, String.valueOf(e.getCause()));
     }
 
     /** {@code levels} nested containers, each holding the next at 0 and a 4 KiB device beside it: rendering recurses per level. */

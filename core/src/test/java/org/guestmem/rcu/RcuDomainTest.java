@@ -2,9 +2,11 @@ package org.guestmem.rcu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -226,5 +228,140 @@ class RcuDomainTest {
         assertFalse(d.isClosed());
         d.close();
         assertTrue(d.isClosed());
+    }
+
+    // ---------------------------------------------------------------- readers when the domain ends
+
+    @Test
+    void aFailedEnterShouldLeaveTheReaderAsItWas() {
+        RcuDomain d = new RcuDomain("closing");
+        RcuReader r = d.register();
+        long epoch = r.sectionEpoch();
+        d.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, r::enter);
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertEquals(0, r.depth(), "the failed enter left no section open");
+        assertEquals(epoch, r.sectionEpoch());
+        assertFalse(r.inReadSection());
+        assertThrows(IllegalStateException.class, r::enter, "and the next enter fails the same way");
+        assertEquals(0, r.depth());
+        r.close(); // nothing to leave: closing the reader still works
+    }
+
+    @Test
+    void aReaderShouldLeaveItsStretchAndCloseAfterItsDomainClosed() throws Exception {
+        RcuDomain d = new RcuDomain("closing");
+        AtomicReference<RcuReader> reader = new AtomicReference<>();
+        CountDownLatch online = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread cpu = Thread.ofPlatform().start(() -> {
+            try {
+                RcuReader q = d.registerQuiescent();
+                reader.set(q);
+                q.quiescentState();
+                online.countDown();
+                IllegalStateException refused = null;
+                while (refused == null) {
+                    try {
+                        q.quiescentState(); // lets close() through, until the domain is gone
+                    } catch (IllegalStateException e) {
+                        refused = e;
+                    }
+                }
+                closed.await();
+                assertTrue(refused.getMessage().contains("is closed"), refused.getMessage());
+                assertTrue(q.isOnline(), "a refused quiescent state changes nothing");
+                q.offline();
+                q.close();
+                assertFalse(q.isOnline());
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        online.await();
+        d.close();
+        closed.countDown();
+        cpu.join(10_000);
+        assertNull(failure.get());
+        assertEquals(0, d.readerCount());
+    }
+
+    @Test
+    void drainShouldTreatTheCallersOnlineReaderAsQuiescent() throws Exception {
+        RcuDomain d = new RcuDomain("cpu-drains"); // not closed if the CPU thread hangs: closing would hang too
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread cpu = Thread.ofPlatform().daemon().start(() -> {
+            try (RcuReader q = d.registerQuiescent()) {
+                CountDownLatch ran = new CountDownLatch(1);
+                d.defer(ran::countDown);
+                d.drain(); // the grace period would wait for this very thread if it stayed online
+                assertEquals(0, ran.getCount());
+                assertTrue(q.isOnline(), "back online after the wait");
+                q.offline();
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        cpu.join(10_000);
+        assertFalse(cpu.isAlive(), "drain() on a CPU thread with its reader online returned");
+        assertNull(failure.get());
+        d.close();
+    }
+
+    @Test
+    void closeShouldTakeTheCallersOnlineReaderOfflineForGood() throws Exception {
+        RcuDomain d = new RcuDomain("cpu-closes");
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread cpu = Thread.ofPlatform().daemon().start(() -> {
+            try (RcuReader q = d.registerQuiescent()) {
+                d.close();
+                assertTrue(d.isClosed());
+                assertFalse(q.isOnline(), "its domain is gone: it cannot be online any more");
+                assertThrows(IllegalStateException.class, q::online);
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        cpu.join(10_000);
+        assertFalse(cpu.isAlive(), "close() on a CPU thread with its reader online returned");
+        assertNull(failure.get());
+    }
+
+    @Test
+    void closeInsideAReadSectionShouldBeRefusedAndChangeNothing() {
+        RcuDomain d = new RcuDomain("refused");
+        RcuReader r = d.register();
+        CountDownLatch ran = new CountDownLatch(1);
+        d.defer(ran::countDown);
+        r.enter();
+        IllegalStateException e = assertThrows(IllegalStateException.class, d::close);
+        assertTrue(e.getMessage().contains("leave the read section first"), e.getMessage());
+        assertFalse(d.isClosed());
+        r.exit();
+        d.close();
+        assertTrue(d.isClosed());
+        assertEquals(0, ran.getCount(), "the retry ran what was deferred");
+    }
+
+    @Test
+    void aClosedDomainShouldBeGarbageThoughItsReaderWasNeverClosed() throws InterruptedException {
+        WeakReference<RcuDomain> weak = domainLeftWithAnOpenReader();
+        for (int i = 0; i < 50 && weak.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(weak.get(), "nothing on this thread keeps the closed domain, its queue or its threads");
+    }
+
+    private WeakReference<RcuDomain> domainLeftWithAnOpenReader() {
+        RcuDomain d = new RcuDomain("forgotten");
+        RcuReader r = d.register(); // never closed
+        r.enter();
+        r.exit();
+        d.defer(() -> { }); // starts the reclaimer thread
+        d.drain();
+        d.close();
+        return new WeakReference<>(d);
     }
 }

@@ -175,6 +175,7 @@ class TlbRevalidationTest {
             sys.rcu().synchronize();
             sys.rcu().drain();
         }
+        sys.awaitReclamation(); // the RAM reclaimer unmaps on a thread of its own, after the drains
         assertThrows(IllegalStateException.class, () -> d.segment().get(LE64, 0), "the block was freed");
         nextSection(checked, () -> {
             assertHole(0x50_0008);

@@ -16,6 +16,11 @@ public final class Main {
                                        one line on stderr (FILE:LINE: ...), the others are still
                                        printed, and the exit status is 1; --debug adds the stack
                                        trace of an internal error
+              emulate [--jit|--interp] [--memory guestmem|raw] [--ram MIB] [--stats] [--mtree]
+                      [--max-insns N] FILE.elf
+                                       run an RV32 ELF executable on QEMU's virt board (the
+                                       example in examples/rv32): the UART to stdout, the guest's
+                                       exit status as ours
               demo                     build a PC-like machine and show its map before and after
                                        toggling PAM and SMRAM in one transaction
               test                     (launcher) run the whole test suite: mvn verify
@@ -43,6 +48,7 @@ public final class Main {
             return switch (args[0]) {
                 case "mtree" -> MtreeCommand.run(rest, out, err, USAGE);
                 case "demo" -> Demo.run(out);
+                case "emulate" -> org.guestmem.examples.rv32.Main.run(rest, out, true, out, err);
                 case "help", "-h", "--help" -> {
                     out.print(USAGE);
                     yield 0;

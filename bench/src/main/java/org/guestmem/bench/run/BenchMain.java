@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.guestmem.bench.emulator.EmulatorBench;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -49,6 +50,7 @@ public final class BenchMain {
                                                    [--max-tolerance 1.5]
                    ./guestmem bench report RUN.json [--out DIR]
                    ./guestmem bench list [--quick | --standard | --full | --peer | --mtree]
+                   ./guestmem bench --emulator [--quick] [--runs N] [--scale N] [--programs A,B] [--no-qemu] [--out DIR]
 
               (no command)      run a suite: the standard one (about seven minutes) unless told otherwise;
                                 writes DIR/results.json (JMH's JSON), table.txt, table.md, chart-*.png and
@@ -57,6 +59,9 @@ public final class BenchMain {
               --full            every benchmark at every parameter value, the annotations' timings
               --peer            PeerWorkloads, the peer workloads W1-W5 (bench/README.md)
               --mtree           MtreeBench: importing and printing info mtree dumps of 1k-100k regions
+              --emulator        the RV32 example end to end: guest MIPS per program for interpreter and JIT x
+                                guestmem and raw memory, QEMU's wall time, the targets' ratios; writes
+                                DIR/emulator/ (results.json, table.txt, chart-emulator.png/svg); not JMH
               --include REGEX   only the benchmarks whose name matches (quick timings with --quick)
               --out DIR         where to write (default: bench-results/ at the repository root)
               --check           run the performance gate on the fresh run; exit 1 if it fails. Regressed
@@ -192,6 +197,9 @@ public final class BenchMain {
     }
 
     static int run(String[] argv, PrintStream out) throws IOException {
+        if (argv.length > 0 && argv[0].equals("--emulator")) {
+            return emulator(Arrays.copyOfRange(argv, 1, argv.length), out);
+        }
         Args a = Args.parse(argv);
         Baselines baselines = new Baselines();
         switch (a.command) {
@@ -228,6 +236,15 @@ public final class BenchMain {
             default -> {
                 return runSuite(a, baselines, out);
             }
+        }
+    }
+
+    private static int emulator(String[] argv, PrintStream out) throws IOException {
+        try {
+            return EmulatorBench.run(argv, out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 
@@ -511,7 +528,7 @@ public final class BenchMain {
     }
 
     /** {@return the CPU model, core count and OS, as far as /proc tells} */
-    static String machine() {
+    public static String machine() {
         String cpu = "unknown CPU";
         try {
             for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
@@ -528,7 +545,7 @@ public final class BenchMain {
     }
 
     /** {@return the 1, 5 and 15 minute load averages, or "unknown"} */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];
