@@ -88,7 +88,8 @@ class RamBlockSetTest {
         for (RamBlock x : new RamBlock[] {a, b, h}) {
             x.release();
         }
-        assertEquals(0, stats.liveArenas());
+        reclaimer.drain();
+        assertEquals(0, stats.liveAllocations());
     }
 
     @Test
@@ -101,10 +102,12 @@ class RamBlockSetTest {
         first.release();
         assertEquals(1, b.refCount(), "b is held by its region only once the first view is gone");
         b.release();
-        assertEquals(1, stats.liveArenas(), "b freed while the newer view is alive");
+        reclaimer.drain();
+        assertEquals(1, stats.liveAllocations(), "b freed while the newer view is alive");
         next.release();
         a.release();
-        assertEquals(0, stats.liveArenas());
+        reclaimer.drain();
+        assertEquals(0, stats.liveAllocations());
     }
 
     @Test
@@ -131,7 +134,8 @@ class RamBlockSetTest {
             assertEquals(1, b.refCount(), "every set's count given back: " + b.name());
             b.release();
         }
-        assertEquals(0, stats.liveArenas());
+        reclaimer.drain();
+        assertEquals(0, stats.liveAllocations());
     }
 
     @Test
@@ -146,6 +150,7 @@ class RamBlockSetTest {
         assertEquals(1, first.refCount(), "the count taken on the base was given back");
         first.release();
         a.release();
-        assertEquals(0, stats.liveArenas());
+        reclaimer.drain();
+        assertEquals(0, stats.liveAllocations());
     }
 }
