@@ -104,8 +104,9 @@ public class PeerWorkloads {
     }
 
     /**
-     * TLB entries for W1/W2: 2^16 (2 MiB, transparent huge pages): the hot pages of 1,024 regions 1
-     * MiB apart share no entry of a direct-mapped table this large.
+     * TLB entries for W1/W2: 2^16 (2 MiB, transparent huge pages). The hot pages of 1,024 regions 1
+     * MiB apart span 2^18 page numbers, so four of them share each direct index they use: three in
+     * four accesses at 1,024 regions find their page at its second index (bench/README.md).
      */
     static final int HOT_TLB_ENTRIES = 1 << 16;
     /** TLB entries for W3: 2^17, one per page of the 256 MiB (plus the holes) it reads at random. */
