@@ -90,7 +90,7 @@ class AccessorConfinementTest {
         AddressSpace as = machine(checked);
         try (RcuReader reader = sys.rcu().register()) {
             AddressSpaceAccessor acc = as.accessor(reader);
-            reader.enter(); // the scenario: the owner's section is open, its cache is warm
+            reader.enter(); // the owner's section is open, its cache is warm
             try {
                 assertEquals(MemTxResult.OK, acc.st64le(RAM, 0x1122_3344_5566_7788L));
                 assertEquals(0x1122_3344_5566_7788L, acc.ld64le(RAM));

@@ -46,7 +46,7 @@ public final class ResultTable {
         return table().markdown() + "\n" + notes("- ");
     }
 
-    /** The issue-4 figures, from the concurrency suite's scores, if it ran. */
+    /** The concurrency figures (readers beside a committing writer), from the concurrency suite's scores, if it ran. */
     private String notes(String bullet) {
         StringBuilder b = new StringBuilder();
         String storm = "org.guestmem.bench.concurrency.CommitStormBench.";
