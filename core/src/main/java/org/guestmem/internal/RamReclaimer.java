@@ -235,18 +235,7 @@ public final class RamReclaimer {
             closed = true;
             Thread t = thread;
             if (t != null) {
-                LockSupport.unpark(t);
-                boolean interrupted = false;
-                while (t.isAlive()) {
-                    try {
-                        t.join();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                Uninterruptibly.stop(t);
             }
             freeQueuedAfterClose(); // re-entrant: this thread holds the monitor
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.guestmem.internal.Uninterruptibly;
 import org.guestmem.layout.RcuDomainLayout;
 import org.guestmem.layout.RcuReaderSlotLayout;
 import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
@@ -364,26 +365,11 @@ public final class RcuDomain implements AutoCloseable {
         RcuReader self = offlineForWait();
         try {
             LockSupport.unpark(reclaimer); // cut a batching wait short
-            awaitUninterruptibly(done);
+            Uninterruptibly.await(done);
         } finally {
             if (self != null) {
                 self.online();
             }
-        }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch done) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                done.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -496,18 +482,7 @@ public final class RcuDomain implements AutoCloseable {
             closed = true;
             Thread t = reclaimer;
             if (t != null) {
-                LockSupport.unpark(t);
-                boolean interrupted = false;
-                while (t.isAlive()) {
-                    try {
-                        t.join();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                Uninterruptibly.stop(t);
             }
             // callbacks deferred while the thread was stopping: no reader section can need them any more
             ArrayList<Runnable> rest = new ArrayList<>();
