@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -13,16 +11,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.guestmem.AddressSpace;
+import org.guestmem.CCompiler;
 import org.guestmem.FlatRange;
 import org.guestmem.FlatView;
 import org.guestmem.layout.CHeader;
@@ -51,7 +47,7 @@ class NativeLookupTest {
     @BeforeAll
     @SuppressWarnings("restricted") // loading the test's own library; the surefire argLine enables native access
     static void compileTheHeaderIntoALibrary() throws Exception {
-        String cc = compiler();
+        String cc = CCompiler.find();
         Assumptions.assumeTrue(cc != null, "no C compiler ($CC, cc or gcc) on PATH: skipped; CI installs gcc");
         Files.writeString(dir.resolve("guestmem_layout.h"), CHeader.generate());
         Path src = dir.resolve("find.c");
@@ -62,7 +58,7 @@ class NativeLookupTest {
                 }
                 """);
         Path lib = dir.resolve("libgmfind.so");
-        run(List.of(cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic", "-shared", "-fPIC", "-I", dir.toString(),
+        CCompiler.run(List.of(cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic", "-shared", "-fPIC", "-I", dir.toString(),
                 "-o", lib.toString(), src.toString()));
         arena = Arena.ofShared();
         MemorySegment symbol = SymbolLookup.libraryLookup(lib, arena).find("find").orElseThrow();
@@ -119,36 +115,5 @@ class NativeLookupTest {
             out.add((long) rnd.nextInt() & 0xffff_ffffL);
         }
         return out;
-    }
-
-    private static String compiler() throws IOException, InterruptedException {
-        List<String> names = new ArrayList<>();
-        String env = System.getenv("CC");
-        if (env != null && !env.isBlank()) {
-            names.add(env.trim());
-        }
-        names.addAll(List.of("cc", "gcc"));
-        for (String name : names) {
-            Process p = new ProcessBuilder("sh", "-c", "command -v \"$0\"", name).redirectErrorStream(true).start();
-            String path;
-            try (InputStream in = p.getInputStream()) {
-                path = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-            }
-            if (p.waitFor() == 0 && !path.isEmpty()) {
-                return path;
-            }
-        }
-        return null;
-    }
-
-    private static void run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            fail(String.join(" ", cmd) + " failed:\n" + out);
-        }
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -14,17 +12,15 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.guestmem.AddressSpace;
+import org.guestmem.CCompiler;
 import org.guestmem.ContainerRegion;
 import org.guestmem.FlatRange;
 import org.guestmem.FlatView;
@@ -73,7 +69,7 @@ class NativeTlbTest {
     @BeforeAll
     @SuppressWarnings("restricted") // loading the test's own library; the surefire argLine enables native access
     static void compileTheHeaderIntoALibrary() throws Exception {
-        String cc = compiler();
+        String cc = CCompiler.find();
         Assumptions.assumeTrue(cc != null, "no C compiler ($CC, cc or gcc) on PATH: skipped; CI installs gcc");
         Files.writeString(dir.resolve("guestmem_layout.h"), CHeader.generate());
         Path src = dir.resolve("tlb.c");
@@ -96,7 +92,7 @@ class NativeTlbTest {
                 }
                 """);
         Path lib = dir.resolve("libgmtlb.so");
-        run(List.of(cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic", "-shared", "-fPIC", "-I", dir.toString(),
+        CCompiler.run(List.of(cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic", "-shared", "-fPIC", "-I", dir.toString(),
                 "-o", lib.toString(), src.toString()));
         arena = Arena.ofShared();
         SymbolLookup l = SymbolLookup.libraryLookup(lib, arena);
@@ -330,36 +326,5 @@ class NativeTlbTest {
             throw new AssertionError("test resource qemu-oracle/" + name + " is missing");
         }
         return Path.of(url.toURI());
-    }
-
-    private static String compiler() throws IOException, InterruptedException {
-        List<String> names = new ArrayList<>();
-        String env = System.getenv("CC");
-        if (env != null && !env.isBlank()) {
-            names.add(env.trim());
-        }
-        names.addAll(List.of("cc", "gcc"));
-        for (String name : names) {
-            Process p = new ProcessBuilder("sh", "-c", "command -v \"$0\"", name).redirectErrorStream(true).start();
-            String path;
-            try (InputStream in = p.getInputStream()) {
-                path = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-            }
-            if (p.waitFor() == 0 && !path.isEmpty()) {
-                return path;
-            }
-        }
-        return null;
-    }
-
-    private static void run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            fail(String.join(" ", cmd) + " failed:\n" + out);
-        }
     }
 }
